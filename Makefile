@@ -1,0 +1,43 @@
+# One command loop: `make run`, `make test`, `make check`, `make bench`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DB     ?= data/zi.duckdb
+PORT   ?= 8501
+
+.PHONY: setup run test check bench demo clean browser
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Headless Chromium for the end-to-end test: the system's package (Playwright's own download
+# cannot reach its servers here). Installed only when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { echo "Installing Chromium (Debian package)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	    echo "Chromium could not be installed: the browser test will be skipped"; }
+
+run: setup
+	$(BIN)/zi demo --if-empty --db $(DB)
+	$(BIN)/streamlit run dashboard.py --server.port $(PORT) --server.headless true -- --db $(DB)
+
+test: setup browser
+	$(BIN)/pytest
+
+check: setup
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python -m benchmarks.bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache tests/artifacts
