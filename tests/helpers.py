@@ -1,0 +1,59 @@
+"""Small builders for tests: answer sets from the catalog and filled template workbooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+
+from zi_data.catalog import Edition, load_catalog
+from zi_data.template import write_template
+
+BEST = {"YA_TIDAK": "Ya", "ABC": "A", "ABCD": "A", "ABCDE": "A", "SURVEI": 4}
+
+
+def edition(name: str = "2021") -> Edition:
+    return load_catalog()[name]
+
+
+def all_best(ed: Edition, counts: int = 5) -> dict[str, Any]:
+    """Every option question at its best answer, surveys 4, every count `counts`.
+
+    With equal counts every ratio is 1, but the discipline rule gives (5 - 5) / 5 = 0: callers
+    that want a perfect score set the discipline counts to 0 and 0.
+    """
+    out: dict[str, Any] = {}
+    for q in ed.answerable.itertuples(index=False):
+        out[q.question_id] = counts if q.answer_type == "JUMLAH" else BEST[q.answer_type]
+    return out
+
+
+def perfect(ed: Edition) -> dict[str, Any]:
+    """Answers worth 100: best options, surveys 4, every ratio 1, no discipline violations."""
+    answers = all_best(ed)
+    for rule in ed.percent_rules.itertuples(index=False):
+        if rule.formula == "decline":
+            for qid in (*rule.a, *rule.b):
+                answers[qid] = 0
+        else:  # numerator inputs add up to the denominator inputs
+            for qid in rule.b:
+                answers[qid] = 1
+            for qid in rule.a:
+                answers[qid] = len(rule.b) / len(rule.a)
+    return answers
+
+
+def filled_workbook(path: Path, ed_name: str = "2021", unit: dict[str, Any] | None = None,
+                    tpi: dict[str, Any] | None = None, unit_name: str = "Unit Uji", instansi: str = "Instansi Uji",
+                    year: int = 2025, notes: dict[str, str] | None = None) -> Path:
+    """The project's template, filled in column K (unit), N (TPI) and L (notes) as a unit would."""
+    write_template(path, edition=ed_name, unit=unit_name, instansi=instansi, year=year)
+    wb = load_workbook(path)
+    ws = wb["Jawaban"]
+    rows = edition(ed_name).questions.set_index("question_id")["jawaban_row"]
+    for col, answers in (("K", unit or {}), ("N", tpi or {}), ("L", notes or {})):
+        for qid, value in answers.items():
+            ws[f"{col}{int(rows[qid])}"] = value
+    wb.save(path)
+    return path

@@ -1,0 +1,124 @@
+"""Load the LKE catalog (editions, tree, questions, answer types, percent rules, thresholds) from data/*.csv."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+DATA_DIR = Path(os.environ.get("ZI_DATA_DIR", Path(__file__).resolve().parents[1] / "data"))
+
+# Roles of catalog questions: a "scored" question has an answer of its own, a "percent" item is
+# computed from "count" inputs, which are never scored themselves.
+SCORED_ROLES = ("scored", "percent")
+
+
+def _read(data_dir: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(data_dir / name, dtype=str, keep_default_na=False)
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: one object per edition per process
+class Edition:
+    """Everything needed to score one edition of the LKE."""
+
+    edition: str
+    name: str
+    regulation: str
+    structure: pd.DataFrame  # node_id, parent_id, level, code, name, weight, seq, area_key
+    indicators: pd.DataFrame  # indicator_id, area_id, seq, code, name, group_name, weight
+    questions: pd.DataFrame  # question_id, indicator_id, seq, letter, text, criteria, answer_type, role, jawaban_row
+    percent_rules: pd.DataFrame  # question_id, formula, a (list), b (list)
+    thresholds: pd.DataFrame  # predicate, rule_id, label, scope, target, min_value, min_share, source
+    options: dict[str, dict[str, float]] = field(repr=False)  # answer_type -> option -> value
+    answer_types: pd.DataFrame = field(repr=False)
+
+    @property
+    def areas(self) -> pd.DataFrame:
+        return self.structure[self.structure["level"] == "area"]
+
+    @property
+    def scored_questions(self) -> pd.DataFrame:
+        return self.questions[self.questions["role"].isin(SCORED_ROLES)]
+
+    @property
+    def answerable(self) -> pd.DataFrame:
+        """Questions a workbook carries an answer for (everything but the computed percent items)."""
+        return self.questions[self.questions["role"] != "percent"]
+
+    def node_component(self, node_id: str) -> str:
+        """The komponen (PENGUNGKIT/HASIL) a structure node belongs to."""
+        s = self.structure.set_index("node_id")
+        while s.at[node_id, "parent_id"]:
+            node_id = s.at[node_id, "parent_id"]
+        return node_id
+
+
+@dataclass(frozen=True)
+class Catalog:
+    editions: dict[str, Edition]
+    edition_years: pd.DataFrame  # edition, first_year, last_year
+
+    def __getitem__(self, edition: str) -> Edition:
+        try:
+            return self.editions[str(edition)]
+        except KeyError:
+            known = ", ".join(sorted(self.editions))
+            raise KeyError(f"Edisi LKE '{edition}' tidak dikenal (yang ada: {known})") from None
+
+    def edition_for_year(self, year: int) -> str:
+        rows = self.edition_years[
+            (self.edition_years["first_year"] <= year) & (self.edition_years["last_year"] >= year)
+        ]
+        if rows.empty:
+            raise KeyError(f"Tidak ada edisi LKE untuk tahun {year}")
+        return str(rows["edition"].iloc[-1])
+
+
+def _num(df: pd.DataFrame, *cols: str) -> pd.DataFrame:
+    df = df.copy()
+    for c in cols:
+        df[c] = pd.to_numeric(df[c].replace("", None), errors="raise")
+    return df
+
+
+@lru_cache(maxsize=4)
+def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
+    """The whole catalog, read once per process (the CSVs are small and never change at run time)."""
+    data_dir = Path(data_dir)
+    editions_df = _num(_read(data_dir, "editions.csv"), "first_year", "last_year")
+    structure = _num(_read(data_dir, "structure.csv"), "weight", "seq")
+    indicators = _num(_read(data_dir, "indicators.csv"), "weight", "seq")
+    questions = _num(_read(data_dir, "questions.csv"), "seq", "jawaban_row")
+    rules = _read(data_dir, "percent_rules.csv")
+    rules["a"] = rules["a"].str.split("+")
+    rules["b"] = rules["b"].str.split("+")
+    thresholds = _num(_read(data_dir, "thresholds.csv"), "min_value", "min_share")
+    types = _num(_read(data_dir, "answer_types.csv"), "scale_max")
+    opts = _num(_read(data_dir, "answer_options.csv"), "value")
+    options: dict[str, dict[str, float]] = {}
+    for row in opts.itertuples(index=False):
+        options.setdefault(row.answer_type, {})[row.option] = float(row.value)
+
+    editions = {}
+    for row in editions_df.itertuples(index=False):
+        e = row.edition
+
+        def sel(df: pd.DataFrame, e: str = e) -> pd.DataFrame:
+            return df[df["edition"] == e].drop(columns="edition").reset_index(drop=True)
+
+        editions[e] = Edition(
+            edition=e,
+            name=row.name,
+            regulation=row.regulation,
+            structure=sel(structure),
+            indicators=sel(indicators),
+            questions=sel(questions),
+            percent_rules=sel(rules),
+            thresholds=sel(thresholds),
+            options=options,
+            answer_types=types,
+        )
+    return Catalog(editions=editions, edition_years=editions_df[["edition", "first_year", "last_year"]])

@@ -1,0 +1,164 @@
+"""Answers -> values -> indicator, area, Pemenuhan/Reform, Pengungkit, Hasil and total, with completeness.
+
+The unit's answers and the TPI's are scored separately by the same rules (ZI-RULES "Scoring").
+The arithmetic runs on plain dicts over a per-edition plan (a workbook has ~130 rows, and
+ingesting thousands of them must stay fast); the results come out as DataFrames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import pandas as pd
+
+from .answers import Valued, value_of
+from .catalog import Edition
+
+ASSESSORS = ("unit", "tpi")
+ASSESSOR_LABELS = {"unit": "Unit", "tpi": "TPI"}
+LEVELS = ("indicator", "area", "sub_komponen", "komponen", "total")
+LEVEL_COLUMNS = ["assessor", "level", "node_id", "parent_id", "area_key", "name", "weight", "score",
+                 "answered", "expected", "completeness"]
+QUESTION_COLUMNS = ["assessor", "question_id", "indicator_id", "role", "raw", "answer", "value", "problem"]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An edition's catalog arranged for scoring one workbook quickly."""
+
+    answer_kind: dict[str, tuple[str, dict[str, float] | None, float | None]]  # question_id -> kind, options, scale
+    question_rows: list[tuple[str, str, str]]  # question_id, indicator_id, role (catalog order)
+    rules: list[tuple[str, str, list[str], list[str]]]  # question_id, formula, a, b
+    indicators: list[tuple[str, str, str, float, list[str]]]  # id, area_id, name, weight, scored question ids
+    nodes: list[tuple[str, str, str, str, str, float]]  # bottom-up: id, parent, level, area_key, name, weight
+
+
+@lru_cache(maxsize=8)
+def plan_for(ed: Edition) -> Plan:
+    types = ed.answer_types.set_index("answer_type")
+    answer_kind = {}
+    for q in ed.questions.itertuples(index=False):
+        kind = types.at[q.answer_type, "kind"]
+        scale = types.at[q.answer_type, "scale_max"]
+        answer_kind[q.question_id] = (kind, ed.options.get(q.answer_type), None if pd.isna(scale) else float(scale))
+    question_rows = [(q.question_id, q.indicator_id, q.role) for q in ed.questions.itertuples(index=False)]
+    rules = [(r.question_id, r.formula, list(r.a), list(r.b)) for r in ed.percent_rules.itertuples(index=False)]
+    scored = ed.scored_questions
+    indicators = [
+        (i.indicator_id, i.area_id, i.name, float(i.weight),
+         scored.loc[scored["indicator_id"] == i.indicator_id, "question_id"].tolist())
+        for i in ed.indicators.itertuples(index=False)
+    ]
+    depth = {"area": 0, "sub_komponen": 1, "komponen": 2}
+    # Bottom-up so each node is complete before it is added to its parent; catalog order within a level.
+    ordered = sorted(ed.structure.itertuples(), key=lambda n: (depth[n.level], n.Index))
+    nodes = [(n.node_id, n.parent_id, n.level, n.area_key, n.name, float(n.weight)) for n in ordered]
+    return Plan(answer_kind, question_rows, rules, indicators, nodes)
+
+
+def percent_value(formula: str, a: float, b: float) -> float | None:
+    """A percent item from its summed count inputs (ZI-RULES "Percent items"); None = no value."""
+    if formula == "ratio":
+        if b == 0:
+            return None  # a zero denominator gives no value, never a division error
+        return min(a / b, 1.0)
+    if formula == "decline":  # a = violations last year, b = this year
+        if a == 0:
+            return 1.0 if b == 0 else 0.0
+        return max((a - b) / a, 0.0)
+    raise ValueError(f"unknown percent formula {formula!r}")
+
+
+def value_answers(raw: Mapping[str, Any], ed: Edition) -> dict[str, Valued]:
+    """Value every catalog question for one assessor; percent items are computed from their counts."""
+    plan = plan_for(ed)
+    valued: dict[str, Valued] = {}
+    for qid, _, role in plan.question_rows:
+        if role == "percent":
+            continue
+        kind, options, scale = plan.answer_kind[qid]
+        valued[qid] = value_of(raw.get(qid), kind, options, scale)
+    for qid, formula, a_ids, b_ids in plan.rules:
+        inputs = [valued[i] for i in a_ids + b_ids]
+        if not all(v.answered for v in inputs):
+            missing = [i for i in a_ids + b_ids if not valued[i].answered]
+            valued[qid] = Valued(None, None, None if len(missing) == len(inputs) else
+                                 f"belum lengkap: jumlah {', '.join(missing)} belum diisi")
+            continue
+        a = sum(valued[i].value for i in a_ids)  # type: ignore[misc]
+        b = sum(valued[i].value for i in b_ids)  # type: ignore[misc]
+        value = percent_value(formula, a, b)
+        problem = None if value is not None else "penyebut nol: tidak dinilai"
+        valued[qid] = Valued(None if value is None else f"{value:.4f}", value, problem)
+    return valued
+
+
+def score_values(valued: Mapping[str, Valued], ed: Edition) -> list[tuple]:
+    """Roll question values up the tree; rows in LEVEL_COLUMNS order without the assessor."""
+    plan = plan_for(ed)
+    rows: list[tuple] = []
+    acc: dict[str, list[float]] = {}  # node_id -> [score, answered, expected]
+    for ind_id, area_id, name, weight, qids in plan.indicators:
+        values = [valued[q].value for q in qids if valued[q].value is not None]
+        answered, expected = len(values), len(qids)
+        score = sum(values) / answered * weight if answered else 0.0  # type: ignore[arg-type]
+        rows.append(("indicator", ind_id, area_id, "", name, weight, score, answered, expected,
+                     answered / expected if expected else 0.0))
+        a = acc.setdefault(area_id, [0.0, 0, 0])
+        a[0] += score
+        a[1] += answered
+        a[2] += expected
+    total = [0.0, 0, 0]
+    for node_id, parent_id, level, area_key, name, weight in plan.nodes:
+        score, answered, expected = acc.get(node_id, [0.0, 0, 0])
+        rows.append((level, node_id, parent_id, area_key, name, weight, score, answered, expected,
+                     answered / expected if expected else 0.0))
+        up = acc.setdefault(parent_id, [0.0, 0, 0]) if parent_id else total
+        up[0] += score
+        up[1] += answered
+        up[2] += expected
+    rows.append(("total", "TOTAL", "", "", "Nilai Evaluasi Zona Integritas", 100.0, total[0], total[1], total[2],
+                 total[1] / total[2] if total[2] else 0.0))
+    return rows
+
+
+@dataclass(frozen=True)
+class Scores:
+    """One workbook scored: per question, per level, per predicate rule, for each assessor present."""
+
+    questions: pd.DataFrame  # QUESTION_COLUMNS
+    levels: pd.DataFrame  # LEVEL_COLUMNS
+    assessors: tuple[str, ...]
+
+    def level(self, assessor: str, node_id: str) -> float:
+        lv = self.levels
+        return float(lv.loc[(lv["assessor"] == assessor) & (lv["node_id"] == node_id), "score"].iloc[0])
+
+    def total(self, assessor: str) -> float:
+        return self.level(assessor, "TOTAL")
+
+
+def score_answers(answers: Mapping[str, Mapping[str, Any]], ed: Edition) -> Scores:
+    """Score raw answers given as {assessor: {question_id: raw cell}}; an assessor with no answer is skipped."""
+    q_rows: list[tuple] = []
+    l_rows: list[tuple] = []
+    present = []
+    index = {qid: (ind, role) for qid, ind, role in plan_for(ed).question_rows}
+    for assessor in ASSESSORS:
+        raw = answers.get(assessor)
+        if raw is None:
+            continue
+        present.append(assessor)
+        valued = value_answers(raw, ed)
+        for qid, v in valued.items():
+            ind, role = index[qid]
+            q_rows.append((assessor, qid, ind, role, raw.get(qid), v.answer, v.value, v.problem))
+        l_rows.extend((assessor, *r) for r in score_values(valued, ed))
+    return Scores(
+        questions=pd.DataFrame(q_rows, columns=QUESTION_COLUMNS),
+        levels=pd.DataFrame(l_rows, columns=LEVEL_COLUMNS),
+        assessors=tuple(present),
+    )
