@@ -1,0 +1,140 @@
+"""The `zi` command: score, template, ingest, demo. Messages for people are in Bahasa Indonesia."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from pathlib import Path
+
+from .predicates import fmt
+from .readers import ReadError
+from .store import DEFAULT_DB
+
+
+def _pct(x: float) -> str:
+    return f"{fmt(100 * x, 0)}%"
+
+
+def print_score_table(result: dict) -> None:
+    """`zi score` without --json: the same numbers as a readable table."""
+    print(f"Berkas      : {result['file']}")
+    print(f"Unit kerja  : {result['unit']}")
+    print(f"Instansi    : {result['instansi'] or '-'}")
+    print(f"Tahun/edisi : {result['year']} / edisi {result['edition']} (tata letak {result['layout']})")
+    sides = [("Unit", result["unit_score"]), ("TPI", result["tpi_score"])]
+    sides = [(label, s) for label, s in sides if s]
+    head = f"{'':54}" + "".join(f"{label:>16}" for label, _ in sides)
+    print()
+    print(head)
+    rows = [("Nilai total", "total"), ("Pengungkit", "pengungkit"), ("Hasil", "hasil")]
+    for label, key in rows:
+        print(f"{label:54}" + "".join(f"{fmt(s[key]):>16}" for _, s in sides))
+    print(f"{'Kelengkapan jawaban':54}" + "".join(f"{_pct(s['completeness']):>16}" for _, s in sides))
+    print()
+    print("Area" + " " * 50 + "".join(f"{label:>16}" for label, _ in sides))
+    for i, area in enumerate(sides[0][1]["areas"]):
+        name = area["name"] + (f" ({area['part']})" if area["part"] else "")
+        cells = "".join(f"{fmt(s['areas'][i]['score']) + ' / ' + fmt(area['weight'], 2):>16}" for _, s in sides)
+        print(f"  {name[:52]:52}{cells}")
+    print()
+    for label, s in sides:
+        print(f"Predikat ({label}): {s['predicate']}")
+        for predicate in ("WBK", "WBBM"):
+            fails = s["rules"][predicate]["failures"]
+            if fails:
+                print(f"  {predicate} belum terpenuhi:")
+                for message in fails:
+                    print(f"    - {message}")
+    if result["workbook_total"] is not None:
+        print(f"\nNilai total menurut workbook sendiri: {fmt(result['workbook_total'], 3)}")
+    if result["warnings"]:
+        print(f"\nPeringatan ({len(result['warnings'])}):")
+        for w in result["warnings"]:
+            print(f"  - {w}")
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate
+    from .readers import read_workbook
+
+    try:
+        result = evaluate(read_workbook(args.file, require_identity=False)).to_json()
+    except ReadError as exc:
+        print(f"Gagal membaca {exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError:
+        print(f"Gagal membaca {args.file}: berkas tidak ditemukan", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print_score_table(result)
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from .template import write_template
+
+    out = write_template(args.out, edition=args.edition, unit=args.unit, instansi=args.instansi, year=args.year)
+    print(f"Template LKE edisi {args.edition} ditulis ke {out}")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from .ingest import cli_ingest
+
+    return cli_ingest(args)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import cli_demo
+
+    return cli_demo(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zi", description="ZI Monitor: nilai LKE Zona Integritas (WBK/WBBM).")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("score", help="nilai satu workbook LKE tanpa menyentuh basis data")
+    p.add_argument("file", type=Path)
+    p.add_argument("--json", action="store_true", help="cetak satu objek JSON")
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("template", help="tulis LKE kosong untuk diisi unit kerja")
+    p.add_argument("out", type=Path)
+    p.add_argument("--edition", default="2021", help="edisi LKE (2019 atau 2021)")
+    p.add_argument("--unit", default="", help="nama unit kerja untuk sheet Identitas")
+    p.add_argument("--instansi", default="", help="nama instansi untuk sheet Identitas")
+    p.add_argument("--year", type=int, default=None, help="tahun penilaian untuk sheet Identitas")
+    p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("ingest", help="muat workbook LKE dan berkas survei ke basis data")
+    p.add_argument("paths", nargs="+", type=Path, help="berkas atau folder (dibaca rekursif)")
+    p.add_argument("--db", type=Path, default=DEFAULT_DB)
+    p.add_argument("--json", action="store_true", help="cetak ringkasan sebagai satu objek JSON")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("demo", help="buat workbook contoh dan muat ke basis data")
+    p.add_argument("--units", type=int, default=60)
+    p.add_argument("--years", default="2023-2026", help="rentang tahun, mis. 2023-2026")
+    p.add_argument("--out", type=Path, default=Path("data/raw/demo"))
+    p.add_argument("--db", type=Path, default=DEFAULT_DB)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--if-empty", action="store_true", help="hanya bila basis data masih kosong")
+    p.add_argument("--no-ingest", action="store_true", help="tulis berkas saja, jangan dimuat")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    if hasattr(signal, "SIGPIPE") and argv is None:  # `zi score x | head` ends quietly
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

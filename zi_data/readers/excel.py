@@ -1,0 +1,66 @@
+"""Open a workbook with python-calamine (xlsx, xlsm, xls; values only, macros never run) and hand out sheets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from python_calamine import CalamineWorkbook
+
+from .base import ReadError
+
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+
+
+class Book:
+    """A workbook's sheets as lists of rows (cell values), read on first use."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise ReadError(self.path, "berkas tidak ditemukan")
+        try:
+            self._wb = CalamineWorkbook.from_path(str(self.path))
+        except Exception as exc:  # calamine raises its own error types for every broken file
+            raise ReadError(self.path, f"berkas tidak dapat dibaca sebagai workbook Excel ({_short(exc)})") from exc
+        self.sheet_names: list[str] = list(self._wb.sheet_names)
+        self._rows: dict[str, list[list[Any]]] = {}
+
+    def find_sheet(self, *names: str) -> str | None:
+        """The sheet whose name matches one of `names`, ignoring case and spaces."""
+        wanted = {n.replace(" ", "").casefold() for n in names}
+        for name in self.sheet_names:
+            if name.replace(" ", "").casefold() in wanted:
+                return name
+        return None
+
+    def rows(self, sheet: str) -> list[list[Any]]:
+        if sheet not in self._rows:
+            try:
+                # skip_empty_area=False keeps row 1 at index 0 whatever the used range is.
+                self._rows[sheet] = self._wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            except Exception as exc:
+                raise ReadError(self.path, f"sheet tidak dapat dibaca ({_short(exc)})", sheet=sheet) from exc
+        return self._rows[sheet]
+
+
+def cell(rows: list[list[Any]], row: int, col: str) -> Any:
+    """The value at an Excel address (1-based row, column letters); None outside the data."""
+    c = col_index(col)
+    if row - 1 >= len(rows):
+        return None
+    line = rows[row - 1]
+    value = line[c] if c < len(line) else None
+    return None if value == "" else value
+
+
+def col_index(col: str) -> int:
+    n = 0
+    for ch in col.upper():
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) < 160 else text[:157] + "..."

@@ -1,0 +1,159 @@
+"""The DuckDB schema (raw -> staged -> scored layers) and the connection helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+DEFAULT_DB = Path("data/zi.duckdb")
+
+# Layers as in jaffle_shop_duckdb: what was read (raw_*), typed and keyed (stg_*), then scored.
+# Every table is append-or-replace per submission inside one transaction per file (ingest.py).
+SCHEMA = """
+create sequence if not exists seq_reject start 1;
+
+-- raw: every file seen, and every answer cell as read, with provenance
+create table if not exists raw_files (
+    sha256       varchar primary key,   -- content hash: the same bytes are never loaded twice
+    file_path    varchar not null,
+    file_name    varchar not null,
+    size_bytes   bigint  not null,
+    kind         varchar not null,      -- 'lke' | 'survey'
+    status       varchar not null,      -- 'loaded' | 'rejected'
+    first_seen   timestamp not null default current_timestamp
+);
+create table if not exists raw_answers (
+    submission_id varchar not null,
+    assessor      varchar not null,     -- 'unit' | 'tpi'
+    question_id   varchar not null,
+    raw           varchar,              -- the cell as text
+    note          varchar,
+    evidence      varchar,
+    sheet         varchar,
+    row_number    integer,
+    primary key (submission_id, assessor, question_id)
+);
+
+-- staged: units, submissions (one per file loaded), valued answers, survey results
+create table if not exists stg_units (
+    unit_id      varchar primary key,   -- md5 of normalised instansi + unit name
+    unit_name    varchar not null,
+    instansi     varchar not null
+);
+create table if not exists stg_submissions (
+    submission_id varchar primary key,  -- = sha256 of the file
+    unit_id       varchar not null,
+    year          integer not null,
+    edition       varchar not null,
+    layout        varchar not null,
+    file_path     varchar not null,
+    file_name     varchar not null,
+    loaded_at     timestamp not null,
+    has_tpi       boolean not null,
+    workbook_total double,              -- the workbook's own cached total, when it has one
+    is_current    boolean not null,     -- the newest file for its unit and year
+    superseded_by varchar,
+    superseded_at timestamp,
+    deleted_at    timestamp,            -- set by an admin; the row is kept
+    deleted_by    varchar,
+    delete_reason varchar
+);
+create table if not exists stg_answers (
+    submission_id varchar not null,
+    assessor      varchar not null,
+    question_id   varchar not null,
+    indicator_id  varchar not null,
+    role          varchar not null,     -- 'scored' | 'percent' | 'count'
+    answer        varchar,              -- normalised option / number, null when unanswered
+    value         double,               -- 0..1 for scored items, the number for counts
+    problem       varchar,              -- why an answer could not be valued
+    primary key (submission_id, assessor, question_id)
+);
+create table if not exists stg_surveys (
+    unit_id      varchar not null,
+    year         integer not null,
+    ipak         double,                -- 0-4
+    ipkp         double,                -- 0-4
+    capaian      varchar,               -- A-E, optional
+    source_file  varchar not null,
+    sha256       varchar not null,
+    loaded_at    timestamp not null,
+    primary key (unit_id, year)
+);
+
+-- scored: every level for unit and TPI, every WBK/WBBM rule, warnings, rejects
+create table if not exists scores (
+    submission_id varchar not null,
+    assessor      varchar not null,
+    level         varchar not null,     -- indicator | area | sub_komponen | komponen | total
+    node_id       varchar not null,
+    parent_id     varchar,
+    area_key      varchar,
+    name          varchar not null,
+    weight        double not null,
+    score         double not null,
+    answered      integer not null,
+    expected      integer not null,
+    completeness  double not null,
+    primary key (submission_id, assessor, node_id)
+);
+create table if not exists rule_results (
+    submission_id varchar not null,
+    assessor      varchar not null,
+    predicate     varchar not null,     -- WBK | WBBM
+    rule_id       varchar not null,
+    label         varchar not null,
+    target        varchar not null,
+    target_name   varchar not null,
+    value         double not null,
+    minimum       double not null,
+    passed        boolean not null,
+    margin        double not null,
+    message       varchar not null
+);
+create table if not exists predicates (
+    submission_id varchar not null,
+    assessor      varchar not null,
+    predicate     varchar not null,     -- WBBM | WBK | Belum memenuhi
+    wbk           boolean not null,
+    wbbm          boolean not null,
+    primary key (submission_id, assessor)
+);
+create table if not exists warnings (
+    submission_id varchar not null,
+    message       varchar not null
+);
+create table if not exists rejects (
+    reject_id    bigint primary key default nextval('seq_reject'),
+    sha256       varchar,
+    file_path    varchar not null,
+    file_name    varchar not null,
+    reason       varchar not null,
+    rejected_at  timestamp not null default current_timestamp
+);
+create table if not exists history (
+    at            timestamp not null default current_timestamp,
+    event         varchar not null,     -- loaded | superseded | deleted | rescored
+    submission_id varchar not null,
+    detail        varchar
+);
+
+-- what the pages read: the current, not deleted submission of each unit and year
+create or replace view current_submissions as
+select s.*, u.unit_name, u.instansi
+from stg_submissions s
+join stg_units u using (unit_id)
+where s.is_current and s.deleted_at is null;
+"""
+
+
+def connect(db: str | Path = DEFAULT_DB, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database; a writer also makes sure the schema exists."""
+    db = Path(db)
+    if read_only:
+        return duckdb.connect(str(db), read_only=True)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(db))
+    con.execute(SCHEMA)
+    return con
