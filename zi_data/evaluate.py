@@ -12,6 +12,7 @@ from .catalog import Catalog, Edition, load_catalog
 from .predicates import fmt
 from .readers.base import GROUP_PREFIX, Workbook
 from .scoring import ASSESSOR_LABELS, Scores, score_answers
+from .surveys import apply_survey
 
 # A workbook's own cached figure counts as different from ours beyond this (its values have 2 decimals).
 OWN_FIGURE_TOLERANCE = 0.001
@@ -78,16 +79,21 @@ class Evaluation:
         }
 
 
-def evaluate(wb: Workbook, catalog: Catalog | None = None) -> Evaluation:
+def evaluate(wb: Workbook, catalog: Catalog | None = None, survey: dict[str, Any] | None = None,
+             survey_source: str = "") -> Evaluation:
+    """Score a workbook; a survey record ({ipak, ipkp, capaian}) replaces the Hasil answers it covers."""
     catalog = catalog or load_catalog()
     ed = catalog[wb.edition]
-    scores = score_answers(wb.raw_by_assessor(), ed)
+    raw = wb.raw_by_assessor()
+    survey_warnings = apply_survey(raw, survey, ed.edition, survey_source) if survey else []
+    scores = score_answers(raw, ed)
     rules = pd.concat(
         [predicates.check(scores.levels[scores.levels["assessor"] == a], ed).assign(assessor=a)
          for a in scores.assessors],
         ignore_index=True,
     )
-    warnings = list(wb.warnings) + answer_problems(wb, scores, ed) + own_figure_differences(wb, scores, ed)
+    warnings = (list(wb.warnings) + survey_warnings + answer_problems(wb, scores, ed)
+                + own_figure_differences(wb, scores, ed))
     return Evaluation(workbook=wb, edition=ed, scores=scores, rules=rules, warnings=warnings)
 
 

@@ -28,6 +28,7 @@ create table if not exists raw_answers (
     assessor      varchar not null,     -- 'unit' | 'tpi'
     question_id   varchar not null,
     raw           varchar,              -- the cell as text
+    raw_number    double,               -- the cell when it was a number (so re-scoring reads it exactly)
     note          varchar,
     evidence      varchar,
     sheet         varchar,
@@ -71,15 +72,19 @@ create table if not exists stg_answers (
     primary key (submission_id, assessor, question_id)
 );
 create table if not exists stg_surveys (
-    unit_id      varchar not null,
-    year         integer not null,
-    ipak         double,                -- 0-4
-    ipkp         double,                -- 0-4
-    capaian      varchar,               -- A-E, optional
-    source_file  varchar not null,
-    sha256       varchar not null,
-    loaded_at    timestamp not null,
-    primary key (unit_id, year)
+    instansi_norm varchar not null,     -- '' when the survey file names no instansi
+    unit_norm     varchar not null,     -- names compared without case, spaces or punctuation
+    year          integer not null,
+    unit_name     varchar not null,
+    instansi      varchar not null,
+    ipak          double,               -- 0-4
+    ipkp          double,               -- 0-4
+    capaian       varchar,              -- A-E, optional
+    source_file   varchar not null,
+    sha256        varchar not null,
+    row_number    integer not null,
+    loaded_at     timestamp not null,
+    primary key (instansi_norm, unit_norm, year)   -- the newest survey file wins
 );
 
 -- scored: every level for unit and TPI, every WBK/WBBM rule, warnings, rejects
@@ -133,7 +138,7 @@ create table if not exists rejects (
     rejected_at  timestamp not null default current_timestamp
 );
 create table if not exists history (
-    at            timestamp not null default current_timestamp,
+    happened_at   timestamp not null default current_timestamp,
     event         varchar not null,     -- loaded | superseded | deleted | rescored
     submission_id varchar not null,
     detail        varchar

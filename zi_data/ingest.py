@@ -1,0 +1,399 @@
+"""Files -> content hash -> read -> score -> DuckDB, one transaction per file, rejects recorded with their reason."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from . import predicates, store
+from .catalog import load_catalog
+from .evaluate import Evaluation, evaluate
+from .readers import ReadError, Workbook, read_workbook
+from .readers.excel import EXCEL_SUFFIXES
+from .surveys import is_survey_file, norm_name, read_survey, unit_id
+
+SUFFIXES = EXCEL_SUFFIXES | {".csv"}
+# Below this many new workbooks a process pool costs more than it saves.
+POOL_THRESHOLD = 16
+WORKERS = max(1, min(2, os.cpu_count() or 1))
+
+
+@dataclass
+class IngestSummary:
+    loaded: int = 0
+    unchanged: int = 0
+    superseded: int = 0
+    rejected: list[dict[str, str]] = field(default_factory=list)
+    surveys: int = 0
+    rescored: int = 0
+    warnings: int = 0
+    submissions: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"loaded": self.loaded, "unchanged": self.unchanged, "superseded": self.superseded,
+                "rejected": self.rejected, "surveys_loaded": self.surveys, "rescored": self.rescored,
+                "warnings": self.warnings}
+
+    def describe(self) -> str:
+        lines = [f"Dimuat: {self.loaded} workbook, {self.surveys} berkas survei",
+                 f"Tidak berubah (sudah pernah dimuat): {self.unchanged}",
+                 f"Menggantikan pengajuan lama: {self.superseded}",
+                 f"Dihitung ulang karena survei: {self.rescored}",
+                 f"Peringatan: {self.warnings}",
+                 f"Ditolak: {len(self.rejected)}"]
+        lines += [f"  - {r['reason']}" for r in self.rejected]
+        return "\n".join(lines)
+
+
+def discover(paths: list[Path]) -> tuple[list[Path], list[dict[str, str]]]:
+    """Files under the given paths (folders recursively); a named file of an unknown type is a reject."""
+    found: list[Path] = []
+    rejected = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and f.suffix.lower() in SUFFIXES and not f.name.startswith(("~$", ".")):
+                    found.append(f)
+        elif p.is_file():
+            if p.suffix.lower() in SUFFIXES:
+                found.append(p)
+            else:
+                rejected.append({"file": str(p), "reason": f"{p.name}: jenis berkas '{p.suffix}' tidak didukung "
+                                 "(yang diterima: .xlsx, .xlsm, .xls, .csv)"})
+        else:
+            rejected.append({"file": str(p), "reason": f"{p.name}: berkas atau folder tidak ditemukan"})
+    return found, rejected
+
+
+def file_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass
+class Prepared:
+    """A workbook read and scored, ready to be written in one transaction."""
+
+    path: Path
+    sha256: str
+    size: int
+    evaluation: Evaluation
+
+
+SURVEY = "survey"
+
+
+def prepare(path: Path, sha: str, surveys: dict[tuple[str, str, int], dict]) -> Prepared | dict[str, str] | str:
+    """Read and score one workbook (runs in a worker process); a dict is a rejection, SURVEY a survey workbook."""
+    try:
+        try:
+            wb = read_workbook(path)
+        except ReadError:
+            if is_survey_file(path):
+                return SURVEY
+            raise
+        record = find_survey(surveys, wb.unit, wb.instansi, wb.year)
+        ev = evaluate(wb, survey=record, survey_source=record["source"] if record else "")
+        return Prepared(path=path, sha256=sha, size=path.stat().st_size, evaluation=ev)
+    except ReadError as exc:
+        return {"file": str(path), "reason": str(exc)}
+    except Exception as exc:  # a reader bug must reject one file, not stop the run
+        return {"file": str(path), "reason": f"{path.name}: kesalahan tak terduga saat membaca ({exc!r})"}
+
+
+def find_survey(surveys: dict[tuple[str, str, int], dict], unit: str, instansi: str, year: int | None) -> dict | None:
+    if year is None:
+        return None
+    key = norm_name(unit)
+    return surveys.get((norm_name(instansi), key, year)) or surveys.get(("", key, year))
+
+
+def load_surveys(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, int], dict]:
+    rows = con.execute("select instansi_norm, unit_norm, year, ipak, ipkp, capaian, source_file from stg_surveys")
+    return {(i, u, y): {"ipak": a, "ipkp": p, "capaian": c, "source": s} for i, u, y, a, p, c, s in rows.fetchall()}
+
+
+class Progress:
+    """A one-line progress bar on stderr, only when a person is watching it."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.done = total, 0
+        self.enabled = enabled and total > 0 and sys.stderr.isatty()
+
+    def step(self, label: str = "") -> None:
+        self.done += 1
+        if self.enabled:
+            width = 30
+            filled = int(width * self.done / self.total)
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} {label[:40]:40}")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def ingest_paths(paths: list[Path], db: Path | str = store.DEFAULT_DB, progress: bool = False) -> IngestSummary:
+    """Load every workbook and survey file under `paths`; each file loads whole or not at all."""
+    summary = IngestSummary()
+    files, summary.rejected = discover(paths)
+    con = store.connect(db)
+    try:
+        known = {r[0] for r in con.execute("select sha256 from raw_files").fetchall()}
+        fresh: list[tuple[Path, str]] = []
+        seen: set[str] = set()
+        for f in files:
+            sha = file_hash(f)
+            if sha in known or sha in seen:
+                summary.unchanged += 1
+                continue
+            seen.add(sha)
+            fresh.append((f, sha))
+        bar = Progress(len(fresh), progress)
+        books = []
+        for f, sha in fresh:  # CSV surveys first, so workbooks of the same run get their values
+            if f.suffix.lower() == ".csv":
+                _ingest_survey(con, f, sha, summary)
+                bar.step(f.name)
+            else:
+                books.append((f, sha))
+        surveys = load_surveys(con)
+        for (f, sha), result in zip(books, _prepared(books, surveys), strict=True):
+            if result == SURVEY:  # a survey in an Excel file: stored, then the units it covers are re-scored
+                _ingest_survey(con, f, sha, summary)
+            elif isinstance(result, dict):
+                _reject(con, result, summary, sha=sha)
+            else:
+                _write_submission(con, result, summary)
+            bar.step(f.name)
+        bar.close()
+    finally:
+        con.close()
+    return summary
+
+
+def _prepared(books: list[tuple[Path, str]], surveys: dict):
+    """Read and score in a process pool when there is enough work; results come back in order."""
+    if len(books) < POOL_THRESHOLD or WORKERS < 2:
+        for f, sha in books:
+            yield prepare(f, sha, surveys)
+        return
+    with ProcessPoolExecutor(max_workers=WORKERS) as pool:
+        futures = [pool.submit(prepare, f, sha, surveys) for f, sha in books]
+        for fut in futures:
+            yield fut.result()
+
+
+def _reject(con: duckdb.DuckDBPyConnection, result: dict[str, str], summary: IngestSummary,
+            sha: str | None) -> None:
+    path = Path(result["file"])
+    con.execute("begin")
+    try:
+        con.execute("insert into rejects (sha256, file_path, file_name, reason) values (?, ?, ?, ?)",
+                    [sha, str(path), path.name, result["reason"]])
+        if sha:
+            con.execute("insert into raw_files (sha256, file_path, file_name, size_bytes, kind, status) "
+                        "values (?, ?, ?, ?, 'lke', 'rejected') on conflict do nothing",
+                        [sha, str(path), path.name, path.stat().st_size if path.exists() else 0])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    summary.rejected.append(result)
+
+
+def _raw_frame(wb: Workbook, submission_id: str) -> pd.DataFrame:
+    a = wb.answers
+    numeric = pd.to_numeric(a["raw"].where(a["raw"].map(lambda v: isinstance(v, (int, float)))), errors="coerce")
+    return pd.DataFrame({
+        "submission_id": submission_id,
+        "assessor": a["assessor"],
+        "question_id": a["question_id"],
+        "raw": a["raw"].map(lambda v: None if v is None else str(v)),
+        "raw_number": numeric.astype("float64"),
+        "note": a["note"],
+        "evidence": a["evidence"],
+        "sheet": a["sheet"],
+        "row_number": pd.to_numeric(a["row"], errors="coerce").astype("Int64"),
+    })
+
+
+def _write_submission(con: duckdb.DuckDBPyConnection, p: Prepared, summary: IngestSummary) -> None:
+    ev = p.evaluation
+    wb = ev.workbook
+    sid = p.sha256
+    uid = unit_id(wb.unit, wb.instansi)
+    now = datetime.now()
+    con.execute("begin")
+    try:
+        con.execute("insert into raw_files (sha256, file_path, file_name, size_bytes, kind, status) "
+                    "values (?, ?, ?, ?, 'lke', 'loaded')", [sid, str(p.path), p.path.name, p.size])
+        con.execute("insert into stg_units (unit_id, unit_name, instansi) values (?, ?, ?) on conflict do nothing",
+                    [uid, wb.unit, wb.instansi])
+        previous = con.execute(
+            "select submission_id from stg_submissions where unit_id = ? and year = ? and is_current "
+            "and deleted_at is null", [uid, wb.year]).fetchall()
+        for (old,) in previous:
+            con.execute("update stg_submissions set is_current = false, superseded_by = ?, superseded_at = ? "
+                        "where submission_id = ?", [sid, now, old])
+            con.execute("insert into history (happened_at, event, submission_id, detail) values (?, 'superseded', ?, ?)",
+                        [now, old, f"digantikan oleh {p.path.name}"])
+        con.execute(
+            "insert into stg_submissions (submission_id, unit_id, year, edition, layout, file_path, file_name, "
+            "loaded_at, has_tpi, workbook_total, is_current) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, true)",
+            [sid, uid, wb.year, wb.edition, wb.layout, str(p.path), p.path.name, now,
+             "tpi" in ev.scores.assessors, wb.own_figures.get("TOTAL")])
+        _write_scored(con, sid, ev, raw=True)
+        totals = {a: round(ev.scores.total(a), 3) for a in ev.scores.assessors}
+        con.execute("insert into history (happened_at, event, submission_id, detail) values (?, 'loaded', ?, ?)",
+                    [now, sid, json.dumps({"file": str(p.path), "total": totals}, ensure_ascii=False)])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    summary.loaded += 1
+    summary.superseded += len(previous)
+    summary.warnings += len(ev.warnings)
+    summary.submissions.append(sid)
+
+
+def _write_scored(con: duckdb.DuckDBPyConnection, sid: str, ev: Evaluation, raw: bool) -> None:
+    """Answers, scores, rules, predicate and warnings of one submission (inside the caller's transaction)."""
+    # DuckDB reads the df_* frames by their Python names; the prefix keeps them apart from table names.
+    if raw:
+        df_raw = _raw_frame(ev.workbook, sid)  # noqa: F841
+        con.execute("insert into raw_answers select * from df_raw")
+    q = ev.scores.questions
+    df_answers = pd.DataFrame({  # noqa: F841
+        "submission_id": sid, "assessor": q["assessor"], "question_id": q["question_id"],
+        "indicator_id": q["indicator_id"], "role": q["role"], "answer": q["answer"],
+        "value": pd.to_numeric(q["value"], errors="coerce"), "problem": q["problem"]})
+    con.execute("insert into stg_answers select * from df_answers")
+    df_levels = ev.scores.levels.assign(submission_id=sid)  # noqa: F841
+    con.execute("insert into scores select submission_id, assessor, level, node_id, parent_id, area_key, name, "
+                "weight, score, answered, expected, completeness from df_levels")
+    df_rules = ev.rules.assign(submission_id=sid)  # noqa: F841
+    con.execute("insert into rule_results select submission_id, assessor, predicate, rule_id, label, target, "
+                "target_name, value, minimum, passed, margin, message from df_rules")
+    for a in ev.scores.assessors:
+        r = ev.rules[ev.rules["assessor"] == a]
+        con.execute("insert into predicates values (?, ?, ?, ?, ?)",
+                    [sid, a, predicates.predicate_of(r),
+                     bool(r.loc[r["predicate"] == "WBK", "passed"].all()),
+                     bool(r.loc[r["predicate"] == "WBBM", "passed"].all())])
+    if ev.warnings:
+        df_warnings = pd.DataFrame({"submission_id": sid, "message": ev.warnings})  # noqa: F841
+        con.execute("insert into warnings select * from df_warnings")
+
+
+def _ingest_survey(con: duckdb.DuckDBPyConnection, path: Path, sha: str, summary: IngestSummary) -> None:
+    try:
+        survey = read_survey(path)
+    except ReadError as exc:
+        _reject(con, {"file": str(path), "reason": str(exc)}, summary, sha=sha)
+        return
+    now = datetime.now()
+    con.execute("begin")
+    try:
+        con.execute("insert into raw_files (sha256, file_path, file_name, size_bytes, kind, status) "
+                    "values (?, ?, ?, ?, 'survey', 'loaded')", [sha, str(path), path.name, path.stat().st_size])
+        for r in survey.rows:
+            con.execute(
+                "insert or replace into stg_surveys (instansi_norm, unit_norm, year, unit_name, instansi, ipak, ipkp, "
+                "capaian, source_file, sha256, row_number, loaded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [norm_name(r.instansi), norm_name(r.unit), r.year, r.unit, r.instansi, r.ipak, r.ipkp, r.capaian,
+                 path.name, sha, r.row, now])
+        for message in survey.warnings:
+            con.execute("insert into rejects (sha256, file_path, file_name, reason) values (?, ?, ?, ?)",
+                        [sha, str(path), path.name, message])
+        rescored = rescore_for_surveys(con, survey.rows)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    summary.surveys += 1
+    summary.rescored += rescored
+    summary.warnings += len(survey.warnings)
+
+
+def rescore_for_surveys(con: duckdb.DuckDBPyConnection, rows) -> int:
+    """Re-score current submissions whose unit and year a survey now covers (inside the caller's transaction)."""
+    surveys = load_surveys(con)
+    wanted = {(norm_name(r.unit), r.year): norm_name(r.instansi) for r in rows}
+    current = con.execute("select submission_id, unit_name, instansi, year from current_submissions "
+                          "where year in (select unnest(?))", [sorted({r.year for r in rows})]).fetchall()
+    n = 0
+    for sid, unit, instansi, year in current:
+        inst = wanted.get((norm_name(unit), year))
+        if inst is not None and inst in ("", norm_name(instansi)):
+            rescore(con, sid, surveys)
+            n += 1
+    return n
+
+
+def stored_workbook(con: duckdb.DuckDBPyConnection, sid: str) -> Workbook:
+    """A submission rebuilt from its raw answers, as the reader gave them."""
+    s = con.execute("select s.file_path, s.layout, s.edition, u.unit_name, u.instansi, s.year, s.workbook_total "
+                    "from stg_submissions s join stg_units u using (unit_id) where submission_id = ?",
+                    [sid]).fetchone()
+    rows = con.execute("select assessor, question_id, coalesce(cast(raw_number as varchar), raw), note, evidence, "
+                       "sheet, row_number, raw_number from raw_answers where submission_id = ?", [sid]).fetchall()
+    answers = pd.DataFrame(
+        [(a, q, num if num is not None else raw, n, e, sh, rn) for a, q, raw, n, e, sh, rn, num in rows],
+        columns=["assessor", "question_id", "raw", "note", "evidence", "sheet", "row"])
+    own = {"TOTAL": s[6]} if s[6] is not None else {}
+    return Workbook(path=Path(s[0]), layout=s[1], edition=s[2], unit=s[3], instansi=s[4], year=s[5],
+                    answers=answers, own_figures=own)
+
+
+def rescore(con: duckdb.DuckDBPyConnection, sid: str, surveys: dict | None = None) -> None:
+    """Score a stored submission again (a survey arrived); inside the caller's transaction."""
+    wb = stored_workbook(con, sid)
+    surveys = surveys if surveys is not None else load_surveys(con)
+    record = find_survey(surveys, wb.unit, wb.instansi, wb.year)
+    ev = evaluate(wb, load_catalog(), survey=record, survey_source=record["source"] if record else "")
+    for table in ("stg_answers", "scores", "rule_results", "predicates", "warnings"):
+        con.execute(f"delete from {table} where submission_id = ?", [sid])  # table names are constants
+    _write_scored(con, sid, ev, raw=False)
+    con.execute("insert into history (happened_at, event, submission_id, detail) values (?, 'rescored', ?, ?)",
+                [datetime.now(), sid, json.dumps({"survey": record["source"] if record else None,
+                                                  "total": {a: round(ev.scores.total(a), 3)
+                                                            for a in ev.scores.assessors}})])
+
+
+SAFE_NAME = re.compile(r"[^A-Za-z0-9 ._()-]+")
+
+
+def ingest_upload(name: str, data: bytes, db: Path | str, upload_dir: Path) -> IngestSummary:
+    """A file uploaded in the browser: saved under upload_dir with a unique name, then ingested like any file."""
+    base = SAFE_NAME.sub("_", Path(name).name).strip(" .") or "unggahan.xlsx"
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = upload_dir / f"{stamp}_{hashlib.sha256(data).hexdigest()[:8]}" / base
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return ingest_paths([target], db)
+
+
+def cli_ingest(args) -> int:
+    summary = ingest_paths(args.paths, args.db, progress=not args.json)
+    if args.json:
+        print(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(summary.describe())
+    return 1 if summary.rejected else 0

@@ -1,0 +1,193 @@
+"""Read external survey result files (IPAK/IPKP per unit and year) and apply them to a workbook's Hasil answers."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .answers import is_blank, parse_number
+from .catalog import DATA_DIR
+from .predicates import fmt
+from .readers.base import ReadError
+from .readers.excel import Book
+
+# Header spellings met in practice, normalised (lower case, no spaces/punctuation) -> field.
+HEADERS = {
+    "unit": {"unit", "unitkerja", "namaunitkerja", "namaunit", "satker", "satuankerja"},
+    "instansi": {"instansi", "namainstansi", "kementerianlembagapemda"},
+    "year": {"year", "tahun", "tahunsurvei", "tahunpenilaian"},
+    "ipak": {"ipak", "ipk", "indekspersepsiantikorupsi", "indekspersepsikorupsi", "nilaiipak"},
+    "ipkp": {"ipkp", "ikp", "indekspersepsikualitaspelayanan", "nilaiipkp"},
+    "capaian": {"capaian", "capaiankinerja", "capaiankinerjalebihbaik"},
+}
+SCALE_MAX = 4.0
+CAPAIAN_OPTIONS = ("A", "B", "C", "D", "E")
+
+
+def _norm_header(text: Any) -> str:
+    return "".join(ch for ch in str(text).casefold() if ch.isalnum())
+
+
+def norm_name(text: Any) -> str:
+    """How unit and instansi names are compared: case, spaces and punctuation do not count."""
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in str(text or "").casefold()).split())
+
+
+def unit_id(unit: str, instansi: str) -> str:
+    return hashlib.md5(f"{norm_name(instansi)}|{norm_name(unit)}".encode()).hexdigest()[:16]
+
+
+@dataclass
+class SurveyRow:
+    unit: str
+    instansi: str
+    year: int
+    ipak: float | None
+    ipkp: float | None
+    capaian: str | None
+    row: int
+
+
+@dataclass
+class SurveyFile:
+    path: Path
+    rows: list[SurveyRow]
+    warnings: list[str] = field(default_factory=list)
+
+
+def header_fields(header: list[Any]) -> dict[str, int]:
+    """Column index of each known field in a header row."""
+    found: dict[str, int] = {}
+    for i, cell in enumerate(header):
+        key = _norm_header(cell)
+        for name, spellings in HEADERS.items():
+            if key in spellings and name not in found:
+                found[name] = i
+    return found
+
+
+def looks_like_survey(header: list[Any]) -> bool:
+    fields = header_fields(header)
+    return {"unit", "year"} <= set(fields) and bool({"ipak", "ipkp"} & set(fields))
+
+
+def _table(path: Path) -> tuple[list[list[Any]], str | None]:
+    """The rows of a CSV file, or of the first sheet that has a survey header in an Excel file."""
+    if path.suffix.lower() == ".csv":
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig", errors="replace")
+        dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t") if text.strip() else csv.excel
+        return [row for row in csv.reader(io.StringIO(text), dialect)], None
+    book = Book(path)
+    for sheet in book.sheet_names:
+        rows = book.rows(sheet)
+        if rows and looks_like_survey(rows[0]):
+            return rows, sheet
+    return (book.rows(book.sheet_names[0]) if book.sheet_names else []), (book.sheet_names or [None])[0]
+
+
+def is_survey_file(path: Path) -> bool:
+    """True for a CSV or workbook whose first row names unit, year and IPAK/IPKP columns."""
+    try:
+        rows, _ = _table(path)
+    except (ReadError, UnicodeError, csv.Error):
+        return False
+    return bool(rows) and looks_like_survey(rows[0])
+
+
+def read_survey(path: Path) -> SurveyFile:
+    """Every valid row of a survey file; invalid rows become warnings naming the row."""
+    try:
+        rows, sheet = _table(path)
+    except csv.Error as exc:
+        raise ReadError(path, f"berkas survei tidak dapat dibaca ({exc})") from exc
+    if not rows or not looks_like_survey(rows[0]):
+        raise ReadError(path, "bukan berkas survei: baris pertama harus memuat kolom Unit Kerja, Tahun dan "
+                        "IPAK/IPKP", sheet=sheet)
+    cols = header_fields(rows[0])
+    out = SurveyFile(path=path, rows=[])
+    where = f"sheet '{sheet}', " if sheet else ""
+
+    def get(line: list[Any], name: str) -> Any:
+        i = cols.get(name)
+        return line[i] if i is not None and i < len(line) else None
+
+    for n, line in enumerate(rows[1:], start=2):
+        if all(is_blank(c) for c in line):
+            continue
+        unit = " ".join(str(get(line, "unit") or "").split())
+        year = parse_number(get(line, "year"))
+        problems = []
+        if not unit:
+            problems.append("Unit Kerja kosong")
+        if year is None or not (1900 < year < 2200) or not float(year).is_integer():
+            problems.append(f"Tahun '{get(line, 'year')}' tidak sah")
+        values: dict[str, float | None] = {}
+        for name in ("ipak", "ipkp"):
+            raw = get(line, name)
+            if is_blank(raw):
+                values[name] = None
+                continue
+            v = parse_number(raw)
+            if v is None or not 0 <= v <= SCALE_MAX:
+                problems.append(f"{name.upper()} '{raw}' di luar rentang 0-4")
+            values[name] = v
+        capaian = get(line, "capaian")
+        capaian = str(capaian).strip().rstrip(".").upper() if not is_blank(capaian) else None
+        if capaian is not None and capaian not in CAPAIAN_OPTIONS:
+            problems.append(f"Capaian kinerja '{capaian}' bukan A-E")
+        if problems:
+            out.warnings.append(f"{path.name}, {where}baris {n}: {'; '.join(problems)}: baris dilewati")
+            continue
+        out.rows.append(SurveyRow(unit=unit, instansi=" ".join(str(get(line, "instansi") or "").split()),
+                                  year=int(year), ipak=values["ipak"], ipkp=values["ipkp"], capaian=capaian,
+                                  row=n))
+    if not out.rows:
+        reason = "; ".join(w.split(": ", 1)[1] for w in out.warnings[:3]) or "tidak ada baris data"
+        raise ReadError(path, f"tidak ada baris survei yang sah ({reason})", sheet=sheet)
+    return out
+
+
+@lru_cache(maxsize=4)
+def survey_map(edition: str, data_dir: Path = DATA_DIR) -> dict[str, tuple[str, str]]:
+    """field (ipak, ipkp, capaian) -> (question_id, label) for an edition, from data/survey_map.csv."""
+    m = pd.read_csv(data_dir / "survey_map.csv", dtype=str, keep_default_na=False)
+    sel = m[m["edition"] == edition]
+    return {r.field: (r.question_id, r.label) for r in sel.itertuples(index=False)}
+
+
+def apply_survey(raw: dict[str, dict[str, Any]], record: dict[str, Any], edition: str, source: str) -> list[str]:
+    """Put a survey record's values into every assessor's Hasil answers; warn where the workbook differs.
+
+    The survey file wins: it is the external measurement the workbook only copies.
+    """
+    warnings = []
+    for name, (qid, label) in survey_map(edition).items():
+        value = record.get(name)
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            continue
+        for assessor, answers in raw.items():
+            stated = answers.get(qid)
+            if not is_blank(stated) and not _same(stated, value):
+                who = "Unit" if assessor == "unit" else "TPI"
+                shown = fmt(value) if isinstance(value, float) else str(value)
+                number = parse_number(stated) if isinstance(value, float) else None
+                stated_text = fmt(number) if number is not None else str(stated).strip()
+                warnings.append(f"{label}: workbook ({who}) menyatakan {stated_text}, berkas survei {source} "
+                                f"menyatakan {shown}: dipakai nilai survei")
+            answers[qid] = value
+    return warnings
+
+
+def _same(stated: Any, value: Any) -> bool:
+    if isinstance(value, str):
+        return str(stated).strip().rstrip(".").upper() == value
+    number = parse_number(stated)
+    return number is not None and abs(number - value) < 0.005
