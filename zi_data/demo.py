@@ -1,0 +1,286 @@
+"""Realistic demo workbooks and survey files: units that improve or slip, TPIs that mark down, a few bad files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+
+from .catalog import Edition, load_catalog
+from .readers.jawaban import TPI_ANSWER, TPI_NOTE, UNIT_ANSWER, UNIT_EVIDENCE, UNIT_NOTE
+from .template import write_template
+
+# Fictional units of realistic kinds, grouped by instansi.
+INSTANSI = {
+    "Pemerintah Kota Harapan Jaya": [
+        "Dinas Kesehatan", "Dinas Kependudukan dan Pencatatan Sipil", "Dinas Penanaman Modal dan PTSP",
+        "Puskesmas Sukamaju", "Puskesmas Cempaka", "Puskesmas Melati", "RSUD Harapan Jaya", "Kecamatan Sukamaju",
+        "Dinas Perhubungan", "Badan Pendapatan Daerah", "Dinas Sosial", "Kecamatan Cempaka",
+    ],
+    "Kementerian Agama": [
+        "KUA Kecamatan Sukamaju", "KUA Kecamatan Cempaka", "Kantor Kemenag Kota Harapan Jaya", "MAN 1 Harapan Jaya",
+        "MTsN 2 Harapan Jaya", "KUA Kecamatan Melati", "Kantor Kemenag Kabupaten Sejahtera", "MIN 3 Sejahtera",
+        "KUA Kecamatan Bahagia", "MAN 2 Sejahtera",
+    ],
+    "Kementerian Keuangan": [
+        "KPP Pratama Harapan Jaya", "KPPN Harapan Jaya", "KPKNL Harapan Jaya", "Kantor Bea Cukai Pelabuhan Nusa",
+        "KPP Madya Sejahtera", "KPP Pratama Sejahtera", "KPPN Sejahtera", "Kantor Wilayah DJP Nusantara",
+    ],
+    "Badan Pusat Statistik": [
+        "BPS Kota Harapan Jaya", "BPS Kabupaten Sejahtera", "BPS Kabupaten Bahagia", "BPS Kabupaten Makmur",
+        "BPS Kota Nusa", "BPS Provinsi Nusantara",
+    ],
+    "Kepolisian Daerah Nusantara": [
+        "Polres Harapan Jaya", "Polres Sejahtera", "Polsek Sukamaju", "Polsek Cempaka", "Satpas SIM Harapan Jaya",
+        "Polres Bahagia",
+    ],
+    "Pemerintah Kabupaten Sejahtera": [
+        "Dinas Pendidikan", "Dinas Pekerjaan Umum", "RSUD Sejahtera", "Puskesmas Mawar", "Puskesmas Anggrek",
+        "Dinas Kependudukan dan Pencatatan Sipil Sejahtera", "Inspektorat Daerah", "Kecamatan Mawar",
+        "Dinas Lingkungan Hidup", "Badan Kepegawaian Daerah", "Dinas Koperasi dan UKM", "Kecamatan Anggrek",
+    ],
+}
+NOTES = [
+    "Sudah ditetapkan dengan SK Kepala Unit", "Dilaksanakan setiap triwulan", "Sebagian dokumen masih disusun",
+    "Laporan monitoring tersedia", "Sosialisasi melalui media sosial dan rapat internal", "Belum seluruhnya",
+]
+EVIDENCE = ["SK Kepala Unit", "Laporan Monev", "Notulen rapat", "Dokumentasi kegiatan", "Tautan laman unit"]
+TPI_NOTES = ["Bukti dukung belum lengkap", "Belum ada evaluasi berkala", "Sesuai", "Dokumen belum ditandatangani"]
+
+
+@dataclass
+class DemoUnit:
+    name: str
+    instansi: str
+    maturity: float  # 0..1: how well the unit does in the first year
+    trend: float  # change of maturity per year (units improve or slip)
+    overclaim: float  # 0..1: how often the TPI marks an answer down
+    layout: str  # "jawaban" (template) or "lke_zi" (PermenPANRB 90/2021 sheet)
+
+
+def make_units(n: int, rng: random.Random) -> list[DemoUnit]:
+    pool = [(u, i) for i, units in INSTANSI.items() for u in units]
+    rng.shuffle(pool)
+    units = []
+    for k in range(n):
+        name, instansi = pool[k % len(pool)]
+        if k >= len(pool):  # more units than names: number the extra ones
+            name = f"{name} {k // len(pool) + 1}"
+        units.append(DemoUnit(
+            name=name, instansi=instansi,
+            maturity=rng.uniform(0.55, 0.97), trend=rng.choice([0.06, 0.04, 0.03, 0.0, -0.03, -0.05]),
+            overclaim=rng.uniform(0.03, 0.35), layout="lke_zi" if rng.random() < 0.25 else "jawaban",
+        ))
+    return units
+
+
+def _pick(options: list[str], quality: float, rng: random.Random) -> str:
+    """An option index near the quality: options are ordered best first."""
+    spread = rng.gauss(0, 0.18)
+    level = min(max(1 - quality + spread, 0), 0.999)
+    return options[int(level * len(options))]
+
+
+def answers_for(unit: DemoUnit, ed: Edition, year_index: int, rng: random.Random) -> tuple[dict, dict, dict]:
+    """Unit answers, TPI answers and notes for one unit in one year."""
+    quality = min(max(unit.maturity + unit.trend * year_index, 0.05), 0.99)
+    unit_ans: dict[str, Any] = {}
+    tpi_ans: dict[str, Any] = {}
+    for q in ed.answerable.itertuples(index=False):
+        options = list(ed.options.get(q.answer_type, {}))
+        if options:
+            # weaker units leave some questions blank in the early years
+            if rng.random() < 0.04 * (1 - quality):
+                continue
+            ans = _pick(options, quality, rng)
+            unit_ans[q.question_id] = ans
+            idx = options.index(ans)
+            if rng.random() < unit.overclaim and idx < len(options) - 1:
+                idx += 1 if rng.random() < 0.8 else min(2, len(options) - 1 - idx)
+            tpi_ans[q.question_id] = options[idx]
+    _counts(ed, quality, unit, unit_ans, tpi_ans, rng)
+    ipak = round(min(4.0, max(2.5, 2.95 + 1.0 * quality + rng.gauss(0, 0.1))), 2)
+    ipkp = round(min(4.0, max(2.5, 3.0 + 0.95 * quality + rng.gauss(0, 0.1))), 2)
+    for qid, v in zip(_survey_questions(ed), (ipak, ipkp), strict=False):
+        unit_ans[qid] = v
+        tpi_ans[qid] = v
+    notes = {qid: rng.choice(NOTES) for qid in unit_ans if rng.random() < 0.5}
+    return unit_ans, tpi_ans, notes
+
+
+def _survey_questions(ed: Edition) -> list[str]:
+    return ed.questions.loc[ed.questions["answer_type"] == "SURVEI", "question_id"].tolist()
+
+
+def _counts(ed: Edition, quality: float, unit: DemoUnit, unit_ans: dict, tpi_ans: dict, rng: random.Random) -> None:
+    for rule in ed.percent_rules.itertuples(index=False):
+        if rule.formula == "decline":
+            last = rng.randint(0, 6)
+            this = max(0, last - rng.randint(-1, 3)) if quality > 0.5 else last + rng.randint(0, 2)
+            unit_ans[rule.a[0]], unit_ans[rule.b[0]] = last, this
+            tpi_ans[rule.a[0]], tpi_ans[rule.b[0]] = last, this
+            continue
+        dens = [rng.randint(1, 12) for _ in rule.b]
+        total = sum(dens)
+        share = min(1.0, max(0.0, quality + rng.gauss(0, 0.15)))
+        num = round(total * share)
+        for qid, d in zip(rule.b, dens, strict=True):
+            unit_ans[qid] = tpi_ans[qid] = d
+        unit_ans[rule.a[0]] = num
+        tpi_ans[rule.a[0]] = max(0, num - (rng.randint(0, 2) if rng.random() < unit.overclaim else 0))
+        for qid in rule.a[1:]:
+            unit_ans[qid] = tpi_ans[qid] = 0
+    for q in ed.answerable.itertuples(index=False):  # counts no rule uses (e.g. sanctions given)
+        if q.answer_type == "JUMLAH" and q.question_id not in unit_ans:
+            unit_ans[q.question_id] = tpi_ans[q.question_id] = rng.randint(0, 3)
+
+
+class JawabanWriter:
+    """Fills the project's template (kept in memory once per edition) for many units quickly."""
+
+    def __init__(self) -> None:
+        self._blank: dict[str, bytes] = {}
+
+    def write(self, path: Path, ed: Edition, unit: DemoUnit, year: int, unit_ans: dict, tpi_ans: dict,
+              notes: dict, rng: random.Random) -> Path:
+        if ed.edition not in self._blank:
+            buf = io.BytesIO()
+            write_template(buf, edition=ed.edition)
+            self._blank[ed.edition] = buf.getvalue()
+        wb = load_workbook(io.BytesIO(self._blank[ed.edition]))
+        ident = wb["Identitas"]
+        ident["B1"], ident["B2"], ident["B3"] = unit.name, unit.instansi, year
+        ws = wb["Jawaban"]
+        rows = ed.questions.set_index("question_id")["jawaban_row"]
+        for qid, v in unit_ans.items():
+            r = int(rows[qid])
+            ws[f"{UNIT_ANSWER}{r}"] = v
+            if qid in notes:
+                ws[f"{UNIT_NOTE}{r}"] = notes[qid]
+                ws[f"{UNIT_EVIDENCE}{r}"] = rng.choice(EVIDENCE)
+        for qid, v in tpi_ans.items():
+            r = int(rows[qid])
+            ws[f"{TPI_ANSWER}{r}"] = v
+            if v != unit_ans.get(qid):
+                ws[f"{TPI_NOTE}{r}"] = rng.choice(TPI_NOTES)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        wb.save(path)
+        return path
+
+
+def _lke_writer():
+    """The PermenPANRB 90/2021 "LKE ZI" sheet writer, when the library has one."""
+    try:
+        from .lke_writer import write_lke_zi  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return write_lke_zi
+
+
+def parse_years(text: str) -> list[int]:
+    if "-" in text:
+        a, b = text.split("-", 1)
+        return list(range(int(a), int(b) + 1))
+    return [int(y) for y in text.split(",")]
+
+
+def generate(out: Path, units: int = 60, years: list[int] | None = None, seed: int = 7,
+             bad_files: bool = True, surveys: bool = True) -> list[Path]:
+    """Write demo workbooks (and survey files, and a few bad files) under `out`; returns the paths."""
+    years = years or [2023, 2024, 2025, 2026]
+    rng = random.Random(seed)
+    catalog = load_catalog()
+    out = Path(out)
+    people = make_units(units, rng)
+    jawaban = JawabanWriter()
+    lke = _lke_writer()
+    written: list[Path] = []
+    survey_rows: dict[int, list[dict]] = {}
+    for yi, year in enumerate(years):
+        ed = catalog[catalog.edition_for_year(year)]
+        for unit in people:
+            unit_ans, tpi_ans, notes = answers_for(unit, ed, yi, rng)
+            survey_qids = _survey_questions(ed)
+            ipak, ipkp = (unit_ans.get(q) for q in survey_qids)
+            survey_rows.setdefault(year, []).append({
+                "Unit Kerja": unit.name, "Instansi": unit.instansi, "Tahun": year, "IPAK": ipak, "IPKP": ipkp})
+            if rng.random() < 0.6:  # most workbooks leave the survey rows to the survey file
+                for q in survey_qids:
+                    unit_ans.pop(q, None)
+                    tpi_ans.pop(q, None)
+            if yi == len(years) - 1 and rng.random() < 0.3:
+                tpi_ans = {}  # the TPI has not yet re-assessed every unit this year
+            folder = out / str(year) / _slug(unit.instansi)
+            name = f"{year}_{unit.name}.xlsx"
+            if unit.layout == "lke_zi" and lke is not None and ed.edition == "2021":
+                written.append(lke(folder / name, ed, unit.name, unit.instansi, year, unit_ans, notes))
+            else:
+                written.append(jawaban.write(folder / name, ed, unit, year, unit_ans, tpi_ans, notes, rng))
+    last = years[-1]
+    for unit in rng.sample(people, k=max(1, units // 20)):  # revised submissions supersede the first
+        ed = catalog[catalog.edition_for_year(last)]
+        unit_ans, tpi_ans, notes = answers_for(unit, ed, len(years) - 1 + 0.5, rng)  # type: ignore[arg-type]
+        path = out / str(last) / _slug(unit.instansi) / "revisi" / f"{last}_{unit.name}.xlsx"
+        written.append(jawaban.write(path, ed, unit, last, unit_ans, tpi_ans, notes, rng))
+    if surveys:
+        for year, rows in survey_rows.items():
+            path = out / "survei" / f"survei_ipak_ipkp_{year}.csv"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("w", newline="", encoding="utf-8") as f:
+                w = csv.DictWriter(f, fieldnames=list(rows[0]))
+                w.writeheader()
+                w.writerows(rows)
+            written.append(path)
+    if bad_files:
+        written.extend(_bad_files(out / "bermasalah", catalog[catalog.edition_for_year(last)], last, rng))
+    return written
+
+
+def _bad_files(folder: Path, ed: Edition, year: int, rng: random.Random) -> list[Path]:
+    """What real mailboxes hold too: a file that is not Excel, one without identity, one with odd answers."""
+    folder.mkdir(parents=True, exist_ok=True)
+    corrupt = folder / f"{year}_Kecamatan Rusak.xlsx"
+    corrupt.write_bytes(b"Ini bukan berkas Excel, hanya teks yang diberi nama .xlsx\n")
+    nameless = folder / "lke_final_revisi_2.xlsx"
+    write_template(nameless, edition=ed.edition)  # no unit, no year anywhere
+    odd = DemoUnit("Puskesmas Jawaban Aneh", "Pemerintah Kota Harapan Jaya", 0.7, 0, 0.1, "jawaban")
+    unit_ans, tpi_ans, notes = answers_for(odd, ed, 0, rng)
+    for qid in list(unit_ans)[:5]:
+        unit_ans[qid] = rng.choice(["ok", "Y", "Ya/Tidak", "sudah"])
+    odd_path = JawabanWriter().write(folder / f"{year}_{odd.name}.xlsx", ed, odd, year, unit_ans, tpi_ans,
+                                     notes, rng)
+    return [corrupt, nameless, odd_path]
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in text).strip("_")
+
+
+def cli_demo(args) -> int:
+    from .store import connect
+
+    if args.if_empty and Path(args.db).exists():
+        con = connect(args.db)
+        try:
+            n = con.execute("select count(*) from stg_submissions").fetchone()[0]
+        finally:
+            con.close()
+        if n:
+            print(f"Basis data {args.db} sudah berisi {n} pengajuan: data contoh tidak dimuat ulang.")
+            return 0
+    years = parse_years(args.years)
+    print(f"Menulis data contoh: {args.units} unit kerja, tahun {years[0]}-{years[-1]} ke {args.out} ...")
+    paths = generate(args.out, units=args.units, years=years, seed=args.seed)
+    print(f"{len(paths)} berkas ditulis.")
+    if args.no_ingest:
+        return 0
+    from .ingest import ingest_paths
+
+    summary = ingest_paths([Path(args.out)], args.db, progress=True)
+    print(summary.describe() if hasattr(summary, "describe") else summary)
+    return 0
