@@ -124,16 +124,35 @@ def test_a_failure_halfway_through_writing_leaves_no_partial_rows(tmp_path, two_
     db = tmp_path / "zi.duckdb"
     ingest.ingest_paths([b], db)
     before = snapshot(db)
-    original = ingest._write_scored
+    original = ingest._insert_scored
 
-    def broken(con, sid, ev, raw):
-        original(con, sid, ev, raw)  # raw answers, answers, scores are inserted ...
+    def broken(con, evaluations, sids, raw):
+        original(con, evaluations, sids, raw)  # raw answers, answers, scores are inserted ...
         raise RuntimeError("disk full")  # ... then the write fails
 
-    monkeypatch.setattr(ingest, "_write_scored", broken)
-    with pytest.raises(RuntimeError):
-        ingest.ingest_paths([a], db)
-    assert snapshot(db) == before
+    monkeypatch.setattr(ingest, "_insert_scored", broken)
+    s = ingest.ingest_paths([a], db)
+    assert s.loaded == 0 and "gagal disimpan (disk full)" in s.rejected[0]["reason"]
+    after = snapshot(db)
+    assert {t: v for t, v in after.items() if t not in ("rejects", "raw_files")} == \
+        {t: v for t, v in before.items() if t not in ("rejects", "raw_files")}
+
+
+def test_a_failing_group_is_retried_file_by_file(tmp_path, two_units, monkeypatch):
+    folder, a, b = two_units
+    db = tmp_path / "zi.duckdb"
+    original = ingest._insert_scored
+
+    def fails_for_unit_b(con, evaluations, sids, raw):
+        if any(ev.workbook.unit == "Unit B" for ev in evaluations):
+            raise RuntimeError("kolom rusak")
+        original(con, evaluations, sids, raw)
+
+    monkeypatch.setattr(ingest, "_insert_scored", fails_for_unit_b)
+    s = ingest.ingest_paths([folder], db, batch_size=10)
+    assert s.loaded == 1 and len(s.rejected) == 1 and "2025_Unit B.xlsx" in s.rejected[0]["reason"]
+    assert query(db, "select unit_name from current_submissions") == [("Unit A",)]
+    assert query(db, "select count(distinct submission_id) from scores") == [(1,)]
 
 
 def test_the_run_goes_on_after_a_reject(tmp_path, two_units):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -35,15 +35,16 @@ class Edition:
     options: dict[str, dict[str, float]] = field(repr=False)  # answer_type -> option -> value
     answer_types: pd.DataFrame = field(repr=False)
 
-    @property
+    # Derived views are cached: they are asked for once per workbook read or scored.
+    @cached_property
     def areas(self) -> pd.DataFrame:
         return self.structure[self.structure["level"] == "area"]
 
-    @property
+    @cached_property
     def scored_questions(self) -> pd.DataFrame:
         return self.questions[self.questions["role"].isin(SCORED_ROLES)]
 
-    @property
+    @cached_property
     def answerable(self) -> pd.DataFrame:
         """Questions a workbook carries an answer for (everything but the computed percent items)."""
         return self.questions[self.questions["role"] != "percent"]
@@ -56,7 +57,7 @@ class Edition:
         return node_id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Catalog:
     editions: dict[str, Edition]
     edition_years: pd.DataFrame  # edition, first_year, last_year
@@ -69,12 +70,15 @@ class Catalog:
             raise KeyError(f"Edisi LKE '{edition}' tidak dikenal (yang ada: {known})") from None
 
     def edition_for_year(self, year: int) -> str:
-        rows = self.edition_years[
-            (self.edition_years["first_year"] <= year) & (self.edition_years["last_year"] >= year)
-        ]
-        if rows.empty:
+        """The edition whose years cover `year` (the latest one when ranges overlap)."""
+        found = [e for e, first, last in self.year_ranges if first <= year <= last]
+        if not found:
             raise KeyError(f"Tidak ada edisi LKE untuk tahun {year}")
-        return str(rows["edition"].iloc[-1])
+        return found[-1]
+
+    @cached_property
+    def year_ranges(self) -> list[tuple[str, int, int]]:
+        return [(str(r.edition), int(r.first_year), int(r.last_year)) for r in self.edition_years.itertuples()]
 
 
 def _num(df: pd.DataFrame, *cols: str) -> pd.DataFrame:

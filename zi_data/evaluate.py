@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import Any
 
 import pandas as pd
@@ -23,44 +24,56 @@ class Evaluation:
     workbook: Workbook
     edition: Edition
     scores: Scores
-    rules: pd.DataFrame  # assessor + predicates.RULE_COLUMNS
+    rule_rows: dict[str, list[tuple]]  # assessor -> predicates.RULE_COLUMNS rows
     warnings: list[str]
 
-    def levels(self, assessor: str) -> pd.DataFrame:
-        lv = self.scores.levels
-        return lv[lv["assessor"] == assessor]
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent back from worker processes: the edition (catalog frames) is looked up again, not pickled.
+        state = {k: v for k, v in self.__dict__.items() if k not in ("edition", "rules")}
+        state["edition_name"] = self.edition.edition
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state["edition"] = load_catalog()[state.pop("edition_name")]
+        self.__dict__.update(state)
+
+    @cached_property
+    def rules(self) -> pd.DataFrame:
+        """Every rule for every assessor: "assessor" + predicates.RULE_COLUMNS."""
+        frames = [pd.DataFrame(rows, columns=predicates.RULE_COLUMNS).assign(assessor=a)
+                  for a, rows in self.rule_rows.items()]
+        return pd.concat(frames, ignore_index=True)
 
     def summary(self, assessor: str) -> dict[str, Any] | None:
         if assessor not in self.scores.assessors:
             return None
-        lv = self.levels(assessor).set_index("node_id")
+        s = self.scores
         rules = self.rules[self.rules["assessor"] == assessor]
         areas = []
         for area in self.edition.areas.itertuples(index=False):
-            row = lv.loc[area.node_id]
-            parent = lv.loc[area.parent_id] if area.parent_id in lv.index else None
+            row = s.row(assessor, area.node_id)
+            parent = s.row(assessor, area.parent_id) if area.parent_id else None
             areas.append({
                 "id": area.node_id,
                 "area": area.area_key,
                 "name": area.name,
-                "part": parent["name"] if parent is not None and parent["level"] == "sub_komponen" else None,
+                "part": parent["name"] if parent and parent["level"] == "sub_komponen" else None,
                 "weight": area.weight,
-                "score": round(float(row["score"]), 4),
-                "share": round(float(row["score"]) / area.weight, 4) if area.weight else None,
-                "completeness": round(float(row["completeness"]), 4),
+                "score": round(row["score"], 4),
+                "share": round(row["score"] / area.weight, 4) if area.weight else None,
+                "completeness": round(row["completeness"], 4),
             })
         return {
-            "total": round(float(lv.at["TOTAL", "score"]), 4),
-            "pengungkit": round(float(lv.at["PENGUNGKIT", "score"]), 4),
-            "hasil": round(float(lv.at["HASIL", "score"]), 4),
+            "total": round(s.total(assessor), 4),
+            "pengungkit": round(s.level(assessor, "PENGUNGKIT"), 4),
+            "hasil": round(s.level(assessor, "HASIL"), 4),
             "areas": areas,
             "predicate": predicates.predicate_of(rules),
             "rules": {
-                p: {"passed": bool(rules.loc[rules["predicate"] == p, "passed"].all()),
-                    "failures": predicates.failures(rules, p)}
+                p: {"passed": predicates.passes(rules, p), "failures": predicates.failures(rules, p)}
                 for p in predicates.PREDICATES
             },
-            "completeness": round(float(lv.at["TOTAL", "completeness"]), 4),
+            "completeness": round(s.row(assessor, "TOTAL")["completeness"], 4),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -87,32 +100,31 @@ def evaluate(wb: Workbook, catalog: Catalog | None = None, survey: dict[str, Any
     raw = wb.raw_by_assessor()
     survey_warnings = apply_survey(raw, survey, ed.edition, survey_source) if survey else []
     scores = score_answers(raw, ed)
-    rules = pd.concat(
-        [predicates.check(scores.levels[scores.levels["assessor"] == a], ed).assign(assessor=a)
-         for a in scores.assessors],
-        ignore_index=True,
-    )
+    rule_rows = {a: predicates.check_rows({r[2]: (r[5], r[7]) for r in scores.assessor_levels(a)}, ed)
+                 for a in scores.assessors}
     warnings = (list(wb.warnings) + survey_warnings + answer_problems(wb, scores, ed)
                 + own_figure_differences(wb, scores, ed))
-    return Evaluation(workbook=wb, edition=ed, scores=scores, rules=rules, warnings=warnings)
+    return Evaluation(workbook=wb, edition=ed, scores=scores, rule_rows=rule_rows, warnings=warnings)
 
 
 def answer_problems(wb: Workbook, scores: Scores, ed: Edition) -> list[str]:
     """Answers that fit no option, bad counts, zero denominators: reported with where they are."""
-    q = scores.questions
-    bad = q[q["problem"].notna()]
-    if bad.empty:
+    bad = [r for r in scores.question_rows if r[-1] is not None]  # QUESTION_COLUMNS ends with problem
+    if not bad:
         return []
-    where = {(a, qid): (s, r) for a, qid, s, r in wb.answers[["assessor", "question_id", "sheet", "row"]]
-             .itertuples(index=False)}
-    texts = ed.questions.set_index("question_id")["text"]
+    where = {(a, qid): (sheet, row) for a, qid, _, _, _, sheet, row in wb.rows}
+    texts = _question_texts(ed)
     out = []
-    for row in bad.itertuples(index=False):
-        sheet, r = where.get((row.assessor, row.question_id), (None, None))
+    for assessor, qid, *_, problem in bad:
+        sheet, r = where.get((assessor, qid), (None, None))
         place = f"sheet '{sheet}', baris {r}: " if sheet else ""
-        who = ASSESSOR_LABELS[row.assessor]
-        out.append(f"{place}{who}, {row.question_id} '{_short(texts[row.question_id])}': {row.problem}")
+        out.append(f"{place}{ASSESSOR_LABELS[assessor]}, {qid} '{_short(texts[qid])}': {problem}")
     return out
+
+
+@lru_cache(maxsize=8)
+def _question_texts(ed: Edition) -> dict[str, str]:
+    return dict(zip(ed.questions["question_id"], ed.questions["text"], strict=True))
 
 
 def own_figure_differences(wb: Workbook, scores: Scores, ed: Edition) -> list[str]:
@@ -121,6 +133,7 @@ def own_figure_differences(wb: Workbook, scores: Scores, ed: Edition) -> list[st
         return []
     lv = scores.levels[scores.levels["assessor"] == "unit"].set_index("node_id")
     groups = ed.indicators.groupby("group_name")["indicator_id"].apply(list).to_dict()
+    parts = {n: p for n, p in zip(ed.structure["node_id"], ed.structure["parent_id"], strict=True)}
     kinds = {"indicator": "Indikator", "area": "Area", "sub_komponen": "Sub komponen", "komponen": "Komponen",
              "total": "Nilai"}
     out = []
@@ -133,6 +146,8 @@ def own_figure_differences(wb: Workbook, scores: Scores, ed: Edition) -> list[st
             ours, kind = float(lv.loc[members, "score"].sum()), "Indikator"
         elif key in lv.index:
             ours, kind, name = float(lv.at[key, "score"]), kinds[lv.at[key, "level"]], lv.at[key, "name"]
+            if kind == "Area" and parts.get(key) in lv.index and lv.at[parts[key], "level"] == "sub_komponen":
+                name = f"{name} ({lv.at[parts[key], 'name']})"
         else:
             continue
         if abs(ours - own) > OWN_FIGURE_TOLERANCE:

@@ -22,12 +22,15 @@ from .catalog import load_catalog
 from .evaluate import Evaluation, evaluate
 from .readers import ReadError, Workbook, read_workbook
 from .readers.excel import EXCEL_SUFFIXES
+from .scoring import LEVEL_COLUMNS
 from .surveys import is_survey_file, norm_name, read_survey, unit_id
 
 SUFFIXES = EXCEL_SUFFIXES | {".csv"}
 # Below this many new workbooks a process pool costs more than it saves.
 POOL_THRESHOLD = 16
 WORKERS = max(1, min(2, os.cpu_count() or 1))
+# Complete files per commit in bulk runs.
+BATCH = 100
 
 
 @dataclass
@@ -148,8 +151,13 @@ class Progress:
             sys.stderr.write("\n")
 
 
-def ingest_paths(paths: list[Path], db: Path | str = store.DEFAULT_DB, progress: bool = False) -> IngestSummary:
-    """Load every workbook and survey file under `paths`; each file loads whole or not at all."""
+def ingest_paths(paths: list[Path], db: Path | str = store.DEFAULT_DB, progress: bool = False,
+                 batch_size: int = BATCH) -> IngestSummary:
+    """Load every workbook and survey file under `paths`; each file loads whole or not at all.
+
+    Files are committed in groups of up to `batch_size` complete files (one commit costs more
+    than scoring a file); a group that fails is retried file by file, each in its own transaction.
+    """
     summary = IngestSummary()
     files, summary.rejected = discover(paths)
     con = store.connect(db)
@@ -173,14 +181,21 @@ def ingest_paths(paths: list[Path], db: Path | str = store.DEFAULT_DB, progress:
             else:
                 books.append((f, sha))
         surveys = load_surveys(con)
+        batch: list[Prepared] = []
         for (f, sha), result in zip(books, _prepared(books, surveys), strict=True):
             if result == SURVEY:  # a survey in an Excel file: stored, then the units it covers are re-scored
+                _write_batch(con, batch, summary)
+                batch = []
                 _ingest_survey(con, f, sha, summary)
             elif isinstance(result, dict):
                 _reject(con, result, summary, sha=sha)
             else:
-                _write_submission(con, result, summary)
+                batch.append(result)
+                if len(batch) >= batch_size:
+                    _write_batch(con, batch, summary)
+                    batch = []
             bar.step(f.name)
+        _write_batch(con, batch, summary)
         bar.close()
     finally:
         con.close()
@@ -217,88 +232,132 @@ def _reject(con: duckdb.DuckDBPyConnection, result: dict[str, str], summary: Ing
     summary.rejected.append(result)
 
 
-def _raw_frame(wb: Workbook, submission_id: str) -> pd.DataFrame:
-    a = wb.answers
-    numeric = pd.to_numeric(a["raw"].where(a["raw"].map(lambda v: isinstance(v, (int, float)))), errors="coerce")
-    return pd.DataFrame({
-        "submission_id": submission_id,
-        "assessor": a["assessor"],
-        "question_id": a["question_id"],
-        "raw": a["raw"].map(lambda v: None if v is None else str(v)),
-        "raw_number": numeric.astype("float64"),
-        "note": a["note"],
-        "evidence": a["evidence"],
-        "sheet": a["sheet"],
-        "row_number": pd.to_numeric(a["row"], errors="coerce").astype("Int64"),
-    })
+RAW_COLUMNS = ["submission_id", "assessor", "question_id", "raw", "raw_number", "note", "evidence", "sheet",
+               "row_number"]
 
 
-def _write_submission(con: duckdb.DuckDBPyConnection, p: Prepared, summary: IngestSummary) -> None:
-    ev = p.evaluation
-    wb = ev.workbook
-    sid = p.sha256
-    uid = unit_id(wb.unit, wb.instansi)
+def _raw_rows(wb: Workbook, sid: str) -> list[tuple]:
+    """Reader rows as stored: the cell as text, and as a number when it was one (so re-scoring is exact)."""
+    out = []
+    for assessor, qid, raw, note, evidence, sheet, row in wb.rows:
+        number = float(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else None
+        out.append((sid, assessor, qid, None if raw is None else str(raw), number, note, evidence, sheet, row))
+    return out
+
+
+def _write_batch(con: duckdb.DuckDBPyConnection, batch: list[Prepared], summary: IngestSummary) -> None:
+    """Write complete files in one commit; if that fails, each file alone, so a file is never partly stored."""
+    if not batch:
+        return
+    try:
+        superseded = _write_files(con, batch)
+    except Exception as exc:
+        if len(batch) == 1:
+            p = batch[0]
+            _reject(con, {"file": str(p.path), "reason": f"{p.path.name}: gagal disimpan ({exc})"}, summary,
+                    sha=p.sha256)
+            return
+        for p in batch:
+            _write_batch(con, [p], summary)
+        return
+    summary.loaded += len(batch)
+    summary.superseded += superseded
+    summary.warnings += sum(len(p.evaluation.warnings) for p in batch)
+    summary.submissions += [p.sha256 for p in batch]
+
+
+def _write_files(con: duckdb.DuckDBPyConnection, batch: list[Prepared]) -> int:
+    """One transaction for the files of `batch`; returns how many older submissions they superseded."""
     now = datetime.now()
+    subs, units, history = [], {}, []
+    newest: dict[tuple[str, int], int] = {}  # (unit, year) -> index in subs of the newest file in this batch
+    first: dict[tuple[str, int], str] = {}
+    for p in batch:
+        wb, ev = p.evaluation.workbook, p.evaluation
+        uid = unit_id(wb.unit, wb.instansi)
+        units[uid] = (uid, wb.unit, wb.instansi)
+        key = (uid, wb.year)
+        if key in newest:  # two files for one unit and year in the same run: the later one wins
+            older = subs[newest[key]]
+            older.update(is_current=False, superseded_by=p.sha256, superseded_at=now)
+            history.append((now, "superseded", older["submission_id"], f"digantikan oleh {p.path.name}"))
+        else:
+            first[key] = p.sha256
+        newest[key] = len(subs)
+        subs.append(dict(submission_id=p.sha256, unit_id=uid, year=wb.year, edition=wb.edition, layout=wb.layout,
+                         file_path=str(p.path), file_name=p.path.name, loaded_at=now,
+                         has_tpi="tpi" in ev.scores.assessors, workbook_total=wb.own_figures.get("TOTAL"),
+                         is_current=True, superseded_by=None, superseded_at=None))
+        totals = {a: round(ev.scores.total(a), 3) for a in ev.scores.assessors}
+        history.append((now, "loaded", p.sha256, json.dumps({"file": str(p.path), "total": totals},
+                                                             ensure_ascii=False)))
+    # DuckDB reads the df_* frames by their Python names; the prefix keeps them apart from table names.
+    df_files = pd.DataFrame({"sha256": [p.sha256 for p in batch], "file_path": [str(p.path) for p in batch],  # noqa: F841
+                             "file_name": [p.path.name for p in batch], "size_bytes": [p.size for p in batch],
+                             "kind": "lke", "status": "loaded", "first_seen": now})
+    df_units = pd.DataFrame(list(units.values()), columns=["unit_id", "unit_name", "instansi"])  # noqa: F841
+    df_subs = pd.DataFrame(subs).assign(deleted_at=None, deleted_by=None, delete_reason=None)
+    df_subs = df_subs.astype({"superseded_at": "datetime64[us]", "workbook_total": "float64"})
+    df_first = pd.DataFrame([(u, y, sid) for (u, y), sid in first.items()],  # noqa: F841
+                            columns=["unit_id", "year", "new_id"])
     con.execute("begin")
     try:
-        con.execute("insert into raw_files (sha256, file_path, file_name, size_bytes, kind, status) "
-                    "values (?, ?, ?, ?, 'lke', 'loaded')", [sid, str(p.path), p.path.name, p.size])
-        con.execute("insert into stg_units (unit_id, unit_name, instansi) values (?, ?, ?) on conflict do nothing",
-                    [uid, wb.unit, wb.instansi])
-        previous = con.execute(
-            "select submission_id from stg_submissions where unit_id = ? and year = ? and is_current "
-            "and deleted_at is null", [uid, wb.year]).fetchall()
-        for (old,) in previous:
-            con.execute("update stg_submissions set is_current = false, superseded_by = ?, superseded_at = ? "
-                        "where submission_id = ?", [sid, now, old])
-            con.execute("insert into history (happened_at, event, submission_id, detail) values (?, 'superseded', ?, ?)",
-                        [now, old, f"digantikan oleh {p.path.name}"])
-        con.execute(
-            "insert into stg_submissions (submission_id, unit_id, year, edition, layout, file_path, file_name, "
-            "loaded_at, has_tpi, workbook_total, is_current) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, true)",
-            [sid, uid, wb.year, wb.edition, wb.layout, str(p.path), p.path.name, now,
-             "tpi" in ev.scores.assessors, wb.own_figures.get("TOTAL")])
-        _write_scored(con, sid, ev, raw=True)
-        totals = {a: round(ev.scores.total(a), 3) for a in ev.scores.assessors}
-        con.execute("insert into history (happened_at, event, submission_id, detail) values (?, 'loaded', ?, ?)",
-                    [now, sid, json.dumps({"file": str(p.path), "total": totals}, ensure_ascii=False)])
+        con.execute("insert into raw_files select * from df_files")
+        con.execute("insert into stg_units select * from df_units on conflict do nothing")
+        old = con.execute(
+            "select s.submission_id, f.new_id from stg_submissions s join df_first f "
+            "on s.unit_id = f.unit_id and s.year = f.year where s.is_current and s.deleted_at is null").fetchall()
+        if old:
+            df_old = pd.DataFrame(old, columns=["submission_id", "new_id"])  # noqa: F841
+            con.execute("update stg_submissions set is_current = false, superseded_by = o.new_id, superseded_at = ? "
+                        "from df_old o where stg_submissions.submission_id = o.submission_id", [now])
+            names = {p.sha256: p.path.name for p in batch}
+            history += [(now, "superseded", sid, f"digantikan oleh {names[new]}") for sid, new in old]
+        con.execute("insert into stg_submissions select * from df_subs")
+        _insert_scored(con, [p.evaluation for p in batch], [p.sha256 for p in batch], raw=True)
+        df_history = pd.DataFrame(history, columns=["happened_at", "event", "submission_id", "detail"])  # noqa: F841
+        con.execute("insert into history select * from df_history")
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
-    summary.loaded += 1
-    summary.superseded += len(previous)
-    summary.warnings += len(ev.warnings)
-    summary.submissions.append(sid)
+    return len(old) + sum(1 for s_ in subs if not s_["is_current"])
 
 
-def _write_scored(con: duckdb.DuckDBPyConnection, sid: str, ev: Evaluation, raw: bool) -> None:
-    """Answers, scores, rules, predicate and warnings of one submission (inside the caller's transaction)."""
-    # DuckDB reads the df_* frames by their Python names; the prefix keeps them apart from table names.
+def _insert_scored(con: duckdb.DuckDBPyConnection, evaluations: list[Evaluation], sids: list[str],
+                   raw: bool) -> None:
+    """Answers, scores, rules, predicates and warnings of submissions (inside the caller's transaction)."""
+    # Rows from every submission are gathered first: one insert per table, whatever the batch size.
+    pairs = list(zip(evaluations, sids, strict=True))
     if raw:
-        df_raw = _raw_frame(ev.workbook, sid)  # noqa: F841
+        df_raw = _frame([r for ev, sid in pairs for r in _raw_rows(ev.workbook, sid)], RAW_COLUMNS)  # noqa: F841
         con.execute("insert into raw_answers select * from df_raw")
-    q = ev.scores.questions
-    df_answers = pd.DataFrame({  # noqa: F841
-        "submission_id": sid, "assessor": q["assessor"], "question_id": q["question_id"],
-        "indicator_id": q["indicator_id"], "role": q["role"], "answer": q["answer"],
-        "value": pd.to_numeric(q["value"], errors="coerce"), "problem": q["problem"]})
+    df_answers = _frame([(sid, a, q, ind, role, ans, val, prob)  # noqa: F841
+                         for ev, sid in pairs for a, q, ind, role, _raw, ans, val, prob in ev.scores.question_rows],
+                        ["submission_id", "assessor", "question_id", "indicator_id", "role", "answer", "value",
+                         "problem"])
     con.execute("insert into stg_answers select * from df_answers")
-    df_levels = ev.scores.levels.assign(submission_id=sid)  # noqa: F841
+    df_levels = _frame([(sid, *r) for ev, sid in pairs for r in ev.scores.level_rows],  # noqa: F841
+                       ["submission_id", *LEVEL_COLUMNS])
     con.execute("insert into scores select submission_id, assessor, level, node_id, parent_id, area_key, name, "
                 "weight, score, answered, expected, completeness from df_levels")
-    df_rules = ev.rules.assign(submission_id=sid)  # noqa: F841
+    df_rules = _frame([(sid, a, *r) for ev, sid in pairs for a, rows in ev.rule_rows.items()  # noqa: F841
+                       for r in rows], ["submission_id", "assessor", *predicates.RULE_COLUMNS])
     con.execute("insert into rule_results select submission_id, assessor, predicate, rule_id, label, target, "
                 "target_name, value, minimum, passed, margin, message from df_rules")
-    for a in ev.scores.assessors:
-        r = ev.rules[ev.rules["assessor"] == a]
-        con.execute("insert into predicates values (?, ?, ?, ?, ?)",
-                    [sid, a, predicates.predicate_of(r),
-                     bool(r.loc[r["predicate"] == "WBK", "passed"].all()),
-                     bool(r.loc[r["predicate"] == "WBBM", "passed"].all())])
-    if ev.warnings:
-        df_warnings = pd.DataFrame({"submission_id": sid, "message": ev.warnings})  # noqa: F841
+    df_verdicts = _frame([(sid, a, predicates.predicate_of(rows), predicates.passes(rows, "WBK"),  # noqa: F841
+                           predicates.passes(rows, "WBBM")) for ev, sid in pairs for a, rows in ev.rule_rows.items()],
+                         ["submission_id", "assessor", "predicate", "wbk", "wbbm"])
+    con.execute("insert into predicates select * from df_verdicts")
+    df_warnings = _frame([(sid, m) for ev, sid in pairs for m in ev.warnings],  # noqa: F841
+                         ["submission_id", "message"])
+    if len(df_warnings):
         con.execute("insert into warnings select * from df_warnings")
+
+
+def _frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    """Rows as a frame DuckDB can read; object columns keep None as SQL null."""
+    return pd.DataFrame.from_records(rows, columns=columns, coerce_float=False)
 
 
 def _ingest_survey(con: duckdb.DuckDBPyConnection, path: Path, sha: str, summary: IngestSummary) -> None:
@@ -353,12 +412,10 @@ def stored_workbook(con: duckdb.DuckDBPyConnection, sid: str) -> Workbook:
                     [sid]).fetchone()
     rows = con.execute("select assessor, question_id, coalesce(cast(raw_number as varchar), raw), note, evidence, "
                        "sheet, row_number, raw_number from raw_answers where submission_id = ?", [sid]).fetchall()
-    answers = pd.DataFrame(
-        [(a, q, num if num is not None else raw, n, e, sh, rn) for a, q, raw, n, e, sh, rn, num in rows],
-        columns=["assessor", "question_id", "raw", "note", "evidence", "sheet", "row"])
+    answers = [(a, q, num if num is not None else raw, n, e, sh, rn) for a, q, raw, n, e, sh, rn, num in rows]
     own = {"TOTAL": s[6]} if s[6] is not None else {}
     return Workbook(path=Path(s[0]), layout=s[1], edition=s[2], unit=s[3], instansi=s[4], year=s[5],
-                    answers=answers, own_figures=own)
+                    rows=answers, own_figures=own)
 
 
 def rescore(con: duckdb.DuckDBPyConnection, sid: str, surveys: dict | None = None) -> None:
@@ -369,7 +426,7 @@ def rescore(con: duckdb.DuckDBPyConnection, sid: str, surveys: dict | None = Non
     ev = evaluate(wb, load_catalog(), survey=record, survey_source=record["source"] if record else "")
     for table in ("stg_answers", "scores", "rule_results", "predicates", "warnings"):
         con.execute(f"delete from {table} where submission_id = ?", [sid])  # table names are constants
-    _write_scored(con, sid, ev, raw=False)
+    _insert_scored(con, [ev], [sid], raw=False)
     con.execute("insert into history (happened_at, event, submission_id, detail) values (?, 'rescored', ?, ?)",
                 [datetime.now(), sid, json.dumps({"survey": record["source"] if record else None,
                                                   "total": {a: round(ev.scores.total(a), 3)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pandas as pd
 
 from .catalog import Edition
@@ -20,40 +22,63 @@ def fmt(number: float, digits: int = 2) -> str:
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
-def check(levels: pd.DataFrame, ed: Edition) -> pd.DataFrame:
-    """Evaluate every rule of the edition against one assessor's level rows (scoring.LEVEL_COLUMNS)."""
-    by_node = levels.set_index("node_id")
+@lru_cache(maxsize=8)
+def rule_plan(ed: Edition) -> list[tuple[str, str, str, str, str | None, float]]:
+    """Every rule expanded to its targets: predicate, rule_id, label, node, display name, minimum."""
     sub_names = ed.structure.set_index("node_id")["name"].to_dict()
-    rows = []
+    names = {**sub_names, **ed.indicators.set_index("indicator_id")["name"].to_dict()}
+    plan = []
     for rule in ed.thresholds.itertuples(index=False):
         if rule.scope == "each_area":
-            areas = ed.areas[[ed.node_component(a) == rule.target for a in ed.areas["node_id"]]]
-            targets = []
-            for area in areas.itertuples(index=False):
+            for area in ed.areas.itertuples(index=False):
+                if ed.node_component(area.node_id) != rule.target:
+                    continue
                 part = sub_names.get(area.parent_id) if area.parent_id != rule.target else None
                 name = f"{area.name} ({part})" if part else area.name
-                targets.append((area.node_id, name, rule.min_share * area.weight))
+                plan.append((rule.predicate, rule.rule_id, rule.label, area.node_id, name,
+                             float(rule.min_share * area.weight)))
         else:
             node = "TOTAL" if rule.scope == "total" else rule.target
-            targets = [(node, by_node.at[node, "name"], rule.min_value)]
-        for node, name, minimum in targets:
-            value = float(by_node.at[node, "score"])
-            passed = round(value, DIGITS) >= round(minimum, DIGITS)
-            margin = value - minimum
-            if passed:
-                message = f"{name} {fmt(value)} dari minimum {fmt(minimum)}: terpenuhi"
-            else:
-                message = f"{name} {fmt(value)} dari minimum {fmt(minimum)}: kurang {fmt(-margin)}"
-            rows.append((rule.predicate, rule.rule_id, rule.label, node, name, value, minimum, passed, margin,
-                         message))
+            plan.append((rule.predicate, rule.rule_id, rule.label, node, names.get(node), float(rule.min_value)))
+    return plan
+
+
+def check(levels: pd.DataFrame, ed: Edition) -> pd.DataFrame:
+    """Evaluate every rule of the edition against one assessor's levels (node_id, name, score columns)."""
+    rows = check_rows(dict(zip(levels["node_id"], zip(levels["name"], levels["score"], strict=True),
+                               strict=True)), ed)
     return pd.DataFrame(rows, columns=RULE_COLUMNS)
 
 
-def predicate_of(rules: pd.DataFrame) -> str:
+def check_rows(levels: dict[str, tuple[str, float]], ed: Edition) -> list[tuple]:
+    """The rules against {node_id: (name, score)}; rows in RULE_COLUMNS order."""
+    rows = []
+    for predicate, rule_id, label, node, plan_name, minimum in rule_plan(ed):
+        name = plan_name or levels[node][0]
+        value = float(levels[node][1])
+        passed = round(value, DIGITS) >= round(minimum, DIGITS)
+        margin = value - minimum
+        if passed:
+            message = f"{name} {fmt(value)} dari minimum {fmt(minimum)}: terpenuhi"
+        else:
+            message = f"{name} {fmt(value)} dari minimum {fmt(minimum)}: kurang {fmt(-margin)}"
+        rows.append((predicate, rule_id, label, node, name, value, minimum, passed, margin, message))
+    return rows
+
+
+def passes(rules: pd.DataFrame | list[tuple], predicate: str) -> bool:
+    """All rules of a predicate pass (rules as a frame or as RULE_COLUMNS rows)."""
+    if isinstance(rules, pd.DataFrame):
+        sel = rules.loc[rules["predicate"] == predicate, "passed"]
+        return bool(len(sel)) and bool(sel.all())
+    sel = [r[7] for r in rules if r[0] == predicate]
+    return bool(sel) and all(sel)
+
+
+def predicate_of(rules: pd.DataFrame | list[tuple]) -> str:
     """The highest predicate whose rules all pass: "WBBM", "WBK" or "Belum memenuhi"."""
     for predicate in reversed(PREDICATES):
-        sel = rules[rules["predicate"] == predicate]
-        if len(sel) and sel["passed"].all():
+        if passes(rules, predicate):
             return predicate
     return NOT_MET
 

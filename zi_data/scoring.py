@@ -8,8 +8,8 @@ ingesting thousands of them must stay fast); the results come out as DataFrames.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Any
 
 import pandas as pd
@@ -125,20 +125,40 @@ def score_values(valued: Mapping[str, Valued], ed: Edition) -> list[tuple]:
     return rows
 
 
-@dataclass(frozen=True)
+@dataclass
 class Scores:
-    """One workbook scored: per question, per level, per predicate rule, for each assessor present."""
+    """One workbook scored: per question and per level, for each assessor present.
 
-    questions: pd.DataFrame  # QUESTION_COLUMNS
-    levels: pd.DataFrame  # LEVEL_COLUMNS
+    Rows are kept as tuples (QUESTION_COLUMNS, LEVEL_COLUMNS); the frames are built on demand.
+    """
+
+    question_rows: list[tuple]
+    level_rows: list[tuple]
     assessors: tuple[str, ...]
+    _by_node: dict[tuple[str, str], tuple] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_node = {(r[0], r[2]): r for r in self.level_rows}
+
+    @cached_property
+    def questions(self) -> pd.DataFrame:
+        return pd.DataFrame(self.question_rows, columns=QUESTION_COLUMNS)
+
+    @cached_property
+    def levels(self) -> pd.DataFrame:
+        return pd.DataFrame(self.level_rows, columns=LEVEL_COLUMNS)
+
+    def row(self, assessor: str, node_id: str) -> dict[str, Any]:
+        return dict(zip(LEVEL_COLUMNS, self._by_node[(assessor, node_id)], strict=True))
 
     def level(self, assessor: str, node_id: str) -> float:
-        lv = self.levels
-        return float(lv.loc[(lv["assessor"] == assessor) & (lv["node_id"] == node_id), "score"].iloc[0])
+        return float(self._by_node[(assessor, node_id)][LEVEL_COLUMNS.index("score")])
 
     def total(self, assessor: str) -> float:
         return self.level(assessor, "TOTAL")
+
+    def assessor_levels(self, assessor: str) -> list[tuple]:
+        return [r for r in self.level_rows if r[0] == assessor]
 
 
 def score_answers(answers: Mapping[str, Mapping[str, Any]], ed: Edition) -> Scores:
@@ -157,8 +177,4 @@ def score_answers(answers: Mapping[str, Mapping[str, Any]], ed: Edition) -> Scor
             ind, role = index[qid]
             q_rows.append((assessor, qid, ind, role, raw.get(qid), v.answer, v.value, v.problem))
         l_rows.extend((assessor, *r) for r in score_values(valued, ed))
-    return Scores(
-        questions=pd.DataFrame(q_rows, columns=QUESTION_COLUMNS),
-        levels=pd.DataFrame(l_rows, columns=LEVEL_COLUMNS),
-        assessors=tuple(present),
-    )
+    return Scores(question_rows=q_rows, level_rows=l_rows, assessors=tuple(present))

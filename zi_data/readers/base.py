@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -40,17 +41,22 @@ class Workbook:
     unit: str
     instansi: str
     year: int | None  # None only for `zi score` of a workbook that does not say its year
-    answers: pd.DataFrame  # ANSWER_COLUMNS
+    rows: list[tuple] = field(default_factory=list)  # one tuple per answer cell, in ANSWER_COLUMNS order
     # The workbook's own cached results, by catalog id (indicator_id, area node_id, "PENGUNGKIT",
     # "HASIL", "TOTAL", or GROUP_PREFIX + group_name), for the unit's answers; compared with the
     # computed scores as warnings.
     own_figures: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
+    @cached_property
+    def answers(self) -> pd.DataFrame:
+        """The rows as a frame (ANSWER_COLUMNS); built only when someone asks."""
+        return pd.DataFrame.from_records(self.rows, columns=ANSWER_COLUMNS)
+
     def raw_by_assessor(self) -> dict[str, dict[str, Any]]:
         """{assessor: {question_id: raw}}; the TPI is present only when it answered something."""
         out: dict[str, dict[str, Any]] = {"unit": {}}
-        for assessor, qid, raw in self.answers[["assessor", "question_id", "raw"]].itertuples(index=False):
+        for assessor, qid, raw, *_ in self.rows:
             if not is_blank(raw):
                 out.setdefault(assessor, {})[qid] = raw
         return out

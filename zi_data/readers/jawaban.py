@@ -2,53 +2,54 @@
 
 from __future__ import annotations
 
-from difflib import SequenceMatcher
-
-import pandas as pd
+from functools import lru_cache
 
 from ..answers import is_blank
 from ..catalog import Edition
-from .base import ANSWER_COLUMNS, ReadError, Workbook
+from .base import ReadError, Workbook
 from .excel import Book, cell
 from .identity import Identity
+from .text import same_question
 
 SHEET = "Jawaban"
 # Columns of the 2026 master list (excel_kolom_*): unit answer, note, evidence; TPI answer, note.
 UNIT_ANSWER, UNIT_NOTE, UNIT_EVIDENCE, TPI_ANSWER, TPI_NOTE, TEXT = "K", "L", "M", "N", "Q", "G"
-# Below this similarity the text in column G is not the catalog's question: the row was moved.
+COLUMNS = (("unit", UNIT_ANSWER, UNIT_NOTE, UNIT_EVIDENCE), ("tpi", TPI_ANSWER, TPI_NOTE, None))
+# Below this word overlap the text in column G is not the catalog's question: the row was moved.
 TEXT_SIMILARITY = 0.6
-
-
-def similar(a: str, b: str) -> float:
-    a, b = " ".join(a.casefold().split()), " ".join(b.casefold().split())
-    return SequenceMatcher(None, a, b).ratio()
 
 
 def read_jawaban(book: Book, sheet: str, ident: Identity, ed: Edition) -> Workbook:
     rows = book.rows(sheet)
     wb = Workbook(path=book.path, layout="jawaban", edition=ed.edition, unit=ident.unit,
-                  instansi=ident.instansi, year=ident.year, answers=pd.DataFrame(columns=ANSWER_COLUMNS))
+                  instansi=ident.instansi, year=ident.year)
     records = []
     moved = 0
-    for q in ed.answerable.itertuples(index=False):
-        r = int(q.jawaban_row)
+    plan = _plan(ed)
+    for qid, r, catalog_text in plan:
         text = cell(rows, r, TEXT)
-        if isinstance(text, str) and text.strip() and similar(text, q.text) < TEXT_SIMILARITY:
+        if isinstance(text, str) and text.strip() and not same_question(text.lstrip("- "), catalog_text,
+                                                                        TEXT_SIMILARITY):
             moved += 1
-            wb.warn(f"teks pertanyaan tidak sesuai katalog ({q.question_id}: '{q.text[:60]}')", sheet, r)
-        for assessor, ans_col, note_col, ev_col in (("unit", UNIT_ANSWER, UNIT_NOTE, UNIT_EVIDENCE),
-                                                    ("tpi", TPI_ANSWER, TPI_NOTE, None)):
+            wb.warn(f"teks pertanyaan tidak sesuai katalog ({qid}: '{catalog_text[:60]}')", sheet, r)
+        for assessor, ans_col, note_col, ev_col in COLUMNS:
             raw = cell(rows, r, ans_col)
             note = cell(rows, r, note_col)
             evidence = cell(rows, r, ev_col) if ev_col else None
             if is_blank(raw) and note is None and evidence is None:
                 continue
-            records.append((assessor, q.question_id, raw, _text(note), _text(evidence), sheet, r))
-    if moved > len(ed.answerable) // 2:
+            records.append((assessor, qid, raw, _text(note), _text(evidence), sheet, r))
+    if moved > len(plan) // 2:
         raise ReadError(book.path, f"baris sheet tidak sesuai katalog edisi {ed.edition} "
                         f"({moved} teks pertanyaan berbeda): bukan LKE edisi ini", sheet=sheet)
-    wb.answers = pd.DataFrame.from_records(records, columns=ANSWER_COLUMNS)
+    wb.rows = records
     return wb
+
+
+@lru_cache(maxsize=8)
+def _plan(ed: Edition) -> list[tuple[str, int, str]]:
+    """(question_id, row, text) of every answerable question of an edition."""
+    return [(q.question_id, int(q.jawaban_row), q.text) for q in ed.answerable.itertuples(index=False)]
 
 
 def _text(value) -> str | None:
