@@ -1,0 +1,178 @@
+"""Shared Streamlit pieces: the database path, cached loaders, the sidebar filters, downloads."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from zi_data import queries
+from zi_data.export import to_csv_bytes, to_xlsx_bytes
+from zi_data.predicates import fmt
+
+ASSESSORS = {"TPI": "tpi", "Unit": "unit"}
+ALL = "Semua"
+
+
+def db_path() -> Path:
+    """`streamlit run dashboard.py -- --db PATH`, else $ZI_DB, else data/zi.duckdb."""
+    args = sys.argv[1:]
+    if "--db" in args and args.index("--db") + 1 < len(args):
+        return Path(args[args.index("--db") + 1])
+    return Path(os.environ.get("ZI_DB", "data/zi.duckdb"))
+
+
+def db_version(path: Path) -> float:
+    """Changes whenever an ingestion writes, so cached frames are refreshed."""
+    stamps = [p.stat().st_mtime for p in (path, Path(f"{path}.wal")) if p.exists()]
+    return max(stamps) if stamps else 0.0
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _run(name: str, db: str, version: float, args: tuple) -> pd.DataFrame | dict:
+    con = queries.connect(db)
+    try:
+        return getattr(queries, name)(con, *args)
+    finally:
+        con.close()
+
+
+def query(name: str, *args):
+    """A cached call of queries.<name>(con, *args) against the dashboard's database."""
+    path = db_path()
+    return _run(name, str(path), db_version(path), tuple(tuple(a) if isinstance(a, list) else a for a in args))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _scores(db: str, version: float, year: int | None, assessor: str, instansi: tuple, edition: str | None):
+    con = queries.connect(db)
+    try:
+        df = queries.unit_scores(con, year, assessor, list(instansi), edition)
+        if year is not None:
+            df = queries.with_change(con, df, year, assessor)
+        return df
+    finally:
+        con.close()
+
+
+def scores(year: int | None = None, assessor: str | None = None) -> pd.DataFrame:
+    """Unit scores for the sidebar filters (year and assessor may be overridden), with change vs last year."""
+    f = filters()
+    path = db_path()
+    return _scores(str(path), db_version(path), f["year"] if year is None else year,
+                   f["assessor"] if assessor is None else assessor, tuple(f["instansi"]), f["edition"])
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _surveys(db: str, version: float, year: int, assessor: str, instansi: tuple, edition: str | None):
+    con = queries.connect(db)
+    try:
+        df = queries.unit_scores(con, year, assessor, list(instansi), edition)
+        return queries.survey_vs_scores(df, con, assessor)
+    finally:
+        con.close()
+
+
+def surveys() -> pd.DataFrame:
+    f = filters()
+    path = db_path()
+    return _surveys(str(path), db_version(path), f["year"], f["assessor"], tuple(f["instansi"]), f["edition"])
+
+
+def has_data() -> bool:
+    path = db_path()
+    if not path.exists():
+        return False
+    try:
+        return bool(query("options")["years"])
+    except Exception:
+        return False
+
+
+def sidebar_filters() -> None:
+    """Year, instansi, edition and whose answers (TPI by default); values live in st.session_state."""
+    st.sidebar.markdown("### Filter")
+    if not has_data():
+        st.sidebar.info("Basis data masih kosong.")
+        return
+    opts = query("options")
+    st.sidebar.selectbox("Tahun", opts["years"], key="f_year")
+    st.sidebar.multiselect("Instansi", opts["instansi"], key="f_instansi", placeholder="Semua instansi")
+    st.sidebar.selectbox("Edisi LKE", [ALL] + opts["editions"], key="f_edition",
+                         help="2019: 26 indikator (PermenPANRB 10/2019); 2021: Pemenuhan dan Reform "
+                              "(PermenPANRB 90/2021)")
+    st.sidebar.radio("Jawaban siapa", list(ASSESSORS), key="f_assessor", horizontal=True,
+                     help="TPI: penilaian ulang oleh Tim Penilai Internal (yang menentukan usulan). "
+                          "Unit: penilaian mandiri unit kerja.")
+    st.sidebar.caption(f"Basis data: `{db_path()}`")
+
+
+def filters() -> dict:
+    opts = query("options") if has_data() else {"years": [None]}
+    year = st.session_state.get("f_year")
+    if year not in opts["years"]:
+        year = opts["years"][0] if opts["years"] else None
+    edition = st.session_state.get("f_edition", ALL)
+    return {
+        "year": year,
+        "instansi": list(st.session_state.get("f_instansi", [])),
+        "edition": None if edition == ALL else edition,
+        "assessor": ASSESSORS[st.session_state.get("f_assessor", "TPI")],
+        "assessor_label": st.session_state.get("f_assessor", "TPI"),
+    }
+
+
+def require_data() -> bool:
+    if has_data():
+        return True
+    st.info("Belum ada data. Muat workbook LKE di halaman **Data**, atau jalankan `make run` untuk data contoh.")
+    return False
+
+
+def caption() -> None:
+    f = filters()
+    inst = ", ".join(f["instansi"]) if f["instansi"] else "semua instansi"
+    st.caption(f"Tahun {f['year']} · {inst} · jawaban {f['assessor_label']}"
+               + (f" · edisi {f['edition']}" if f["edition"] else ""))
+
+
+def downloads(df: pd.DataFrame, name: str, key: str) -> None:
+    """CSV and XLSX downloads of a table, side by side."""
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.download_button("Unduh CSV", to_csv_bytes(df), file_name=f"{name}.csv", mime="text/csv", key=f"{key}_csv",
+                       icon=":material/download:")
+    c2.download_button("Unduh XLSX", to_xlsx_bytes(df, name), file_name=f"{name}.xlsx", key=f"{key}_xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/download:")
+
+
+BADGES = {"WBBM": "green", "WBK": "green", "Belum memenuhi": "red"}
+
+
+def badge(predicate) -> str:
+    """A predicate as a coloured Markdown badge ("belum dinilai" when there is no score)."""
+    if not isinstance(predicate, str):
+        return ":gray-badge[Belum dinilai]"
+    return f":{BADGES.get(predicate, 'gray')}-badge[{predicate}]"
+
+
+def num(value, digits: int = 2) -> str:
+    return "–" if value is None or pd.isna(value) else fmt(float(value), digits)
+
+
+def pct(value, digits: int = 0) -> str:
+    return "–" if value is None or pd.isna(value) else fmt(100 * float(value), digits) + "%"
+
+
+PERCENT = st.column_config.ProgressColumn  # shares shown as bars 0-100 %
+
+
+def share_column(label: str, help: str | None = None):
+    return PERCENT(label, min_value=0, max_value=100, format="%.0f%%", help=help)
+
+
+def score_column(label: str, help: str | None = None):
+    return st.column_config.NumberColumn(label, format="%.2f", help=help)

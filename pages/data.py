@@ -1,0 +1,80 @@
+"""Data: upload workbooks and survey files, see what was loaded, rejected and warned."""
+
+import io
+
+import streamlit as st
+
+from pages import common
+from zi_data.ingest import ingest_upload
+from zi_data.template import write_template
+
+UPLOAD_TYPES = ["xlsx", "xlsm", "xls", "csv"]
+
+st.title("Data")
+db = common.db_path()
+
+st.subheader("Unggah LKE dan hasil survei")
+st.caption("Workbook LKE (.xlsx, .xlsm, .xls) satu per unit per tahun, atau berkas survei (.csv/.xlsx dengan kolom "
+           "Unit Kerja, Tahun, IPAK, IPKP). Berkas yang sama tidak dimuat dua kali; berkas baru untuk unit dan tahun "
+           "yang sama menggantikan yang lama (riwayat tetap disimpan).")
+files = st.file_uploader("Pilih berkas", type=UPLOAD_TYPES, accept_multiple_files=True, key="upload_files")
+if st.button("Muat ke basis data", type="primary", disabled=not files, icon=":material/upload:"):
+    upload_dir = db.parent / "raw" / "uploads"
+    results = []
+    with st.spinner("Memuat berkas ..."):
+        for f in files:
+            s = ingest_upload(f.name, f.getvalue(), db, upload_dir)
+            results.append((f.name, s))
+    st.cache_data.clear()
+    for name, s in results:
+        if s.rejected:
+            for r in s.rejected:
+                st.error(f"Ditolak: {r['reason']}")
+        elif s.loaded or s.surveys:
+            st.success(f"{name}: dimuat" + (f" ({s.warnings} peringatan)" if s.warnings else "")
+                       + (", menggantikan pengajuan lama" if s.superseded else ""))
+        else:
+            st.info(f"{name}: tidak berubah (sudah pernah dimuat)")
+
+with st.expander("Unduh template LKE kosong"):
+    edition = st.selectbox("Edisi", ["2021", "2019"], key="tpl_edition")
+    buf = io.BytesIO()
+    write_template(buf, edition=edition)
+    st.download_button("Unduh template", buf.getvalue(), file_name=f"template_lke_zi_{edition}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/download:")
+
+if common.has_data() or (db.exists() and db.stat().st_size > 0):
+    tabs = st.tabs(["Pengajuan", "Ditolak", "Peringatan", "Riwayat"])
+    with tabs[0]:
+        subs = common.query("submissions")
+        st.caption(f"{len(subs)} berkas dimuat; yang aktif (terbaru per unit dan tahun) ditandai.")
+        st.dataframe(subs, hide_index=True, width="stretch", height=380, column_config={
+            "unit_name": "Unit kerja", "instansi": "Instansi", "year": st.column_config.NumberColumn("Tahun", format="%d"),
+            "edition": "Edisi", "layout": "Tata letak", "file_name": "Berkas", "loaded_at": "Dimuat",
+            "is_current": st.column_config.CheckboxColumn("Aktif"), "superseded_at": "Digantikan",
+            "deleted_at": "Dihapus", "has_tpi": st.column_config.CheckboxColumn("Ada TPI"),
+            "workbook_total": common.score_column("Total menurut workbook"), "warnings": "Peringatan",
+            "submission_id": None})
+        common.downloads(subs.drop(columns=["submission_id"]), "pengajuan", "subs")
+    with tabs[1]:
+        rej = common.query("rejects")
+        st.caption(f"{len(rej)} berkas atau baris ditolak, dengan alasannya.")
+        st.dataframe(rej, hide_index=True, width="stretch", column_config={
+            "rejected_at": "Waktu", "file_name": "Berkas", "reason": st.column_config.TextColumn("Alasan", width="large"),
+            "file_path": "Lokasi"})
+        common.downloads(rej, "ditolak", "rej")
+    with tabs[2]:
+        warn = common.query("warnings")
+        st.caption(f"{len(warn)} peringatan pada pengajuan aktif.")
+        st.dataframe(warn, hide_index=True, width="stretch", column_config={
+            "unit_name": "Unit kerja", "year": st.column_config.NumberColumn("Tahun", format="%d"),
+            "file_name": "Berkas", "message": st.column_config.TextColumn("Peringatan", width="large")})
+        common.downloads(warn, "peringatan", "warn")
+    with tabs[3]:
+        hist = common.query("history")
+        st.dataframe(hist, hide_index=True, width="stretch", column_config={
+            "happened_at": "Waktu", "event": "Kejadian", "unit_name": "Unit kerja",
+            "year": st.column_config.NumberColumn("Tahun", format="%d"), "file_name": "Berkas", "detail": "Rincian"})
+else:
+    st.info("Basis data masih kosong: unggah berkas di atas.")

@@ -1,0 +1,71 @@
+"""Profil Unit: one unit and year, the unit's answers beside the TPI's, and where the unit over-claims."""
+
+import pandas as pd
+import streamlit as st
+
+from pages import common
+from zi_data import charts
+
+st.title("Profil Unit")
+if common.require_data():
+    f = common.filters()
+    df = common.scores(assessor="unit")
+    if df.empty:
+        st.info("Tidak ada unit untuk pilihan ini.")
+        st.stop()
+    tpi = common.scores(assessor="tpi")
+    names = sorted(df["unit_name"].tolist())
+    assessed = set(tpi.loc[tpi["total"].notna(), "unit_name"])
+    first = next((i for i, n in enumerate(names) if n in assessed), 0)  # open on a unit the TPI has assessed
+    name = st.selectbox("Unit kerja", names, index=first, key="profile_unit")
+    row = df[df["unit_name"] == name].iloc[0]
+    trow = tpi[tpi["unit_name"] == name].iloc[0]
+    st.caption(f"{row['instansi']} · tahun {f['year']} · edisi {row['edition']} · berkas {row['file_name']}")
+
+    questions = common.query("profile_questions", row["submission_id"])
+    over = questions[questions["is_overclaim"]] if not questions.empty else questions
+    c = st.columns(4)
+    c[0].metric("Nilai total Unit", common.num(row["total"]))
+    c[1].metric("Nilai total TPI", common.num(trow["total"]),
+                delta=None if pd.isna(trow["total"]) else common.num(trow["total"] - row["total"]) + " dari Unit")
+    c[2].metric("Klaim berlebih", f"{common.num(over['overclaim'].sum() if len(over) else 0)} poin",
+                help="Jumlah poin pertanyaan yang nilainya menurut Unit lebih tinggi daripada menurut TPI "
+                     "(selisih nilai x bobot indikator dibagi jumlah pertanyaannya)")
+    c[3].metric("Pertanyaan diklaim lebih", len(over))
+    st.markdown(f"Predikat menurut Unit: {common.badge(row['predicate'])} &nbsp; "
+                f"Predikat menurut TPI: {common.badge(trow['predicate'])}")
+
+    areas = common.query("profile_areas", row["submission_id"])
+    st.plotly_chart(charts.profile_area_bars(areas), width="stretch")
+
+    st.subheader("Jawaban per pertanyaan")
+    only = st.toggle("Hanya pertanyaan dengan klaim berlebih", key="profile_only_over")
+    table = questions.copy()
+    if only:
+        table = table[table["is_overclaim"]]
+    table = table.assign(kode=table["question_id"], value_unit=table["value_unit"] * 100,
+                         value_tpi=table["value_tpi"] * 100)
+    cols = ["kode", "indicator", "text", "answer_unit", "answer_tpi", "value_unit", "value_tpi", "overclaim",
+            "note_unit", "evidence_unit", "note_tpi"]
+    view = table[cols].reset_index(drop=True)
+    flagged = table["is_overclaim"].reset_index(drop=True)
+
+    def highlight(r):
+        return ["background-color: #FDE2E1" if flagged.iloc[r.name] else "" for _ in r]
+
+    st.dataframe(view.style.apply(highlight, axis=1), hide_index=True, width="stretch", height=460,
+                 column_config={
+                     "kode": st.column_config.TextColumn("Kode", width="small"),
+                     "indicator": "Indikator", "text": st.column_config.TextColumn("Pertanyaan", width="large"),
+                     "answer_unit": "Jawaban Unit", "answer_tpi": "Jawaban TPI",
+                     "value_unit": common.share_column("Nilai Unit"), "value_tpi": common.share_column("Nilai TPI"),
+                     "overclaim": st.column_config.NumberColumn("Klaim berlebih (poin)", format="%.3f"),
+                     "note_unit": "Catatan Unit", "evidence_unit": "Bukti dukung", "note_tpi": "Catatan TPI"})
+    st.caption("Baris merah: Unit memberi nilai lebih tinggi daripada TPI.")
+    common.downloads(view, f"profil_{name}_{f['year']}", "profile")
+
+    warnings = common.query("warnings", row["submission_id"])
+    if len(warnings):
+        with st.expander(f"Peringatan saat membaca berkas ({len(warnings)})"):
+            for m in warnings["message"]:
+                st.markdown(f"- {m}")

@@ -1,0 +1,18 @@
+"""Shared fixtures: a small demo database built the way users build theirs (demo workbooks -> zi ingest)."""
+
+from __future__ import annotations
+
+import pytest
+
+from zi_data.demo import generate
+from zi_data.ingest import ingest_paths
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory):
+    """12 units x 3 years (2024-2026), both layouts, surveys, a revision and a few bad files."""
+    root = tmp_path_factory.mktemp("demo")
+    generate(root / "raw", units=12, years=[2024, 2025, 2026], seed=3)
+    db = root / "zi.duckdb"
+    ingest_paths([root / "raw"], db)
+    return db

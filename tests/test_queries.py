@@ -1,0 +1,120 @@
+"""The dashboard's queries on a database whose numbers are worked out by hand here."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import edition, filled_workbook, perfect
+from zi_data import queries
+from zi_data.ingest import ingest_paths
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    ed = edition("2021")
+    root = tmp_path_factory.mktemp("q")
+    unit_a = perfect(ed)
+    tpi_a = dict(unit_a, M002="B")  # TPI: Tim Kerja (0.5) = (1 + 0.5) / 2 x 0.5 = 0.375, loses 0.125
+    filled_workbook(root / "in" / "2026_A.xlsx", unit=unit_a, tpi=tpi_a, unit_name="Unit A", instansi="Inst 1",
+                    year=2026)
+    filled_workbook(root / "in" / "2026_B.xlsx", unit={"M001": "Ya"}, unit_name="Unit B", instansi="Inst 2",
+                    year=2026)
+    last_year = dict(unit_a, M125=2.0)  # IPAK 2.0 -> 8.75 instead of 17.5: total 91.25
+    filled_workbook(root / "in" / "2025_A.xlsx", unit=last_year, tpi=last_year, unit_name="Unit A",
+                    instansi="Inst 1", year=2025)
+    path = root / "q.duckdb"
+    ingest_paths([root / "in"], path)
+    return path
+
+
+@pytest.fixture
+def con(db):
+    c = queries.connect(db)
+    yield c
+    c.close()
+
+
+def test_unit_scores_for_the_unit_answers(con):
+    df = queries.unit_scores(con, 2026, "unit").set_index("unit_name")
+    assert df.at["Unit A", "total"] == pytest.approx(100)
+    assert df.at["Unit B", "total"] == pytest.approx(0.5)
+    # Unit B: MP = PEM_MP 0.5 + REF_MP 0 over the area's weights 4 + 4
+    assert df.at["Unit B", "MP"] == pytest.approx(0.5 / 8)
+    assert df.at["Unit A", "predicate"] == "WBBM" and df.at["Unit B", "predicate"] == "Belum memenuhi"
+    assert df.at["Unit B", "completeness"] == pytest.approx(1 / 113)
+
+
+def test_a_unit_without_tpi_answers_keeps_its_row_without_scores(con):
+    df = queries.unit_scores(con, 2026, "tpi").set_index("unit_name")
+    assert df.at["Unit A", "total"] == pytest.approx(100 - 0.125)
+    assert df.loc["Unit B"].isna()["total"]
+
+
+def test_filters_by_instansi_and_year(con):
+    assert queries.unit_scores(con, 2026, "unit", ["Inst 2"])["unit_name"].tolist() == ["Unit B"]
+    assert queries.unit_scores(con, 2025, "unit")["unit_name"].tolist() == ["Unit A"]
+    assert queries.unit_scores(con, 2026, "unit", edition="2019").empty
+
+
+def test_change_against_last_year(con):
+    df = queries.with_change(con, queries.unit_scores(con, 2026, "unit"), 2026, "unit").set_index("unit_name")
+    assert df.at["Unit A", "total_prev"] == pytest.approx(100 - 17.5 + 2.0 / 4 * 17.5)
+    assert df.at["Unit A", "change"] == pytest.approx(17.5 - 8.75)
+    assert df.loc["Unit B"].isna()["change"]
+    s = queries.summary(df.reset_index())
+    assert s["units"] == 2 and s["mean_total"] == pytest.approx((100 + 0.5) / 2) and s["wbbm"] == 1
+
+
+def test_the_weakest_indicators_and_the_points_to_gain(con):
+    ind = queries.indicator_scores(con, 2026, "tpi")
+    weak = queries.weakest_indicators(ind, top=1)
+    assert weak.iloc[0]["indicator_id"] == "PEM_MP_01"  # the only indicator below full, at 0.375 / 0.5
+    assert weak.iloc[0]["mean_share"] == pytest.approx(0.75)
+    assert weak.iloc[0]["total_gain"] == pytest.approx(0.125)
+
+
+def test_unit_gaps_are_ordered_by_points_and_say_which_rules_they_help(con):
+    sid = queries.unit_scores(con, 2026, "unit").set_index("unit_name").at["Unit B", "submission_id"]
+    gaps = queries.unit_gaps(con, sid, "unit")
+    assert gaps.iloc[0]["gain"] == pytest.approx(17.5) and gaps.iloc[0]["gain"] >= gaps.iloc[-1]["gain"]
+    assert "WBK" in gaps.iloc[0]["membantu"]
+    rules = queries.rule_results(con, sid, "unit")
+    total = rules[(rules["predicate"] == "WBK") & (rules["rule_id"] == "total")].iloc[0]
+    assert not total["passed"] and total["margin"] == pytest.approx(0.5 - 75)
+
+
+def test_profile_shows_both_answers_and_the_overclaim(con):
+    sid = queries.unit_scores(con, 2026, "unit").set_index("unit_name").at["Unit A", "submission_id"]
+    q = queries.profile_questions(con, sid).set_index("question_id")
+    assert (q.at["M002", "answer_unit"], q.at["M002", "answer_tpi"]) == ("A", "B")
+    # M002 is one of the 2 questions of Tim Kerja (0.5): worth 0.25 points, the TPI grants half
+    assert q.at["M002", "overclaim"] == pytest.approx((1 - 0.5) * 0.5 / 2)
+    assert q["is_overclaim"].sum() == 1 and q["overclaim"].sum() == pytest.approx(0.125)
+    areas = queries.profile_areas(con, sid).set_index("area_id")
+    assert areas.at["PEM_MP", "unit"] == pytest.approx(4) and areas.at["PEM_MP", "tpi"] == pytest.approx(3.875)
+
+
+def test_survey_values_beside_scores(con):
+    df = queries.unit_scores(con, 2026, "unit")
+    s = queries.survey_vs_scores(df, con, "unit").set_index("unit_name")
+    assert s.at["Unit A", "ipak"] == pytest.approx(4) and s.at["Unit A", "ipkp"] == pytest.approx(4)
+
+
+def test_trend_per_unit_and_per_instansi(con):
+    t = queries.trend(con, "unit", "unit")
+    totals = t.drop_duplicates(["unit_name", "year"]).set_index(["unit_name", "year"])["total"]
+    assert totals[("Unit A", 2025)] == pytest.approx(91.25) and totals[("Unit A", 2026)] == pytest.approx(100)
+    by_inst = queries.trend(con, "unit", "instansi")
+    assert set(by_inst["instansi"]) == {"Inst 1", "Inst 2"}
+
+
+def test_data_tables(con):
+    assert len(queries.submissions(con)) == 3
+    assert queries.rejects(con).empty
+    assert list(queries.history(con)["event"]).count("loaded") == 3
+
+
+def test_every_query_takes_parameters_not_formatted_text(con):
+    # a hostile instansi name is data, not SQL
+    assert queries.unit_scores(con, 2026, "unit", ["x'); drop table scores; --"]).empty
+    assert len(queries.unit_scores(con, 2026, "unit")) == 2
