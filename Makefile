@@ -37,7 +37,7 @@ check: setup
 	$(BIN)/pytest
 
 bench: setup
-	$(BIN)/python -m benchmarks.bench
+	$(BIN)/python -m benchmarks.bench --pages
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts

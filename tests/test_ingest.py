@@ -110,7 +110,7 @@ def test_a_rejected_file_is_recorded_and_leaves_the_database_unchanged(tmp_path,
     bad.write_bytes(b"PK\x03\x04 not really a zip")
     s = ingest.ingest_paths([bad], db)
     assert s.loaded == 0 and len(s.rejected) == 1
-    assert "2025_Unit C.xlsx" in s.rejected[0]["reason"] and "tidak dapat dibaca" in s.rejected[0]["reason"]
+    assert "2025_Unit C.xlsx" in s.rejected[0]["reason"] and "rusak atau terpotong" in s.rejected[0]["reason"]
     after = snapshot(db)
     # only the reject itself (and the file's hash, so the same bytes are not retried) was written
     assert {t: v for t, v in after.items() if t not in ("rejects", "raw_files")} == \

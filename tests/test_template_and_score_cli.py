@@ -105,7 +105,7 @@ def test_zi_score_fails_with_a_message_naming_the_file(tmp_path, capsys):
     bad.write_bytes(b"bukan excel")
     assert main(["score", str(bad)]) != 0
     err = capsys.readouterr().err
-    assert "rusak.xlsx" in err and "tidak dapat dibaca" in err
+    assert "rusak.xlsx" in err and "bukan berkas Excel" in err
     assert main(["score", str(tmp_path / "tidak-ada.xlsx")]) != 0
     assert "tidak ditemukan" in capsys.readouterr().err
 

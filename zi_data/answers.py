@@ -100,6 +100,8 @@ def value_of(raw: Any, kind: str, options: dict[str, float] | None = None,
         return Valued(option, options[option])
     if kind == "count":
         number = parse_number(raw, whole=True)
+        if isinstance(raw, str) and raw.strip().endswith("%"):
+            return Valued(None, None, f"jumlah '{text}' berupa persentase: isi dengan bilangan (jumlah orang/berkas)")
         if number is None:
             return Valued(None, None, f"jumlah '{text}' bukan angka")
         if number < 0:

@@ -8,6 +8,7 @@ from typing import Any
 from python_calamine import CalamineWorkbook
 
 from .base import ReadError
+from .safety import MAX_ROWS, check_file, error_cells
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 
@@ -19,10 +20,11 @@ class Book:
         self.path = Path(path)
         if not self.path.is_file():
             raise ReadError(self.path, "berkas tidak ditemukan")
+        check_file(self.path)
         try:
             self._wb = CalamineWorkbook.from_path(str(self.path))
         except Exception as exc:  # calamine raises its own error types for every broken file
-            raise ReadError(self.path, f"berkas tidak dapat dibaca sebagai workbook Excel ({_short(exc)})") from exc
+            raise ReadError(self.path, _reason(exc)) from exc
         self.sheet_names: list[str] = list(self._wb.sheet_names)
         self._rows: dict[str, list[list[Any]]] = {}
 
@@ -38,9 +40,17 @@ class Book:
         if sheet not in self._rows:
             try:
                 # skip_empty_area=False keeps row 1 at index 0 whatever the used range is.
-                self._rows[sheet] = self._wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+                rows = self._wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
             except Exception as exc:
                 raise ReadError(self.path, f"sheet tidak dapat dibaca ({_short(exc)})", sheet=sheet) from exc
+            if len(rows) > MAX_ROWS:  # .xls files state no size the safety check could read
+                raise ReadError(self.path, f"sheet berisi {len(rows):,} baris, melebihi batas {MAX_ROWS:,} baris"
+                                .replace(",", "."), sheet=sheet)
+            # calamine reads error cells (#REF!, #DIV/0!) as empty: put them back so they are reported.
+            for (r, c), error in error_cells(self.path, sheet).items():
+                if r - 1 < len(rows) and c < len(rows[r - 1]) and rows[r - 1][c] == "":
+                    rows[r - 1][c] = error
+            self._rows[sheet] = rows
         return self._rows[sheet]
 
 
@@ -59,6 +69,16 @@ def col_index(col: str) -> int:
     for ch in col.upper():
         n = n * 26 + ord(ch) - 64
     return n - 1
+
+
+def _reason(exc: Exception) -> str:
+    """calamine's error, said in Bahasa Indonesia where we know what it means."""
+    text = str(exc).lower()
+    if "password" in text or "encrypt" in text:
+        return "workbook dilindungi kata sandi (terenkripsi): simpan ulang tanpa kata sandi"
+    if "zip" in text or "eocd" in text or "end of central directory" in text:
+        return "berkas rusak atau terpotong (arsip .xlsx tidak utuh)"
+    return f"berkas tidak dapat dibaca sebagai workbook Excel ({_short(exc)})"
 
 
 def _short(exc: Exception) -> str:

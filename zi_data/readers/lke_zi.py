@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
-
-import pandas as pd
 
 from ..answers import is_blank, parse_number
 from ..catalog import Catalog, Edition
@@ -28,6 +27,37 @@ ROMAN = re.compile(r"^(i|ii|iii|iv|v|vi|vii|viii|ix|x)$")
 def code(value: Any) -> str:
     """ "a." / "a" / " c. " / "1." -> "a" / "c" / "1"."""
     return str(value).strip().rstrip(".").strip().casefold() if not is_blank(value) else ""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The edition's tree as plain lists, so that matching a sheet does no DataFrame work per row."""
+
+    areas: dict[str, list[tuple[str, int, str]]]  # part node -> [(area node, seq, name)]
+    hasil_areas: list[tuple[str, str]]  # [(area node, name)]
+    indicators: dict[str, list[tuple[str, str, str]]]  # area node -> [(indicator, name, group)]
+    questions: dict[str, list[tuple[str, str, str]]]  # indicator -> [(question, role, text)]
+    rules: dict[str, tuple[list[str], list[str]]]  # percent item -> (a inputs, b inputs)
+
+
+@lru_cache(maxsize=4)
+def plan_for(ed: Edition) -> Plan:
+    s = ed.structure
+    areas: dict[str, list] = {}
+    hasil = []
+    for n in s[s["level"] == "area"].itertuples():
+        if n.parent_id == "HASIL":
+            hasil.append((n.node_id, n.name))
+        else:
+            areas.setdefault(n.parent_id, []).append((n.node_id, int(n.seq), n.name))
+    indicators: dict[str, list] = {}
+    for i in ed.indicators.itertuples():
+        indicators.setdefault(i.area_id, []).append((i.indicator_id, i.name, i.group_name))
+    questions: dict[str, list] = {}
+    for q in ed.questions.itertuples():
+        questions.setdefault(q.indicator_id, []).append((q.question_id, q.role, q.text))
+    rules = {r.question_id: (list(r.a), list(r.b)) for r in ed.percent_rules.itertuples()}
+    return Plan(areas, hasil, indicators, questions, rules)
 
 
 @dataclass
@@ -83,7 +113,7 @@ def _weight_column(rows: list[list[Any]]) -> int | None:
 class _Parser:
     def __init__(self, ed: Edition, wb: Workbook, sheet: str, h: int):
         self.ed, self.wb, self.sheet, self.h = ed, wb, sheet, h
-        self.structure = ed.structure
+        self.plan = plan_for(ed)
         self.component: str | None = None
         self.part: str | None = None
         self.area: str | None = None
@@ -92,9 +122,6 @@ class _Parser:
         self.percent: str | None = None
         self.records: list[tuple] = []
         self.unmatched_questions = False
-        q = ed.questions
-        self.questions_of = {i: g for i, g in q.groupby("indicator_id")}
-        self.rules = ed.percent_rules.set_index("question_id")
 
     def start(self, rows: list[list[Any]]) -> int:
         for i, line in enumerate(rows[:10]):
@@ -157,21 +184,20 @@ class _Parser:
         return False
 
     def _area(self, number: int, name: str) -> str | None:
-        s = self.structure
-        areas = s[(s["parent_id"] == self.part) & (s["level"] == "area")]
-        by_seq = areas[areas["seq"] == number]
-        if len(by_seq) and similarity(name, by_seq["name"].iloc[0]) >= MIN_INDICATOR:
-            return str(by_seq["node_id"].iloc[0])
-        scored = sorted(((similarity(name, a.name), a.node_id) for a in areas.itertuples()), reverse=True)
+        areas = self.plan.areas.get(self.part, [])
+        for node, seq, area_name in areas:
+            if seq == number and similarity(name, area_name) >= MIN_INDICATOR:
+                return node
+        scored = sorted(((similarity(name, area_name), node) for node, _, area_name in areas), reverse=True)
         return scored[0][1] if scored and scored[0][0] >= MIN_INDICATOR else None
 
     def _indicator_row(self, line: list[Any]) -> None:
         self._close_block()
         name = self.text(line, F) or self.text(line, E)
-        inds = self.ed.indicators[self.ed.indicators["area_id"] == self.area]
-        candidates = [(similarity(name, i.name), i.indicator_id, False) for i in inds.itertuples()
-                      if i.indicator_id not in self.used_indicators]
-        groups = {g for g in inds["group_name"] if g and GROUP_PREFIX + g not in self.used_indicators}
+        inds = self.plan.indicators.get(self.area, [])
+        candidates = [(similarity(name, i_name), ind, False) for ind, i_name, _ in inds
+                      if ind not in self.used_indicators]
+        groups = {g for _, _, g in inds if g and GROUP_PREFIX + g not in self.used_indicators}
         candidates += [(similarity(name, g) + 0.001, GROUP_PREFIX + g, True) for g in groups]
         if not candidates:
             return
@@ -198,9 +224,8 @@ class _Parser:
         typ = self.text(line, J)
         if c in ("i", "ii") and self.text(line, D) and not typ:  # a sub-component: an area of Hasil
             self._close_block()
-            areas = self.structure[(self.structure["parent_id"] == "HASIL")]
             name = self.text(line, D)
-            score, node = max((similarity(name, a.name), a.node_id) for a in areas.itertuples())
+            score, node = max((similarity(name, a_name), a) for a, a_name in self.plan.hasil_areas)
             self.area = node if score >= MIN_INDICATOR else None
             if self.area:
                 self._own(self.area, self.cell(line, L))
@@ -208,13 +233,13 @@ class _Parser:
         text = self.text(line, E) or self.text(line, F) or self.text(line, G)
         if not typ or not text or not self.area:
             return
-        inds = self.ed.indicators[self.ed.indicators["area_id"] == self.area]
-        score, ind = max((similarity(text, i.name), i.indicator_id) for i in inds.itertuples())
+        inds = self.plan.indicators.get(self.area, [])
+        score, ind = max((similarity(text, i_name), i) for i, i_name, _ in inds)
         if score < MIN_QUESTION:
             self._unmatched(r, text, self.cell(line, K))
             return
         self._own(ind, self.cell(line, L))
-        qid = self.questions_of[ind]["question_id"].iloc[0]
+        qid = self.plan.questions[ind][0][0]
         self._record(qid, r, self.cell(line, K), self.text(line, O) or None,
                      " | ".join(t for t in (self.text(line, P), self.text(line, Q)) if t) or None)
 
@@ -223,24 +248,24 @@ class _Parser:
         block, self.block = self.block, None
         if block is None or not block.lines:
             return
-        qs = self.questions_of[block.indicator_id]
+        qs = self.plan.questions[block.indicator_id]
         context = None
         for line in block.lines:  # count rows belong to the percent row above them
             if line.kind == "percent":
-                context = self._best(line, qs[qs["role"] == "percent"])
+                context = self._best(line, [q for q in qs if q[1] == "percent"])
                 line.context = context
             elif line.kind == "count":
                 line.context = context
+        mine = {q[0] for q in qs}
         assigned: dict[int, str] = {}
         for kind in ("scored", "percent", "count"):
             lines = [x for x in block.lines if x.kind == kind]
             for ctx in dict.fromkeys(x.context for x in lines):
                 group = [x for x in lines if x.context == ctx]
-                cands = qs[qs["role"] == kind]
-                if kind == "count" and ctx:
-                    others = [i for p, rule in self.rules.iterrows() if p != ctx and p in set(qs["question_id"])
-                              for i in (*rule["a"], *rule["b"])]
-                    cands = cands[~cands["question_id"].isin(others)]
+                cands = [q for q in qs if q[1] == kind]
+                if kind == "count" and ctx:  # not the inputs of the indicator's other percent items
+                    others = {i for p, (a, b) in self.plan.rules.items() if p != ctx and p in mine for i in a + b}
+                    cands = [q for q in cands if q[0] not in others]
                 assigned.update(self._assign(group, cands))
         for line in block.lines:
             qid = assigned.get(line.row)
@@ -251,14 +276,15 @@ class _Parser:
                 continue
             self._record(qid, line.row, line.answer, line.note, line.evidence)
 
-    def _best(self, line: Line, cands: pd.DataFrame) -> str | None:
-        scored = [(similarity(line.text, q.text), q.question_id) for q in cands.itertuples()]
+    def _best(self, line: Line, cands: list[tuple[str, str, str]]) -> str | None:
+        scored = [(similarity(line.text, text), qid) for qid, _, text in cands]
         return max(scored)[1] if scored and max(scored)[0] >= MIN_QUESTION else None
 
-    def _assign(self, lines: list[Line], cands: pd.DataFrame) -> dict[int, str]:
+    def _assign(self, lines: list[Line], cands: list[tuple[str, str, str]]) -> dict[int, str]:
         """Greedy one-to-one matching of rows to catalog questions, best similarity first."""
-        pairs = sorted(((similarity(x.text, q.text), x.row, q.question_id) for x in lines
-                        for q in cands.itertuples()), reverse=True)
+        # best similarity first; on a tie the upper row wins (a duplicate below it is the copy)
+        pairs = sorted(((similarity(x.text, text), x.row, qid) for x in lines for qid, _, text in cands),
+                       key=lambda p: (-p[0], p[1], p[2]))
         rows_done: set[int] = set()
         qids_done: set[str] = set()
         out = {}
@@ -271,13 +297,20 @@ class _Parser:
         return out
 
     def _unassigned(self, line: Line, block: Block, assigned: dict[int, str]) -> None:
-        """A row that is no catalog question: a typed subtotal is checked against its parts."""
+        """A row that is no catalog question: a duplicate, or a typed subtotal checked against its parts."""
+        texts = {qid: text for qid, _, text in self.plan.questions[block.indicator_id]}
+        for row, qid in assigned.items():
+            if row != line.row and similarity(line.text, texts[qid]) >= 0.95:
+                if not is_blank(line.answer):
+                    self.wb.warn(f"baris duplikat dari pertanyaan {qid} (baris {row}): diabaikan, dipakai baris "
+                                 f"{row}", self.sheet, line.row)
+                return
         value = parse_number(line.answer)
-        rule = self.rules.loc[line.context] if line.context in self.rules.index else None
+        rule = self.plan.rules.get(line.context) if line.context else None
         if line.kind == "count" and rule is not None and value is not None:
             parts = {assigned.get(x.row): x.answer for x in block.lines if x.context == line.context}
-            numbers = [parse_number(parts.get(qid)) for qid in rule["b"]]
-            if len(rule["b"]) > 1 and all(n is not None for n in numbers):
+            numbers = [parse_number(parts.get(qid)) for qid in rule[1]]
+            if len(rule[1]) > 1 and all(n is not None for n in numbers):
                 total = sum(numbers)  # type: ignore[arg-type]
                 if abs(total - value) > 1e-9:
                     shown = " + ".join(fmt(n, 0) for n in numbers)  # type: ignore[arg-type]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from difflib import SequenceMatcher
 from functools import lru_cache
 
 STOPWORDS = frozenset({"jumlah", "yang", "dan", "di", "dalam", "untuk", "atas", "terhadap", "dengan", "pada", "dari",
@@ -11,13 +10,13 @@ STOPWORDS = frozenset({"jumlah", "yang", "dan", "di", "dalam", "untuk", "atas", 
                        "iii", "iv", "v"})
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16384)
 def tokens(text: str) -> frozenset[str]:
     return frozenset(t for t in re.split(r"[^0-9a-z]+", text.casefold()) if t and t not in STOPWORDS)
 
 
 def similarity(sheet_text: str, catalog_text: str) -> float:
-    """Word-overlap F1 (0..1), plus a hair of character similarity to break ties.
+    """Word-overlap F1 (0..1), plus a hair of length similarity to break ties.
 
     F1 rather than containment: "Jumlah yang harus melaporkan" (a subtotal row) is contained in
     "Jumlah Kepala satuan kerja yang harus melaporkan" but covers little of it.
@@ -27,7 +26,8 @@ def similarity(sheet_text: str, catalog_text: str) -> float:
         return 0.0
     common = len(a & b)
     f1 = 2 * common / (len(a) + len(b)) if common else 0.0
-    return f1 + 0.01 * SequenceMatcher(None, sheet_text.casefold(), catalog_text.casefold()).ratio()
+    la, lb = len(sheet_text), len(catalog_text)
+    return f1 + 0.01 * min(la, lb) / max(la, lb, 1)
 
 
 def same_question(sheet_text: str, catalog_text: str, threshold: float) -> bool:

@@ -1,0 +1,137 @@
+"""Page speed with a large database: each page's query functions, and a full AppTest run of each page.
+
+The database (2,000 units x 4 years by default) is built through the same scoring and writing path
+as `zi ingest`, from demo answers held in memory rather than Excel files (writing 8,000 workbooks
+would only measure openpyxl).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from pathlib import Path
+
+from zi_data import queries
+from zi_data.catalog import load_catalog
+from zi_data.demo import answers_for, make_units
+from zi_data.evaluate import evaluate
+from zi_data.ingest import IngestSummary, Prepared, _write_batch
+from zi_data.readers.base import Workbook
+from zi_data.store import connect
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / ".bench"
+YEARS = [2023, 2024, 2025, 2026]
+PAGES = ["ringkasan", "peringkat", "kesenjangan", "tren", "profil_unit", "survei", "data"]
+
+
+def build(units: int) -> Path:
+    db = WORK / f"pages-{units}.duckdb"
+    if db.exists():
+        return db
+    rng = random.Random(5)
+    catalog = load_catalog()
+    people = make_units(units, rng)
+    con = connect(db)
+    summary = IngestSummary()
+    t = time.perf_counter()
+    for yi, year in enumerate(YEARS):
+        ed = catalog[catalog.edition_for_year(year)]
+        batch = []
+        for i, unit in enumerate(people):
+            unit_ans, tpi_ans, notes = answers_for(unit, ed, yi, rng)
+            rows = [("unit", q, v, notes.get(q), None, "Jawaban", 0) for q, v in unit_ans.items()]
+            rows += [("tpi", q, v, None, None, "Jawaban", 0) for q, v in tpi_ans.items()]
+            wb = Workbook(path=Path(f"{year}_{unit.name}.xlsx"), layout="jawaban", edition=ed.edition,
+                          unit=unit.name, instansi=unit.instansi, year=year, rows=rows)
+            sha = f"bench-{year}-{i}"
+            batch.append(Prepared(path=wb.path, sha256=sha, size=0, evaluation=evaluate(wb, catalog)))
+            if len(batch) == 500:
+                _write_batch(con, batch, summary)
+                batch = []
+        _write_batch(con, batch, summary)
+    con.close()
+    print(f"built {db.name}: {summary.loaded} submissions in {time.perf_counter() - t:.0f} s")
+    return db
+
+
+def time_queries(db: Path) -> dict[str, float]:
+    """Seconds for the query functions each page calls (cold: Streamlit's cache is not involved)."""
+    con = queries.connect(db)
+    year = queries.options(con)["years"][0]
+    out = {}
+
+    def clock(name, fn):
+        t = time.perf_counter()
+        fn()
+        out[name] = round(time.perf_counter() - t, 3)
+
+    def ringkasan():
+        for a in ("tpi", "tpi"):
+            df = queries.with_change(con, queries.unit_scores(con, year, a), year, a)
+            queries.summary(df)
+            queries.area_shares(df)
+
+    def peringkat():
+        queries.with_change(con, queries.unit_scores(con, year, "tpi"), year, "tpi")
+
+    def kesenjangan():
+        ind = queries.indicator_scores(con, year, "tpi")
+        queries.weakest_indicators(ind)
+        sid = ind["submission_id"].iloc[0]
+        queries.unit_gaps(con, sid, "tpi")
+        queries.rule_results(con, sid, "tpi")
+
+    def tren():
+        queries.unit_scores(con, year, "tpi")
+        queries.trend(con, "tpi", "unit")
+
+    def profil_unit():
+        df = queries.unit_scores(con, year, "unit")
+        queries.unit_scores(con, year, "tpi")
+        sid = df["submission_id"].iloc[0]
+        queries.profile_questions(con, sid)
+        queries.profile_areas(con, sid)
+        queries.warnings(con, sid)
+
+    def survei():
+        queries.survey_vs_scores(queries.unit_scores(con, year, "tpi"), con, "tpi")
+
+    def data():
+        queries.submissions(con)
+        queries.rejects(con)
+        queries.warnings(con)
+        queries.history(con)
+
+    for name, fn in zip(PAGES, (ringkasan, peringkat, kesenjangan, tren, profil_unit, survei, data), strict=True):
+        clock(name, fn)
+    con.close()
+    return out
+
+
+def time_apptest(db: Path) -> dict[str, dict[str, float]]:
+    """Seconds for a full AppTest run of each page: first (empty cache) and again (cached)."""
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["ZI_DB"] = str(db)
+    out = {}
+    for name in PAGES:
+        runs = []
+        for _ in range(2):
+            at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)
+            t = time.perf_counter()
+            at.run()
+            if name != "ringkasan":
+                at.switch_page(f"pages/{name}.py")
+                t = time.perf_counter()
+                at.run()
+            runs.append(round(time.perf_counter() - t, 3))
+            assert not at.exception, [e.message for e in at.exception]
+        out[name] = {"first_s": runs[0], "cached_s": runs[1]}
+    return out
+
+
+def bench_pages(units: int = 2000) -> dict:
+    db = build(units)
+    return {"units": units, "years": len(YEARS), "queries_s": time_queries(db), "apptest": time_apptest(db)}
