@@ -29,8 +29,8 @@ SUFFIXES = EXCEL_SUFFIXES | {".csv"}
 # Below this many new workbooks a process pool costs more than it saves.
 POOL_THRESHOLD = 16
 WORKERS = max(1, min(2, os.cpu_count() or 1))
-# Complete files per commit in bulk runs.
-BATCH = 100
+# Complete files per commit in bulk runs (ZI_INGEST_BATCH tunes it: smaller commits let readers in sooner).
+BATCH = int(os.environ.get("ZI_INGEST_BATCH", "100"))
 
 
 @dataclass
@@ -160,45 +160,53 @@ def ingest_paths(paths: list[Path], db: Path | str = store.DEFAULT_DB, progress:
     """
     summary = IngestSummary()
     files, summary.rejected = discover(paths)
-    con = store.connect(db)
-    try:
+    # The write lock is held only while something is written, so the dashboard can read in between;
+    # readers see committed files only.
+    with store.session(db) as con:
         known = {r[0] for r in con.execute("select sha256 from raw_files").fetchall()}
-        fresh: list[tuple[Path, str]] = []
-        seen: set[str] = set()
-        for f in files:
-            sha = file_hash(f)
-            if sha in known or sha in seen:
-                summary.unchanged += 1
-                continue
-            seen.add(sha)
-            fresh.append((f, sha))
-        bar = Progress(len(fresh), progress)
-        books = []
-        for f, sha in fresh:  # CSV surveys first, so workbooks of the same run get their values
-            if f.suffix.lower() == ".csv":
+    fresh: list[tuple[Path, str]] = []
+    seen: set[str] = set()
+    for f in files:
+        sha = file_hash(f)
+        if sha in known or sha in seen:
+            summary.unchanged += 1
+            continue
+        seen.add(sha)
+        fresh.append((f, sha))
+    bar = Progress(len(fresh), progress)
+    books = []
+    for f, sha in fresh:  # CSV surveys first, so workbooks of the same run get their values
+        if f.suffix.lower() == ".csv":
+            with store.session(db) as con:
                 _ingest_survey(con, f, sha, summary)
-                bar.step(f.name)
-            else:
-                books.append((f, sha))
-        surveys = load_surveys(con)
-        batch: list[Prepared] = []
-        for (f, sha), result in zip(books, _prepared(books, surveys), strict=True):
-            if result == SURVEY:  # a survey in an Excel file: stored, then the units it covers are re-scored
-                _write_batch(con, batch, summary)
-                batch = []
-                _ingest_survey(con, f, sha, summary)
-            elif isinstance(result, dict):
-                _reject(con, result, summary, sha=sha)
-            else:
-                batch.append(result)
-                if len(batch) >= batch_size:
-                    _write_batch(con, batch, summary)
-                    batch = []
             bar.step(f.name)
-        _write_batch(con, batch, summary)
-        bar.close()
-    finally:
-        con.close()
+        else:
+            books.append((f, sha))
+    with store.session(db) as con:
+        surveys = load_surveys(con)
+    batch: list[Prepared] = []
+
+    def flush() -> None:
+        if batch:
+            with store.session(db) as con:
+                _write_batch(con, batch, summary)
+            batch.clear()
+
+    for (f, sha), result in zip(books, _prepared(books, surveys), strict=True):
+        if result == SURVEY:  # a survey in an Excel file: stored, then the units it covers are re-scored
+            flush()
+            with store.session(db) as con:
+                _ingest_survey(con, f, sha, summary)
+        elif isinstance(result, dict):
+            with store.session(db) as con:
+                _reject(con, result, summary, sha=sha)
+        else:
+            batch.append(result)
+            if len(batch) >= batch_size:
+                flush()
+        bar.step(f.name)
+    flush()
+    bar.close()
     return summary
 
 
@@ -436,9 +444,25 @@ def rescore(con: duckdb.DuckDBPyConnection, sid: str, surveys: dict | None = Non
 SAFE_NAME = re.compile(r"[^A-Za-z0-9 ._()-]+")
 
 
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # as .streamlit/config.toml's server.maxUploadSize
+
+
 def ingest_upload(name: str, data: bytes, db: Path | str, upload_dir: Path) -> IngestSummary:
-    """A file uploaded in the browser: saved under upload_dir with a unique name, then ingested like any file."""
+    """A file uploaded in the browser: saved under upload_dir with a unique name, then ingested like any file.
+
+    Only the accepted types and sizes are saved at all; anything else is refused with its reason.
+    """
     base = SAFE_NAME.sub("_", Path(name).name).strip(" .") or "unggahan.xlsx"
+    refusal = None
+    if Path(base).suffix.lower() not in SUFFIXES:
+        refusal = f"{base}: jenis berkas tidak diterima (yang diterima: .xlsx, .xlsm, .xls, .csv)"
+    elif len(data) > MAX_UPLOAD_BYTES:
+        refusal = f"{base}: berkas terlalu besar ({len(data) / 1024 / 1024:.0f} MB; batas 20 MB)"
+    if refusal:
+        summary = IngestSummary(rejected=[{"file": base, "reason": refusal}])
+        with store.session(db) as con:
+            _reject(con, summary.rejected[0], IngestSummary(), sha=None)
+        return summary
     upload_dir.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     target = upload_dir / f"{stamp}_{hashlib.sha256(data).hexdigest()[:8]}" / base

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from functools import lru_cache
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from . import store
 from .catalog import load_catalog
 
 AREA_KEYS = ["MP", "TL", "SDM", "AK", "PW", "PP"]
@@ -30,15 +30,11 @@ class DatabaseBusy(RuntimeError):
 
 
 def connect(db: str | Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection; retried while another process holds the write lock."""
-    deadline = time.monotonic() + LOCK_WAIT_S
-    while True:
-        try:
-            return duckdb.connect(str(db), read_only=True)
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                raise DatabaseBusy(str(exc)) from exc
-            time.sleep(0.1)
+    """A read-only connection; retried while an ingestion holds the write lock for a commit."""
+    try:
+        return store.connect(db, read_only=True, wait_s=LOCK_WAIT_S)
+    except duckdb.IOException as exc:
+        raise DatabaseBusy(str(exc)) from exc
 
 
 def _filters(year: int | None = None, instansi: list[str] | None = None, edition: str | None = None,

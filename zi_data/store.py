@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -153,12 +156,42 @@ where s.is_current and s.deleted_at is null;
 """
 
 
-def connect(db: str | Path = DEFAULT_DB, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the database; a writer also makes sure the schema exists."""
+# A writer waits this long for readers (the dashboard) to let go of the file.
+LOCK_WAIT_S = 60.0
+
+
+def connect(db: str | Path = DEFAULT_DB, read_only: bool = False,
+            wait_s: float = LOCK_WAIT_S) -> duckdb.DuckDBPyConnection:
+    """Open the database, waiting while another process holds it; a writer also makes sure the schema exists.
+
+    DuckDB lets one process write or several read at a time: both sides keep their hold short.
+    """
     db = Path(db)
-    if read_only:
-        return duckdb.connect(str(db), read_only=True)
-    db.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(db))
-    con.execute(SCHEMA)
+    if not read_only:
+        db.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            con = duckdb.connect(str(db), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    if not read_only and db not in _SCHEMA_READY:
+        con.execute(SCHEMA)
+        _SCHEMA_READY.add(db)
     return con
+
+
+_SCHEMA_READY: set[Path] = set()
+
+
+@contextmanager
+def session(db: str | Path = DEFAULT_DB) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A write connection for one piece of work, closed (and the lock released) right after."""
+    con = connect(db)
+    try:
+        yield con
+    finally:
+        con.close()
