@@ -18,6 +18,8 @@ PAGES = [
 
 st.sidebar.title("ZI Monitor")
 st.sidebar.caption("Pemantauan Zona Integritas menuju WBK/WBBM")
+if not common.access_gate():
+    st.stop()
 common.sidebar_filters()
 page = st.navigation(PAGES)
 page.run()

@@ -9,12 +9,72 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from zi_data import queries
+from zi_data import access, queries
 from zi_data.export import to_csv_bytes, to_xlsx_bytes
 from zi_data.predicates import fmt
 
 ASSESSORS = {"TPI": "tpi", "Unit": "unit"}
 ALL = "Semua"
+
+
+def _oidc_configured() -> bool:
+    """OpenID Connect through st.login, when .streamlit/secrets.toml has an [auth] section."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def access_gate() -> bool:
+    """Who is using the app; False (after showing the login) until someone has signed in.
+
+    With no configuration the app runs open (every action allowed) and says so in the sidebar.
+    """
+    config = access.load_config()
+    if config is None and not _oidc_configured():
+        st.session_state["role"] = "admin"
+        st.session_state["user_name"] = "mode terbuka"
+        st.sidebar.warning(
+            "**Mode terbuka**: kontrol akses belum aktif, siapa pun dapat mengunggah dan menghapus data. "
+            "Aktifkan dengan `zi user NAMA --role admin` (membuat `.streamlit/users.toml`) atau OpenID Connect "
+            "di `.streamlit/secrets.toml`; lihat README bagian Akses.", icon=":material/lock_open:")
+        return True
+    if _oidc_configured():
+        if not st.user.is_logged_in:
+            st.title("ZI Monitor")
+            st.write("Masuk untuk melihat data Zona Integritas.")
+            st.button("Masuk", on_click=st.login, type="primary")
+            return False
+        st.session_state["role"] = config.role_for_email(st.user.get("email")) if config else "viewer"
+        st.session_state["user_name"] = st.user.get("name") or st.user.get("email")
+    elif "role" not in st.session_state or st.session_state.get("auth_file") != str(config.path):
+        st.title("ZI Monitor")
+        with st.form("login"):
+            st.subheader("Masuk")
+            username = st.text_input("Nama pengguna", key="login_user")
+            password = st.text_input("Kata sandi", type="password", key="login_password")
+            submitted = st.form_submit_button("Masuk", type="primary")
+        if submitted:
+            user = config.authenticate(username, password)
+            if user is None:
+                st.error("Nama pengguna atau kata sandi salah.")
+            else:
+                st.session_state.update(role=user.role, user_name=user.name, auth_file=str(config.path))
+                st.rerun()
+        return False
+    st.sidebar.caption(f"Masuk sebagai **{st.session_state['user_name']}** · "
+                       f"{access.ROLE_LABELS[st.session_state['role']]}")
+    if st.sidebar.button("Keluar", key="logout"):
+        if _oidc_configured():
+            st.logout()
+        for key in ("role", "user_name", "auth_file"):
+            st.session_state.pop(key, None)
+        st.rerun()
+    return True
+
+
+def allowed(action: str) -> bool:
+    return access.can(st.session_state.get("role"), action)
 
 
 def db_path() -> Path:
@@ -43,7 +103,11 @@ def _run(name: str, db: str, version: float, args: tuple) -> pd.DataFrame | dict
 def query(name: str, *args):
     """A cached call of queries.<name>(con, *args) against the dashboard's database."""
     path = db_path()
-    return _run(name, str(path), db_version(path), tuple(tuple(a) if isinstance(a, list) else a for a in args))
+    try:
+        return _run(name, str(path), db_version(path), tuple(tuple(a) if isinstance(a, list) else a for a in args))
+    except queries.DatabaseBusy:
+        st.warning("Basis data sedang diperbarui oleh proses pemuatan. Muat ulang halaman sebentar lagi.")
+        st.stop()
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

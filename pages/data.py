@@ -5,6 +5,7 @@ import io
 import streamlit as st
 
 from pages import common
+from zi_data import store
 from zi_data.ingest import ingest_upload
 from zi_data.template import write_template
 
@@ -14,11 +15,17 @@ st.title("Data")
 db = common.db_path()
 
 st.subheader("Unggah LKE dan hasil survei")
+can_upload = common.allowed("upload")
+if not can_upload:
+    st.info("Unggah dan pemuatan berkas hanya untuk peran Evaluator (TPI) dan Admin.", icon=":material/lock:")
 st.caption("Workbook LKE (.xlsx, .xlsm, .xls) satu per unit per tahun, atau berkas survei (.csv/.xlsx dengan kolom "
            "Unit Kerja, Tahun, IPAK, IPKP). Berkas yang sama tidak dimuat dua kali; berkas baru untuk unit dan tahun "
            "yang sama menggantikan yang lama (riwayat tetap disimpan).")
-files = st.file_uploader("Pilih berkas", type=UPLOAD_TYPES, accept_multiple_files=True, key="upload_files")
-if st.button("Muat ke basis data", type="primary", disabled=not files, icon=":material/upload:"):
+files = st.file_uploader("Pilih berkas", type=UPLOAD_TYPES, accept_multiple_files=True,
+                         key="upload_files") if can_upload else None
+if can_upload and st.button("Muat ke basis data", type="primary", disabled=not files, icon=":material/upload:"):
+    if not common.allowed("ingest"):  # checked again at the action, not only at the widget
+        st.stop()
     upload_dir = db.parent / "raw" / "uploads"
     results = []
     with st.spinner("Memuat berkas ..."):
@@ -76,5 +83,20 @@ if common.has_data() or (db.exists() and db.stat().st_size > 0):
         st.dataframe(hist, hide_index=True, width="stretch", column_config={
             "happened_at": "Waktu", "event": "Kejadian", "unit_name": "Unit kerja",
             "year": st.column_config.NumberColumn("Tahun", format="%d"), "file_name": "Berkas", "detail": "Rincian"})
+    if common.allowed("delete"):
+        with st.expander("Hapus pengajuan (Admin)", icon=":material/delete:"):
+            st.caption("Pengajuan yang dihapus keluar dari semua tampilan, tetapi tetap tersimpan beserta siapa, "
+                       "kapan dan alasannya (tab Riwayat). Bila yang dihapus adalah berkas terbaru, berkas "
+                       "sebelumnya untuk unit dan tahun itu aktif kembali.")
+            active = subs[subs["deleted_at"].isna()]
+            labels = {f"{r.unit_name} · {r.year} · {r.file_name}": r.submission_id for r in active.itertuples()}
+            choice = st.selectbox("Pengajuan", list(labels), key="delete_choice")
+            reason = st.text_input("Alasan penghapusan", key="delete_reason")
+            if st.button("Hapus pengajuan", key="delete_button", disabled=not reason.strip()):
+                if common.allowed("delete"):
+                    store.delete_submission(db, labels[choice], by=st.session_state.get("user_name", "?"),
+                                            reason=reason.strip())
+                    st.cache_data.clear()
+                    st.success(f"Dihapus: {choice}")
 else:
     st.info("Basis data masih kosong: unggah berkas di atas.")

@@ -94,6 +94,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return cli_demo(args)
 
 
+def cmd_user(args: argparse.Namespace) -> int:
+    import getpass
+
+    from .access import add_user, users_file
+
+    path = args.file or users_file()
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Kata sandi: ")
+    if len(password) < 10:
+        print("Kata sandi minimal 10 karakter.", file=sys.stderr)
+        return 2
+    try:
+        add_user(path, args.username, password, args.role, args.name)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(f"Pengguna {args.username} ({args.role}) disimpan di {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zi", description="ZI Monitor: nilai LKE Zona Integritas (WBK/WBBM).")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -126,6 +145,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--if-empty", action="store_true", help="hanya bila basis data masih kosong")
     p.add_argument("--no-ingest", action="store_true", help="tulis berkas saja, jangan dimuat")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("user", help="tambah atau ganti pengguna dasbor (kontrol akses)")
+    p.add_argument("username")
+    p.add_argument("--role", choices=["viewer", "evaluator", "admin"], default="viewer")
+    p.add_argument("--name", default="", help="nama yang ditampilkan")
+    p.add_argument("--file", type=Path, default=None, help="berkas pengguna (bawaan: $ZI_USERS atau "
+                                                            ".streamlit/users.toml)")
+    p.add_argument("--password-stdin", action="store_true", help="baca kata sandi dari stdin")
+    p.set_defaults(func=cmd_user)
     return parser
 
 

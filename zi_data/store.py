@@ -195,3 +195,35 @@ def session(db: str | Path = DEFAULT_DB) -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
     finally:
         con.close()
+
+
+def delete_submission(db: str | Path, submission_id: str, by: str, reason: str) -> None:
+    """Take a submission out of the current views; its rows stay, with who, when and why.
+
+    If it was the current file of its unit and year, the newest earlier one becomes current again.
+    """
+    with session(db) as con:
+        con.execute("begin")
+        try:
+            row = con.execute("select unit_id, year, is_current from stg_submissions where submission_id = ? "
+                              "and deleted_at is null", [submission_id]).fetchone()
+            if row is None:
+                raise KeyError(f"pengajuan {submission_id} tidak ada atau sudah dihapus")
+            unit, year, was_current = row
+            con.execute("update stg_submissions set deleted_at = current_timestamp, deleted_by = ?, "
+                        "delete_reason = ?, is_current = false where submission_id = ?", [by, reason, submission_id])
+            con.execute("insert into history (event, submission_id, detail) values ('deleted', ?, ?)",
+                        [submission_id, f"dihapus oleh {by}: {reason}"])
+            if was_current:
+                previous = con.execute(
+                    "select submission_id from stg_submissions where unit_id = ? and year = ? and deleted_at is null "
+                    "order by loaded_at desc limit 1", [unit, year]).fetchone()
+                if previous:
+                    con.execute("update stg_submissions set is_current = true, superseded_by = null, "
+                                "superseded_at = null where submission_id = ?", [previous[0]])
+                    con.execute("insert into history (event, submission_id, detail) values ('restored', ?, ?)",
+                                [previous[0], "kembali aktif karena pengajuan yang lebih baru dihapus"])
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise

@@ -229,3 +229,24 @@ def test_counts_with_thousands_separators(tmp_path):
 
     ev = evaluate(read_workbook(path))
     assert ev.scores.level("unit", "REF_PW_02") == pytest.approx(0.8 * 3)
+
+
+@pytest.mark.parametrize("name, size, expected", [
+    ("laporan.exe", 10, "jenis berkas tidak diterima"),
+    ("skrip.xlsx.js", 10, "jenis berkas tidak diterima"),
+    ("2025_Besar.xlsx", 21 * 1024 * 1024, "berkas terlalu besar"),
+])
+def test_uploads_are_limited_in_type_and_size_and_never_saved_otherwise(tmp_path, name, size, expected):
+    up = tmp_path / "up"
+    s = ingest.ingest_upload(name, b"x" * size, tmp_path / "zi.duckdb", up)
+    assert s.loaded == 0 and expected in s.rejected[0]["reason"]
+    assert not up.exists() or not any(up.rglob("*"))
+    assert rows_of(tmp_path / "zi.duckdb", "rejects") == 1
+
+
+def test_an_upload_name_cannot_escape_the_upload_folder(tmp_path):
+    data = good(tmp_path).read_bytes()
+    s = ingest.ingest_upload("../../../etc/2025_Unit Baik.xlsx", data, tmp_path / "zi.duckdb", tmp_path / "up")
+    assert s.loaded == 1
+    saved = [p for p in (tmp_path / "up").rglob("*.xlsx")]
+    assert len(saved) == 1 and saved[0].name == "2025_Unit Baik.xlsx"

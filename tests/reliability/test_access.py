@@ -1,0 +1,134 @@
+"""Access: roles, password hashes outside git, a visible notice when open, and deletions that are recorded."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from zi_data import access
+from zi_data.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORDS = {"pembaca": "sandi-pembaca-1", "tpi": "sandi-evaluator-1", "admin": "sandi-admin-123"}
+
+
+@pytest.fixture
+def users(tmp_path):
+    path = tmp_path / "users.toml"
+    for user, role in (("pembaca", "viewer"), ("tpi", "evaluator"), ("admin", "admin")):
+        access.add_user(path, user, PASSWORDS[user], role, name=user.title())
+    return path
+
+
+def test_roles_grant_what_the_roles_below_them_may():
+    assert access.can("viewer", "read") and not access.can("viewer", "upload")
+    assert access.can("evaluator", "upload") and not access.can("evaluator", "delete")
+    assert all(access.can("admin", a) for a in ("read", "upload", "ingest", "delete"))
+    assert not access.can(None, "read") and not access.can("root", "read")
+
+
+def test_passwords_are_stored_as_salted_hashes(users):
+    text = users.read_text()
+    assert all(p not in text for p in PASSWORDS.values())
+    assert text.count("pbkdf2_sha256$") == 3
+    assert oct(users.stat().st_mode)[-3:] == "600"
+    config = access.load_config(users)
+    assert config.authenticate("tpi", PASSWORDS["tpi"]).role == "evaluator"
+    assert config.authenticate("tpi", "salah") is None and config.authenticate("siapa", "x") is None
+    assert access.hash_password("a") != access.hash_password("a")  # salted
+
+
+def test_the_users_file_is_kept_out_of_git():
+    assert ".streamlit/users.toml" in (ROOT / ".gitignore").read_text()
+
+
+def test_zi_user_adds_a_user_from_stdin(tmp_path, monkeypatch):
+    import io
+
+    path = tmp_path / "u.toml"
+    monkeypatch.setattr("sys.stdin", io.StringIO("kata-sandi-panjang\n"))
+    assert main(["user", "ani", "--role", "evaluator", "--file", str(path), "--password-stdin"]) == 0
+    assert access.load_config(path).authenticate("ani", "kata-sandi-panjang").role == "evaluator"
+    monkeypatch.setattr("sys.stdin", io.StringIO("pendek\n"))
+    assert main(["user", "budi", "--file", str(path), "--password-stdin"]) == 2
+
+
+def app(db, users_file, monkeypatch, tmp_path) -> AppTest:
+    monkeypatch.setenv("ZI_DB", str(db))
+    monkeypatch.setenv("ZI_USERS", str(users_file))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    return at
+
+
+def login(at: AppTest, user: str) -> AppTest:
+    at.text_input(key="login_user").set_value(user)
+    at.text_input(key="login_password").set_value(PASSWORDS[user])
+    at.button[0].click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_with_no_configuration_the_app_is_open_and_says_so(demo_db, monkeypatch, tmp_path):
+    at = app(demo_db, tmp_path / "none.toml", monkeypatch, tmp_path)
+    assert "Mode terbuka" in at.sidebar.warning[0].value
+    assert at.title[0].value == "Ringkasan"
+
+
+def test_with_users_configured_nothing_is_shown_before_signing_in(demo_db, users, monkeypatch, tmp_path):
+    at = app(demo_db, users, monkeypatch, tmp_path)
+    assert [t.value for t in at.main.title] == ["ZI Monitor"]
+    assert not at.metric and not at.dataframe
+    at.text_input(key="login_user").set_value("tpi")
+    at.text_input(key="login_password").set_value("salah")
+    at.button[0].click().run()
+    assert "salah" in at.error[0].value and not at.metric
+
+
+def test_a_viewer_reads_everything_but_cannot_upload_or_delete(demo_db, users, monkeypatch, tmp_path):
+    at = login(app(demo_db, users, monkeypatch, tmp_path), "pembaca")
+    assert at.title[0].value == "Ringkasan" and at.metric
+    at.switch_page("pages/data.py").run()
+    assert not at.get("file_uploader")
+    assert "hanya untuk peran Evaluator" in at.info[0].value
+    assert at.dataframe  # the lists are readable
+    assert not [e for e in at.expander if "Hapus" in e.label]
+
+
+def test_an_evaluator_may_upload_but_not_delete(demo_db, users, monkeypatch, tmp_path):
+    at = login(app(demo_db, users, monkeypatch, tmp_path), "tpi")
+    at.switch_page("pages/data.py").run()
+    assert at.get("file_uploader")
+    assert not [e for e in at.expander if "Hapus" in e.label]
+
+
+def test_an_admin_deletion_is_recorded_not_erased(demo_db, users, monkeypatch, tmp_path):
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(demo_db, db)
+    at = login(app(db, users, monkeypatch, tmp_path), "admin")
+    at.switch_page("pages/data.py").run()
+    choice = at.selectbox(key="delete_choice").value
+    at.text_input(key="delete_reason").set_value("berkas salah unit").run()
+    at.button(key="delete_button").click().run()
+    assert not at.exception and "Dihapus" in at.success[0].value
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        unit, year = choice.split(" · ")[:2]
+        row = con.execute(
+            "select s.deleted_by, s.delete_reason, s.deleted_at is not null, s.is_current from stg_submissions s "
+            "join stg_units u using (unit_id) where u.unit_name = ? and s.year = ? and s.deleted_at is not null",
+            [unit, int(year)]).fetchone()
+        assert row == ("Admin", "berkas salah unit", True, False)
+        assert con.execute("select count(*) from history where event = 'deleted'").fetchone()[0] == 1
+        # the rows are still there, only out of the current views
+        sid = con.execute("select submission_id from stg_submissions where deleted_at is not null").fetchone()[0]
+        assert con.execute("select count(*) from scores where submission_id = ?", [sid]).fetchone()[0] > 0
+        assert con.execute("select count(*) from current_submissions where submission_id = ?",
+                           [sid]).fetchone()[0] == 0
+    finally:
+        con.close()
