@@ -36,7 +36,8 @@ class Book:
                 return name
         return None
 
-    def rows(self, sheet: str) -> list[list[Any]]:
+    def rows(self, sheet: str, errors: bool = True) -> list[list[Any]]:
+        """The sheet's cells; with `errors`, Excel error cells (#REF!...) as text rather than empty."""
         if sheet not in self._rows:
             try:
                 # skip_empty_area=False keeps row 1 at index 0 whatever the used range is.
@@ -47,7 +48,7 @@ class Book:
                 raise ReadError(self.path, f"sheet berisi {len(rows):,} baris, melebihi batas {MAX_ROWS:,} baris"
                                 .replace(",", "."), sheet=sheet)
             # calamine reads error cells (#REF!, #DIV/0!) as empty: put them back so they are reported.
-            for (r, c), error in error_cells(self.path, sheet).items():
+            for (r, c), error in (error_cells(self.path, sheet) if errors else {}).items():
                 if r - 1 < len(rows) and c < len(rows[r - 1]) and rows[r - 1][c] == "":
                     rows[r - 1][c] = error
             self._rows[sheet] = rows

@@ -37,7 +37,7 @@ def read_identity(book: Book, required: bool = True) -> Identity:
     found: dict[str, str] = {}
     sheet = book.find_sheet(IDENTITY_SHEET)
     if sheet:
-        for line in book.rows(sheet)[:40]:
+        for line in book.rows(sheet, errors=False)[:40]:
             if len(line) < 2:
                 continue
             label = _clean(line[0]).rstrip(":").strip().casefold()

@@ -92,6 +92,7 @@ def _col_number(letters: str) -> int:
     return n
 
 
+@lru_cache(maxsize=32)
 def sheet_parts(path: Path) -> dict[str, str]:
     """Sheet name -> its XML part inside an .xlsx/.xlsm."""
     with zipfile.ZipFile(path) as z:
