@@ -225,3 +225,16 @@ def test_a_pool_of_workers_gives_the_same_scores_as_one_process(tmp_path, monkey
     assert pool == one
     # Unit 03: IPAK 2.3 -> 2.3 / 4 x 17.5 instead of 17.5
     assert dict(pool)["Unit 03"] == pytest.approx(100 - 17.5 + 2.3 / 4 * 17.5)
+
+
+def test_one_row_per_submission_assessor_and_question_or_node(demo_db):
+    """The large answer tables carry no primary key (bulk-load speed): the data must keep the key anyway."""
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        for table, key in (("raw_answers", "question_id"), ("stg_answers", "question_id"), ("scores", "node_id")):
+            assert con.execute(f"select count(*) from {table}").fetchone()[0] > 0
+            duplicates = con.execute(f"select count(*) from (select 1 from {table} "
+                                     f"group by submission_id, assessor, {key} having count(*) > 1)").fetchone()[0]
+            assert duplicates == 0, table
+    finally:
+        con.close()

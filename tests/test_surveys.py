@@ -61,6 +61,10 @@ def test_a_survey_arriving_after_the_workbook_rescores_it(tmp_path):
     assert hasil(db, "Unit A")["HASIL"] == pytest.approx(3.4 / 4 * 17.5 + 5 + 17.5)
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("select count(*) from history where event = 'rescored'").fetchone()[0] == 1
+    # re-scoring replaced the rows of the submission: still one per question/node and assessor
+    for table, key in (("stg_answers", "question_id"), ("scores", "node_id")):
+        assert con.execute(f"select count(*) from (select 1 from {table} group by submission_id, assessor, {key} "
+                           "having count(*) > 1)").fetchone()[0] == 0
     con.close()
 
 

@@ -13,6 +13,9 @@ DEFAULT_DB = Path("data/zi.duckdb")
 
 # Layers as in jaffle_shop_duckdb: what was read (raw_*), typed and keyed (stg_*), then scored.
 # Every table is append-or-replace per submission inside one transaction per file (ingest.py).
+# The three large per-answer tables (raw_answers, stg_answers, scores) carry no primary key: the
+# scoring engine writes exactly one row per question/node and assessor, a test checks it, and
+# maintaining composite varchar indexes cost about 10% of the bulk ingest time.
 SCHEMA = """
 create sequence if not exists seq_reject start 1;
 
@@ -35,8 +38,7 @@ create table if not exists raw_answers (
     note          varchar,
     evidence      varchar,
     sheet         varchar,
-    row_number    integer,
-    primary key (submission_id, assessor, question_id)
+    row_number    integer
 );
 
 -- staged: units, submissions (one per file loaded), valued answers, survey results
@@ -71,8 +73,7 @@ create table if not exists stg_answers (
     role          varchar not null,     -- 'scored' | 'percent' | 'count'
     answer        varchar,              -- normalised option / number, null when unanswered
     value         double,               -- 0..1 for scored items, the number for counts
-    problem       varchar,              -- why an answer could not be valued
-    primary key (submission_id, assessor, question_id)
+    problem       varchar               -- why an answer could not be valued
 );
 create table if not exists stg_surveys (
     instansi_norm varchar not null,     -- '' when the survey file names no instansi
@@ -103,8 +104,7 @@ create table if not exists scores (
     score         double not null,
     answered      integer not null,
     expected      integer not null,
-    completeness  double not null,
-    primary key (submission_id, assessor, node_id)
+    completeness  double not null
 );
 create table if not exists rule_results (
     submission_id varchar not null,
