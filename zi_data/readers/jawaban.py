@@ -7,7 +7,7 @@ from functools import lru_cache
 from ..answers import is_blank
 from ..catalog import Edition
 from .base import ReadError, Workbook
-from .excel import Book, cell
+from .excel import Book, col_index
 from .identity import Identity
 from .text import same_question
 
@@ -15,6 +15,9 @@ SHEET = "Jawaban"
 # Columns of the 2026 master list (excel_kolom_*): unit answer, note, evidence; TPI answer, note.
 UNIT_ANSWER, UNIT_NOTE, UNIT_EVIDENCE, TPI_ANSWER, TPI_NOTE, TEXT = "K", "L", "M", "N", "Q", "G"
 COLUMNS = (("unit", UNIT_ANSWER, UNIT_NOTE, UNIT_EVIDENCE), ("tpi", TPI_ANSWER, TPI_NOTE, None))
+# The same columns as list indexes (None: the column does not exist for that assessor).
+TEXT_AT = col_index(TEXT)
+COLUMNS_AT = tuple((a, col_index(ans), col_index(note), col_index(ev) if ev else None) for a, ans, note, ev in COLUMNS)
 # Below this word overlap the text in column G is not the catalog's question: the row was moved.
 TEXT_SIMILARITY = 0.6
 
@@ -27,15 +30,16 @@ def read_jawaban(book: Book, sheet: str, ident: Identity, ed: Edition) -> Workbo
     moved = 0
     plan = _plan(ed)
     for qid, r, catalog_text in plan:
-        text = cell(rows, r, TEXT)
+        line = rows[r - 1] if r <= len(rows) else []
+        text = _at(line, TEXT_AT)
         if isinstance(text, str) and text.strip() and not same_question(text.lstrip("- "), catalog_text,
                                                                         TEXT_SIMILARITY):
             moved += 1
             wb.warn(f"teks pertanyaan tidak sesuai katalog ({qid}: '{catalog_text[:60]}')", sheet, r)
-        for assessor, ans_col, note_col, ev_col in COLUMNS:
-            raw = cell(rows, r, ans_col)
-            note = cell(rows, r, note_col)
-            evidence = cell(rows, r, ev_col) if ev_col else None
+        for assessor, ans_at, note_at, ev_at in COLUMNS_AT:
+            raw = _at(line, ans_at)
+            note = _at(line, note_at)
+            evidence = _at(line, ev_at)
             if is_blank(raw) and note is None and evidence is None:
                 continue
             records.append((assessor, qid, raw, _text(note), _text(evidence), sheet, r))
@@ -50,6 +54,14 @@ def read_jawaban(book: Book, sheet: str, ident: Identity, ed: Edition) -> Workbo
 def _plan(ed: Edition) -> list[tuple[str, int, str]]:
     """(question_id, row, text) of every answerable question of an edition."""
     return [(q.question_id, int(q.jawaban_row), q.text) for q in ed.answerable.itertuples(index=False)]
+
+
+def _at(line: list, i: int | None):
+    """The cell at list index `i` of a row; None when empty or outside the row."""
+    if i is None or i >= len(line):
+        return None
+    value = line[i]
+    return None if value == "" else value
 
 
 def _text(value) -> str | None:

@@ -24,9 +24,9 @@ MIN_INDICATOR, MIN_QUESTION = 0.3, 0.4
 ROMAN = re.compile(r"^(i|ii|iii|iv|v|vi|vii|viii|ix|x)$")
 
 
-def code(value: Any) -> str:
-    """ "a." / "a" / " c. " / "1." -> "a" / "c" / "1"."""
-    return str(value).strip().rstrip(".").strip().casefold() if not is_blank(value) else ""
+def code(text: str) -> str:
+    """A numbering cell's text: "a." / "a" / " c. " / "1." -> "a" / "c" / "1"."""
+    return text.rstrip(".").strip().casefold() if text and not is_blank(text) else ""
 
 
 @dataclass(frozen=True)
@@ -143,15 +143,17 @@ class _Parser:
     # -- one row -------------------------------------------------------------------------------
     def feed(self, r: int, line: list[Any]) -> bool:
         """Take one row; True once the final total has been read (a signature block may follow)."""
-        label = " ".join(self.text(line, c) for c in (B, C, D, E, F, G)).upper()
+        texts = [self.text(line, x) for x in (B, C, D, E, F, G)]  # each cell's text once per row
+        label = " ".join(texts).upper()
         for marker, key in TOTALS.items():
             if marker in label:
                 self._own(key, self.cell(line, L))
                 return key == "TOTAL"
-        b, c, d, e = (code(self.cell(line, x)) for x in (B, C, D, E))
-        if b in ("a", "b") and self.text(line, C):
+        b, c, d, e = (code(t) for t in texts[:4])
+        t_c, t_d, t_e, t_f, t_g = texts[1:]
+        if b in ("a", "b") and t_c:
             self._close_block()
-            self.component = "PENGUNGKIT" if "PENGUNGKIT" in self.text(line, C).upper() else "HASIL"
+            self.component = "PENGUNGKIT" if "PENGUNGKIT" in t_c.upper() else "HASIL"
             self.part = self.area = None
             return False
         if self.component == "HASIL":
@@ -161,25 +163,25 @@ class _Parser:
         # right, so an empty G column cannot tell them apart.)
         weight = parse_number(self.cell(line, H))
         if weight is None:
-            question = self.text(line, G)
+            question = t_g
             if question and self.block is not None:
                 self._question_row(r, line, question)
             return False
-        if c in ("i", "ii") and self.text(line, D):
+        if c in ("i", "ii") and t_d:
             self._close_block()
-            name = self.text(line, D).upper()
+            name = t_d.upper()
             self.part = "PEMENUHAN" if "PEMENUHAN" in name else "REFORM" if "REFORM" in name else None
             self.area = None
             if self.part:
                 self._own(self.part, self.cell(line, L))
             return False
-        if d.isdigit() and self.text(line, E) and self.part:
+        if d.isdigit() and t_e and self.part:
             self._close_block()
-            self.area = self._area(int(d), self.text(line, E))
+            self.area = self._area(int(d), t_e)
             if self.area:
                 self._own(self.area, self.cell(line, L))
             return False
-        if self.area and (ROMAN.match(e) or self.text(line, F)):
+        if self.area and (ROMAN.match(e) or t_f):
             self._indicator_row(line)
         return False
 
