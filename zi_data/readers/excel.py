@@ -55,13 +55,11 @@ class Book:
         return self._rows[sheet]
 
 
-def cell(rows: list[list[Any]], row: int, col: str) -> Any:
-    """The value at an Excel address (1-based row, column letters); None outside the data."""
-    c = col_index(col)
-    if row - 1 >= len(rows):
+def at(line: list[Any], i: int | None) -> Any:
+    """The cell at list index `i` of a row; None when it is empty or outside the row."""
+    if i is None or not 0 <= i < len(line):
         return None
-    line = rows[row - 1]
-    value = line[c] if c < len(line) else None
+    value = line[i]
     return None if value == "" else value
 
 

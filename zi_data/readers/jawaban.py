@@ -7,7 +7,7 @@ from functools import lru_cache
 from ..answers import is_blank
 from ..catalog import Edition
 from .base import ReadError, Workbook
-from .excel import Book, col_index
+from .excel import Book, at, col_index
 from .identity import Identity
 from .text import same_question
 
@@ -31,15 +31,15 @@ def read_jawaban(book: Book, sheet: str, ident: Identity, ed: Edition) -> Workbo
     plan = _plan(ed)
     for qid, r, catalog_text in plan:
         line = rows[r - 1] if r <= len(rows) else []
-        text = _at(line, TEXT_AT)
+        text = at(line, TEXT_AT)
         if isinstance(text, str) and text.strip() and not same_question(text.lstrip("- "), catalog_text,
                                                                         TEXT_SIMILARITY):
             moved += 1
             wb.warn(f"teks pertanyaan tidak sesuai katalog ({qid}: '{catalog_text[:60]}')", sheet, r)
         for assessor, ans_at, note_at, ev_at in COLUMNS_AT:
-            raw = _at(line, ans_at)
-            note = _at(line, note_at)
-            evidence = _at(line, ev_at)
+            raw = at(line, ans_at)
+            note = at(line, note_at)
+            evidence = at(line, ev_at)
             if is_blank(raw) and note is None and evidence is None:
                 continue
             records.append((assessor, qid, raw, _text(note), _text(evidence), sheet, r))
@@ -54,14 +54,6 @@ def read_jawaban(book: Book, sheet: str, ident: Identity, ed: Edition) -> Workbo
 def _plan(ed: Edition) -> list[tuple[str, int, str]]:
     """(question_id, row, text) of every answerable question of an edition."""
     return [(q.question_id, int(q.jawaban_row), q.text) for q in ed.answerable.itertuples(index=False)]
-
-
-def _at(line: list, i: int | None):
-    """The cell at list index `i` of a row; None when empty or outside the row."""
-    if i is None or i >= len(line):
-        return None
-    value = line[i]
-    return None if value == "" else value
 
 
 def _text(value) -> str | None:

@@ -11,7 +11,7 @@ from ..answers import is_blank, parse_number
 from ..catalog import Catalog, Edition
 from ..predicates import fmt
 from .base import GROUP_PREFIX, ReadError, Workbook
-from .excel import Book
+from .excel import Book, at
 from .identity import Identity
 from .text import similarity
 
@@ -130,11 +130,7 @@ class _Parser:
         return 0
 
     def cell(self, line: list[Any], offset: int) -> Any:
-        i = self.h + offset
-        if i < 0 or i >= len(line):
-            return None
-        v = line[i]
-        return None if v == "" else v
+        return at(line, self.h + offset)
 
     def text(self, line, offset) -> str:
         v = self.cell(line, offset)
