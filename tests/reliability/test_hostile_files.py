@@ -165,6 +165,20 @@ def test_formula_errors_are_reported_with_their_row(tmp_path):
     assert "baris 126: Unit, M088" in text and "galat Excel #DIV/0!" in text
 
 
+def test_a_corrected_file_saved_under_the_same_name_is_read_afresh(tmp_path):
+    """A re-upload keeps its name: what the reader learnt of the old bytes must not stick to the path."""
+    path = good(tmp_path)
+    book = load_workbook(path)
+    book["Jawaban"]["K6"] = "#REF!"
+    book.save(path)
+    from zi_data.evaluate import evaluate
+
+    assert any("galat Excel #REF!" in w for w in evaluate(read_workbook(path)).warnings)
+    book["Jawaban"]["K6"] = None  # the unit clears the broken cell and sends the file again
+    book.save(path)
+    assert not any("galat Excel" in w for w in evaluate(read_workbook(path)).warnings)
+
+
 def test_merged_answer_cells_do_not_break_reading(tmp_path):
     path = good(tmp_path)
     book = load_workbook(path)

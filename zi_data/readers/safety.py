@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import zipfile
-from functools import lru_cache
 from pathlib import Path
 
 from .base import ReadError
@@ -92,7 +91,6 @@ def _col_number(letters: str) -> int:
     return n
 
 
-@lru_cache(maxsize=32)
 def sheet_parts(path: Path) -> dict[str, str]:
     """Sheet name -> its XML part inside an .xlsx/.xlsm."""
     with zipfile.ZipFile(path) as z:
@@ -118,7 +116,6 @@ def _sheet_name(path: Path, part: str) -> str:
 ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*?(?:/>|>.*?</f>))?<v>([^<]*)</v>', re.S)
 
 
-@lru_cache(maxsize=32)
 def error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
     """(row, column index) -> "#REF!" etc. for cells holding an Excel error (calamine reads them as empty)."""
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
