@@ -57,3 +57,9 @@ def filled_workbook(path: Path, ed_name: str = "2021", unit: dict[str, Any] | No
             ws[f"{col}{int(rows[qid])}"] = value
     wb.save(path)
     return path
+
+
+def duplicate_keys(con, table: str, key: str) -> int:
+    """How many (submission, assessor, `key`) appear more than once in `table` (its rows have no primary key)."""
+    return con.execute(f"select count(*) from (select 1 from {table} group by submission_id, assessor, {key} "
+                       "having count(*) > 1)").fetchone()[0]

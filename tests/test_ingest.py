@@ -7,7 +7,7 @@ import json
 import duckdb
 import pytest
 
-from tests.helpers import edition, filled_workbook, perfect
+from tests.helpers import duplicate_keys, edition, filled_workbook, perfect
 from zi_data import ingest
 from zi_data.cli import main
 
@@ -233,8 +233,6 @@ def test_one_row_per_submission_assessor_and_question_or_node(demo_db):
     try:
         for table, key in (("raw_answers", "question_id"), ("stg_answers", "question_id"), ("scores", "node_id")):
             assert con.execute(f"select count(*) from {table}").fetchone()[0] > 0
-            duplicates = con.execute(f"select count(*) from (select 1 from {table} "
-                                     f"group by submission_id, assessor, {key} having count(*) > 1)").fetchone()[0]
-            assert duplicates == 0, table
+            assert duplicate_keys(con, table, key) == 0, table
     finally:
         con.close()

@@ -6,7 +6,7 @@ import duckdb
 import pytest
 from openpyxl import Workbook
 
-from tests.helpers import edition, filled_workbook, perfect
+from tests.helpers import duplicate_keys, edition, filled_workbook, perfect
 from zi_data import ingest
 from zi_data.readers import ReadError
 from zi_data.surveys import read_survey
@@ -63,8 +63,7 @@ def test_a_survey_arriving_after_the_workbook_rescores_it(tmp_path):
     assert con.execute("select count(*) from history where event = 'rescored'").fetchone()[0] == 1
     # re-scoring replaced the rows of the submission: still one per question/node and assessor
     for table, key in (("stg_answers", "question_id"), ("scores", "node_id")):
-        assert con.execute(f"select count(*) from (select 1 from {table} group by submission_id, assessor, {key} "
-                           "having count(*) > 1)").fetchone()[0] == 0
+        assert duplicate_keys(con, table, key) == 0, table
     con.close()
 
 

@@ -335,8 +335,11 @@ def _write_files(con: duckdb.DuckDBPyConnection, batch: list[Prepared]) -> int:
 
 
 def _insert_scored(con: duckdb.DuckDBPyConnection, evaluations: list[Evaluation], sids: list[str],
-                   raw: bool) -> None:  # the df_* tables are read by DuckDB by their Python names
-    """Answers, scores, rules, predicates and warnings of submissions (inside the caller's transaction)."""
+                   raw: bool) -> None:
+    """Answers, scores, rules, predicates and warnings of submissions (inside the caller's transaction).
+
+    DuckDB reads the df_* tables by their Python names.
+    """
     # Rows from every submission are gathered first: one insert per table, whatever the batch size.
     pairs = list(zip(evaluations, sids, strict=True))
     if raw:
