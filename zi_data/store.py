@@ -165,6 +165,9 @@ def connect(db: str | Path = DEFAULT_DB, read_only: bool = False,
     """Open the database, waiting while another process holds it; a writer also makes sure the schema exists.
 
     DuckDB lets one process write or several read at a time: both sides keep their hold short.
+    The schema is checked on every write connection (about 5 ms, a third of the connect itself):
+    a cache of "already checked" files went stale when a restore replaced the file under a
+    long-running process, whose next write then failed with "Table raw_files does not exist".
     """
     db = Path(db)
     if not read_only:
@@ -178,13 +181,9 @@ def connect(db: str | Path = DEFAULT_DB, read_only: bool = False,
             if "lock" not in str(exc).lower() or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
-    if not read_only and db not in _SCHEMA_READY:
+    if not read_only:
         con.execute(SCHEMA)
-        _SCHEMA_READY.add(db)
     return con
-
-
-_SCHEMA_READY: set[Path] = set()
 
 
 @contextmanager
