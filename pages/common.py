@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +21,76 @@ ASSESSORS = {"TPI": "tpi", "Unit": "unit"}
 ALL = "Semua"
 
 
+PAGE_TABLE = [  # script, title, icon (Material Symbols: the font ships with Streamlit, nothing is fetched)
+    ("pages/ringkasan.py", "Ringkasan", ":material/dashboard:"),
+    ("pages/peringkat.py", "Peringkat", ":material/leaderboard:"),
+    ("pages/kesenjangan.py", "Kesenjangan", ":material/troubleshoot:"),
+    ("pages/tren.py", "Tren", ":material/trending_up:"),
+    ("pages/profil_unit.py", "Profil Unit", ":material/apartment:"),
+    ("pages/survei.py", "Survei", ":material/poll:"),
+    ("pages/data.py", "Data", ":material/upload_file:"),
+]
+_ROUTED: ContextVar[bool] = ContextVar("zi_routed", default=False)
+
+
+def page_config() -> None:
+    """Title and icon before anything else: a run that sends the page list without them lets the browser take
+    the page's title and icon, and a ":material/...:" icon as the tab icon is fetched from Google's font server.
+    An emoji is drawn by the browser itself."""
+    st.set_page_config(page_title="ZI Monitor", page_icon="🛡️", layout="wide")
+
+
+def pages() -> list:
+    return [st.Page(script, title=title, icon=icon, default=i == 0)
+            for i, (script, title, icon) in enumerate(PAGE_TABLE)]
+
+
+@contextmanager
+def routed() -> Iterator[None]:
+    """dashboard.py runs the chosen page inside this, once the sign-in gate has passed."""
+    token = _ROUTED.set(True)
+    try:
+        yield
+    finally:
+        _ROUTED.reset(token)
+
+
+def route() -> None:
+    """The whole app around a page: title and icon, the sign-in gate, then the chosen page with the
+    sidebar's links and filters. dashboard.py is this one call."""
+    page_config()
+    st.sidebar.title("ZI Monitor")
+    st.sidebar.caption("Pemantauan Zona Integritas menuju WBK/WBBM")
+    if not access_gate():
+        st.stop()
+    page_list = pages()
+    page = st.navigation(page_list, position="hidden")
+    sidebar_navigation(page_list)
+    sidebar_filters()
+    with routed():
+        page.run()
+
+
+def page_guard() -> None:
+    """The first call of every page script: the page goes on only when route() runs it.
+
+    Streamlit also runs scripts under pages/ on its own (its older multipage mode, which it picks when the
+    first address a freshly started server is asked for is a page). Such a run goes through route() here,
+    sign-in gate first, and stops after it: the page then runs inside route() as in any other run. The
+    st.navigation call in route() also switches that older mode off for the rest of the process.
+    """
+    if _ROUTED.get():
+        return
+    route()
+    st.stop()
+
+
+def sidebar_navigation(page_list: list) -> None:
+    """The page links (Streamlit's own sidebar list is off in config.toml: it listed every script under pages/)."""
+    for page in page_list:
+        st.sidebar.page_link(page)
+
+
 def _oidc_configured() -> bool:
     """OpenID Connect through st.login, when .streamlit/secrets.toml has an [auth] section."""
     try:
@@ -26,12 +100,22 @@ def _oidc_configured() -> bool:
 
 
 def access_gate() -> bool:
-    """Who is using the app; False (after showing the login) until someone has signed in.
+    """Who is using the app; False (after showing only the sign-in form) until someone has signed in.
 
-    With no configuration the app runs open (every action allowed) and says so in the sidebar.
+    With no configuration the app runs open (every action allowed) and says so in the sidebar. A users
+    file that cannot be read lets nobody in. Limits (zi_data/access.py): 5 failed attempts lock a user
+    name for 5 minutes; a session idle longer than the configured time (8 hours) is signed out.
     """
-    config = access.load_config()
-    if config is None and not _oidc_configured():
+    try:
+        config = access.load_config()
+        idle_s = access.idle_limit_s(config)
+    except access.ConfigError as exc:
+        st.title("ZI Monitor")
+        st.error(f"Kontrol akses tidak dapat dijalankan: {exc}. Tidak ada yang dapat masuk sampai hal ini "
+                 "diperbaiki oleh admin server.")
+        return False
+    oidc = _oidc_configured()
+    if config is None and not oidc:
         st.session_state["role"] = "admin"
         st.session_state["user_name"] = "mode terbuka"
         st.sidebar.warning(
@@ -39,42 +123,97 @@ def access_gate() -> bool:
             "Aktifkan dengan `zi user NAMA --role admin` (membuat `.streamlit/users.toml`) atau OpenID Connect "
             "di `.streamlit/secrets.toml`; lihat README bagian Akses.", icon=":material/lock_open:")
         return True
-    if _oidc_configured():
+    now = time.time()
+    if _signed_in(config, oidc) and access.session_expired(st.session_state.get("last_active"), now, idle_s):
+        _sign_out(f"Sesi berakhir karena tidak ada aktivitas selama {access.wait_text(idle_s)}. Silakan masuk lagi.")
+    if not _signed_in(config, oidc):
+        _sign_in_form(config, oidc)
+        return False
+    st.session_state["last_active"] = now
+    st.sidebar.caption(f"Masuk sebagai **{st.session_state['user_name']}** · "
+                       f"{access.ROLE_LABELS[st.session_state['role']]}")
+    st.sidebar.button("Keluar", key="logout", on_click=_sign_out, args=("Anda telah keluar.", oidc))
+    if st.session_state["role"] == "admin" and config is not None and access.readable_by_others(config.path):
+        st.sidebar.warning(f"Berkas pengguna `{config.path}` (berisi hash kata sandi) dapat dibaca pengguna lain "
+                           f"di server ini. Perbaiki dengan `chmod 600 {config.path}`.", icon=":material/warning:")
+    _idle_watch(idle_s)
+    return True
+
+
+def _signed_in(config: access.Config | None, oidc: bool) -> bool:
+    """Signed in now; a user removed from the users file is out at once, a changed role applies at once."""
+    if oidc:
         if not st.user.is_logged_in:
-            st.title("ZI Monitor")
-            st.write("Masuk untuk melihat data Zona Integritas.")
-            st.button("Masuk", on_click=st.login, type="primary")
             return False
         st.session_state["role"] = config.role_for_email(st.user.get("email")) if config else "viewer"
         st.session_state["user_name"] = st.user.get("name") or st.user.get("email")
-    elif "role" not in st.session_state or st.session_state.get("auth_file") != str(config.path):
-        st.title("ZI Monitor")
-        with st.form("login"):
-            st.subheader("Masuk")
-            username = st.text_input("Nama pengguna", key="login_user")
-            password = st.text_input("Kata sandi", type="password", key="login_password")
-            submitted = st.form_submit_button("Masuk", type="primary")
-        if submitted:
-            user = config.authenticate(username, password)
-            if user is None:
-                st.error("Nama pengguna atau kata sandi salah.")
-            else:
-                st.session_state.update(role=user.role, user_name=user.name, auth_file=str(config.path))
-                st.rerun()
+        return True
+    entry = config.users.get(st.session_state.get("username", "")) if "username" in st.session_state else None
+    if entry is None or st.session_state.get("auth_file") != str(config.path):
         return False
-    st.sidebar.caption(f"Masuk sebagai **{st.session_state['user_name']}** · "
-                       f"{access.ROLE_LABELS[st.session_state['role']]}")
-    if st.sidebar.button("Keluar", key="logout"):
-        if _oidc_configured():
-            st.logout()
-        for key in ("role", "user_name", "auth_file"):
-            st.session_state.pop(key, None)
-        st.rerun()
+    st.session_state["role"] = access.role_of(entry)
     return True
+
+
+def _sign_in_form(config: access.Config | None, oidc: bool) -> None:
+    st.title("ZI Monitor")
+    notice = st.session_state.get("signin_notice")
+    if notice:
+        st.info(notice)
+    if oidc:
+        st.write("Masuk untuk melihat data Zona Integritas.")
+        st.button("Masuk", on_click=st.login, type="primary")
+        return
+    with st.form("login"):
+        st.subheader("Masuk")
+        st.text_input("Nama pengguna", key="login_user")
+        st.text_input("Kata sandi", type="password", key="login_password")
+        st.form_submit_button("Masuk", type="primary", on_click=_attempt_sign_in, args=(config,))
+    error = st.session_state.pop("signin_error", None)
+    if error:
+        st.error(error)
+
+
+def _attempt_sign_in(config: access.Config) -> None:
+    """The form's callback: runs before the page, so a success shows the dashboard in the same rerun."""
+    username = st.session_state.get("login_user", "")
+    password = st.session_state.get("login_password", "")
+    st.session_state["login_password"] = ""  # the password leaves the session as soon as it is checked
+    result = access.sign_in(config, username, password)
+    if result.user is None:
+        st.session_state["signin_error"] = result.message()
+        return
+    st.session_state.pop("signin_notice", None)
+    st.session_state.update(username=result.user.username, user_name=result.user.name, role=result.user.role,
+                            auth_file=str(config.path), last_active=time.time())
+
+
+def _sign_out(notice: str, oidc: bool = False) -> None:
+    """Forget everything this session held (who, role, filters, form values), keeping only the notice."""
+    st.session_state.clear()
+    st.session_state["signin_notice"] = notice
+    if oidc:
+        st.logout()
+
+
+def _idle_watch(idle_s: float) -> None:
+    """Re-checks the idle time now and then, so a screen left open clears itself without a click."""
+    @st.fragment(run_every=min(60.0, idle_s))
+    def watch() -> None:
+        if access.session_expired(st.session_state.get("last_active"), time.time(), idle_s):
+            st.rerun(scope="app")
+
+    with st.sidebar:
+        watch()
 
 
 def allowed(action: str) -> bool:
     return access.can(st.session_state.get("role"), action)
+
+
+def role() -> str | None:
+    """The signed-in role, for the library calls that check it where the action happens."""
+    return st.session_state.get("role")
 
 
 def db_path() -> Path:
@@ -240,3 +379,9 @@ def share_column(label: str, help: str | None = None):
 
 def score_column(label: str, help: str | None = None):
     return st.column_config.NumberColumn(label, format="%.2f", help=help)
+
+
+if __name__ == "__main__":  # Streamlit ran this helper as a page (/common on a freshly started server)
+    from pages import common as _imported  # the module the pages import, whose routed() state they share
+
+    _imported.page_guard()

@@ -9,6 +9,8 @@ from zi_data import store
 from zi_data.ingest import ingest_upload
 from zi_data.template import write_template
 
+common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
+
 UPLOAD_TYPES = ["xlsx", "xlsm", "xls", "csv"]
 
 st.title("Data")
@@ -24,14 +26,15 @@ st.caption("Workbook LKE (.xlsx, .xlsm, .xls) satu per unit per tahun, atau berk
 files = st.file_uploader("Pilih berkas", type=UPLOAD_TYPES, accept_multiple_files=True,
                          key="upload_files") if can_upload else None
 if can_upload and st.button("Muat ke basis data", type="primary", disabled=not files, icon=":material/upload:"):
-    if not common.allowed("ingest"):  # checked again at the action, not only at the widget
-        st.stop()
     upload_dir = db.parent / "raw" / "uploads"
     results = []
-    with st.spinner("Memuat berkas ..."):
-        for f in files:
-            s = ingest_upload(f.name, f.getvalue(), db, upload_dir)
-            results.append((f.name, s))
+    try:
+        with st.spinner("Memuat berkas ..."):
+            for f in files:  # ingest_upload checks the role itself, whatever this page shows
+                s = ingest_upload(f.name, f.getvalue(), db, upload_dir, actor_role=common.role())
+                results.append((f.name, s))
+    except PermissionError as exc:
+        st.error(str(exc))
     st.cache_data.clear()
     for name, s in results:
         if s.rejected:
@@ -93,9 +96,12 @@ if common.has_data() or (db.exists() and db.stat().st_size > 0):
             choice = st.selectbox("Pengajuan", list(labels), key="delete_choice")
             reason = st.text_input("Alasan penghapusan", key="delete_reason")
             if st.button("Hapus pengajuan", key="delete_button", disabled=not reason.strip()):
-                if common.allowed("delete"):
+                try:  # delete_submission checks the role itself
                     store.delete_submission(db, labels[choice], by=st.session_state.get("user_name", "?"),
-                                            reason=reason.strip())
+                                            reason=reason.strip(), actor_role=common.role())
+                except PermissionError as exc:
+                    st.error(str(exc))
+                else:
                     st.cache_data.clear()
                     st.success(f"Dihapus: {choice}")
 else:

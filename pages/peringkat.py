@@ -6,6 +6,8 @@ from pages import common
 from zi_data import charts
 from zi_data.queries import AREA_KEYS, AREA_NAMES
 
+common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
+
 METRICS = {"Nilai total": "total", "Pengungkit": "pengungkit", "Hasil": "hasil",
            **{f"Area: {AREA_NAMES[k]}": k for k in AREA_KEYS}}
 

@@ -6,6 +6,8 @@ import streamlit as st
 from pages import common
 from zi_data import charts
 
+common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
+
 st.title("Profil Unit")
 if common.require_data():
     f = common.filters()

@@ -5,6 +5,8 @@ import streamlit as st
 from pages import common
 from zi_data import charts
 
+common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
+
 st.title("Survei")
 if common.require_data():
     common.caption()

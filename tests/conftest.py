@@ -14,5 +14,5 @@ def demo_db(tmp_path_factory):
     root = tmp_path_factory.mktemp("demo")
     generate(root / "raw", units=12, years=[2024, 2025, 2026], seed=3)
     db = root / "zi.duckdb"
-    ingest_paths([root / "raw"], db)
+    ingest_paths([root / "raw"], db, actor_role="evaluator")
     return db

@@ -46,7 +46,7 @@ def two_units(tmp_path):
 def test_a_folder_loads_every_workbook_with_scores_for_unit_and_tpi(tmp_path, two_units):
     folder, a, b = two_units
     db = tmp_path / "zi.duckdb"
-    s = ingest.ingest_paths([folder], db)
+    s = ingest.ingest_paths([folder], db, actor_role="evaluator")
     assert (s.loaded, s.unchanged, s.superseded, s.rejected) == (2, 0, 0, [])
     totals = dict(((u, a_), round(t, 6)) for u, a_, t in query(
         db, "select c.unit_name, s.assessor, s.score from scores s join current_submissions c using (submission_id) "
@@ -63,7 +63,7 @@ def test_a_folder_loads_every_workbook_with_scores_for_unit_and_tpi(tmp_path, tw
 def test_every_stored_answer_keeps_file_sheet_and_row(tmp_path, two_units):
     folder, a, _ = two_units
     db = tmp_path / "zi.duckdb"
-    ingest.ingest_paths([folder], db)
+    ingest.ingest_paths([folder], db, actor_role="evaluator")
     row = query(db, "select f.file_name, r.sheet, r.row_number, r.raw, r.note from raw_answers r "
                     "join stg_submissions f using (submission_id) join stg_units u using (unit_id) "
                     "where u.unit_name = 'Unit A' and r.question_id = 'M001' and r.assessor = 'unit'")
@@ -73,9 +73,9 @@ def test_every_stored_answer_keeps_file_sheet_and_row(tmp_path, two_units):
 def test_reingesting_the_same_files_changes_nothing(tmp_path, two_units):
     folder, *_ = two_units
     db = tmp_path / "zi.duckdb"
-    ingest.ingest_paths([folder], db)
+    ingest.ingest_paths([folder], db, actor_role="evaluator")
     before = snapshot(db)
-    again = ingest.ingest_paths([folder], db)
+    again = ingest.ingest_paths([folder], db, actor_role="evaluator")
     assert (again.loaded, again.unchanged, again.superseded, again.rejected) == (0, 2, 0, [])
     assert snapshot(db) == before
 
@@ -83,9 +83,9 @@ def test_reingesting_the_same_files_changes_nothing(tmp_path, two_units):
 def test_a_new_file_for_the_same_unit_and_year_supersedes_and_history_is_kept(tmp_path, two_units):
     folder, a, _ = two_units
     db = tmp_path / "zi.duckdb"
-    ingest.ingest_paths([folder], db)
+    ingest.ingest_paths([folder], db, actor_role="evaluator")
     revised = filled_workbook(tmp_path / "revisi" / "2025_Unit A.xlsx", unit={"M001": "Tidak"}, unit_name="Unit A")
-    s = ingest.ingest_paths([revised], db)
+    s = ingest.ingest_paths([revised], db, actor_role="evaluator")
     assert (s.loaded, s.superseded) == (1, 1)
     subs = query(db, "select file_path, is_current, superseded_by is not null, superseded_at is not null "
                      "from stg_submissions join stg_units using (unit_id) where unit_name = 'Unit A' order by loaded_at")
@@ -103,12 +103,12 @@ def test_a_new_file_for_the_same_unit_and_year_supersedes_and_history_is_kept(tm
 def test_a_rejected_file_is_recorded_and_leaves_the_database_unchanged(tmp_path, two_units):
     folder, *_ = two_units
     db = tmp_path / "zi.duckdb"
-    ingest.ingest_paths([folder], db)
+    ingest.ingest_paths([folder], db, actor_role="evaluator")
     before = snapshot(db)
     bad = tmp_path / "bad" / "2025_Unit C.xlsx"
     bad.parent.mkdir()
     bad.write_bytes(b"PK\x03\x04 not really a zip")
-    s = ingest.ingest_paths([bad], db)
+    s = ingest.ingest_paths([bad], db, actor_role="evaluator")
     assert s.loaded == 0 and len(s.rejected) == 1
     assert "2025_Unit C.xlsx" in s.rejected[0]["reason"] and "rusak atau terpotong" in s.rejected[0]["reason"]
     after = snapshot(db)
@@ -122,7 +122,7 @@ def test_a_rejected_file_is_recorded_and_leaves_the_database_unchanged(tmp_path,
 def test_a_failure_halfway_through_writing_leaves_no_partial_rows(tmp_path, two_units, monkeypatch):
     folder, a, b = two_units
     db = tmp_path / "zi.duckdb"
-    ingest.ingest_paths([b], db)
+    ingest.ingest_paths([b], db, actor_role="evaluator")
     before = snapshot(db)
     original = ingest._insert_scored
 
@@ -131,7 +131,7 @@ def test_a_failure_halfway_through_writing_leaves_no_partial_rows(tmp_path, two_
         raise RuntimeError("disk full")  # ... then the write fails
 
     monkeypatch.setattr(ingest, "_insert_scored", broken)
-    s = ingest.ingest_paths([a], db)
+    s = ingest.ingest_paths([a], db, actor_role="evaluator")
     assert s.loaded == 0 and "gagal disimpan (disk full)" in s.rejected[0]["reason"]
     after = snapshot(db)
     assert {t: v for t, v in after.items() if t not in ("rejects", "raw_files")} == \
@@ -149,7 +149,7 @@ def test_a_failing_group_is_retried_file_by_file(tmp_path, two_units, monkeypatc
         original(con, evaluations, sids, raw)
 
     monkeypatch.setattr(ingest, "_insert_scored", fails_for_unit_b)
-    s = ingest.ingest_paths([folder], db, batch_size=10)
+    s = ingest.ingest_paths([folder], db, batch_size=10, actor_role="evaluator")
     assert s.loaded == 1 and len(s.rejected) == 1 and "2025_Unit B.xlsx" in s.rejected[0]["reason"]
     assert query(db, "select unit_name from current_submissions") == [("Unit A",)]
     assert query(db, "select count(distinct submission_id) from scores") == [(1,)]
@@ -159,7 +159,7 @@ def test_the_run_goes_on_after_a_reject(tmp_path, two_units):
     folder, *_ = two_units
     (folder / "2025_Rusak.xlsx").write_bytes(b"")
     (folder / "catatan.txt").write_text("bukan LKE")  # not a known type inside a folder: not even looked at
-    s = ingest.ingest_paths([folder], tmp_path / "zi.duckdb")
+    s = ingest.ingest_paths([folder], tmp_path / "zi.duckdb", actor_role="evaluator")
     assert s.loaded == 2 and [r["file"].endswith("2025_Rusak.xlsx") for r in s.rejected] == [True]
 
 
@@ -188,13 +188,13 @@ def test_cli_readable_summary_is_in_bahasa_indonesia(tmp_path, two_units, capsys
 def test_reingest_of_an_unchanged_folder_is_fast(tmp_path, two_units):
     folder, *_ = two_units
     db = tmp_path / "zi.duckdb"
-    ingest.ingest_paths([folder], db)
+    ingest.ingest_paths([folder], db, actor_role="evaluator")
     # not a wall-clock limit: unchanged files must not be read at all
     calls = []
     original = ingest.prepare
     ingest.prepare = lambda *a: calls.append(a) or original(*a)
     try:
-        ingest.ingest_paths([folder], db)
+        ingest.ingest_paths([folder], db, actor_role="evaluator")
     finally:
         ingest.prepare = original
     assert calls == []
@@ -202,7 +202,7 @@ def test_reingest_of_an_unchanged_folder_is_fast(tmp_path, two_units):
 
 def test_upload_is_saved_under_its_own_name_and_ingested(tmp_path, two_units):
     folder, a, _ = two_units
-    s = ingest.ingest_upload("../../2025_Unit A.xlsx", a.read_bytes(), tmp_path / "zi.duckdb", tmp_path / "up")
+    s = ingest.ingest_upload("../../2025_Unit A.xlsx", a.read_bytes(), tmp_path / "zi.duckdb", tmp_path / "up", actor_role="evaluator")
     assert s.loaded == 1
     saved = list((tmp_path / "up").rglob("*.xlsx"))
     assert len(saved) == 1 and saved[0].name == "2025_Unit A.xlsx"
@@ -216,9 +216,9 @@ def test_a_pool_of_workers_gives_the_same_scores_as_one_process(tmp_path, monkey
         answers = perfect(ed)
         answers["M125"] = 2 + i * 0.1
         filled_workbook(folder / f"2025_Unit {i:02d}.xlsx", unit=answers, unit_name=f"Unit {i:02d}")
-    ingest.ingest_paths([folder], tmp_path / "pool.duckdb")
+    ingest.ingest_paths([folder], tmp_path / "pool.duckdb", actor_role="evaluator")
     monkeypatch.setattr(ingest, "WORKERS", 1)
-    ingest.ingest_paths([folder], tmp_path / "one.duckdb")
+    ingest.ingest_paths([folder], tmp_path / "one.duckdb", actor_role="evaluator")
     sql = ("select c.unit_name, round(s.score, 9) from scores s join current_submissions c using (submission_id) "
            "where s.node_id = 'TOTAL' order by 1")
     pool, one = query(tmp_path / "pool.duckdb", sql), query(tmp_path / "one.duckdb", sql)

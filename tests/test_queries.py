@@ -23,7 +23,7 @@ def db(tmp_path_factory):
     filled_workbook(root / "in" / "2025_A.xlsx", unit=last_year, tpi=last_year, unit_name="Unit A",
                     instansi="Inst 1", year=2025)
     path = root / "q.duckdb"
-    ingest_paths([root / "in"], path)
+    ingest_paths([root / "in"], path, actor_role="evaluator")
     return path
 
 

@@ -38,12 +38,12 @@ def no_survey_answers(ed):
 
 def test_a_survey_loaded_before_the_workbook_fills_its_hasil(tmp_path):
     db = tmp_path / "zi.duckdb"
-    s = ingest.ingest_paths([survey_csv(tmp_path / "s.csv", ["Unit A,Instansi Uji,2025,3.6,3.2"])], db)
+    s = ingest.ingest_paths([survey_csv(tmp_path / "s.csv", ["Unit A,Instansi Uji,2025,3.6,3.2"])], db, actor_role="evaluator")
     assert s.surveys == 1
     ed = edition("2021")
     wb = filled_workbook(tmp_path / "a.xlsx", unit=no_survey_answers(ed), tpi=no_survey_answers(ed),
                          unit_name="Unit A")
-    ingest.ingest_paths([wb], db)
+    ingest.ingest_paths([wb], db, actor_role="evaluator")
     for assessor in ("unit", "tpi"):
         h = hasil(db, "Unit A", assessor)
         assert h["HAS_BERSIH_01"] == pytest.approx(3.6 / 4 * 17.5)  # 15.75
@@ -54,9 +54,9 @@ def test_a_survey_loaded_before_the_workbook_fills_its_hasil(tmp_path):
 def test_a_survey_arriving_after_the_workbook_rescores_it(tmp_path):
     db = tmp_path / "zi.duckdb"
     ed = edition("2021")
-    ingest.ingest_paths([filled_workbook(tmp_path / "a.xlsx", unit=no_survey_answers(ed), unit_name="Unit A")], db)
+    ingest.ingest_paths([filled_workbook(tmp_path / "a.xlsx", unit=no_survey_answers(ed), unit_name="Unit A")], db, actor_role="evaluator")
     assert hasil(db, "Unit A")["HASIL"] == pytest.approx(5)  # only capaian kinerja (A)
-    s = ingest.ingest_paths([survey_csv(tmp_path / "s.csv", ["unit a ,INSTANSI UJI,2025,\"3,4\",4"])], db)
+    s = ingest.ingest_paths([survey_csv(tmp_path / "s.csv", ["unit a ,INSTANSI UJI,2025,\"3,4\",4"])], db, actor_role="evaluator")
     assert s.rescored == 1
     assert hasil(db, "Unit A")["HASIL"] == pytest.approx(3.4 / 4 * 17.5 + 5 + 17.5)
     con = duckdb.connect(str(db), read_only=True)
@@ -73,7 +73,7 @@ def test_the_survey_file_wins_and_the_conflict_is_warned(tmp_path):
     answers = dict(perfect(ed), M125=3.0)  # the workbook says IPAK 3.0
     survey_csv(tmp_path / "s" / "survei.csv", ["Unit A,Instansi Uji,2025,3.8,4"])
     filled_workbook(tmp_path / "s" / "2025_Unit A.xlsx", unit=answers, unit_name="Unit A")
-    ingest.ingest_paths([tmp_path / "s"], db)
+    ingest.ingest_paths([tmp_path / "s"], db, actor_role="evaluator")
     assert hasil(db, "Unit A")["HAS_BERSIH_01"] == pytest.approx(3.8 / 4 * 17.5)
     con = duckdb.connect(str(db), read_only=True)
     messages = [m for (m,) in con.execute("select message from warnings").fetchall()]
@@ -87,7 +87,7 @@ def test_survey_values_outside_0_to_4_are_refused_with_their_row(tmp_path):
     assert [r.unit for r in survey.rows] == ["Unit A"]
     assert survey.warnings[0].startswith("s.csv, baris 3: IPAK '4.5' di luar rentang 0-4")
     assert "baris 4" in survey.warnings[1]
-    s = ingest.ingest_paths([path], tmp_path / "zi.duckdb")
+    s = ingest.ingest_paths([path], tmp_path / "zi.duckdb", actor_role="evaluator")
     assert s.surveys == 1 and s.warnings == 2
 
 
@@ -95,7 +95,7 @@ def test_a_survey_file_with_no_valid_row_is_rejected(tmp_path):
     path = survey_csv(tmp_path / "s.csv", ["Unit B,X,2025,9,9"])
     with pytest.raises(ReadError, match="tidak ada baris survei yang sah"):
         read_survey(path)
-    s = ingest.ingest_paths([path], tmp_path / "zi.duckdb")
+    s = ingest.ingest_paths([path], tmp_path / "zi.duckdb", actor_role="evaluator")
     assert len(s.rejected) == 1
 
 
@@ -111,8 +111,8 @@ def test_survey_columns_are_recognised_by_their_indonesian_names_in_excel(tmp_pa
     assert (r.unit, r.year, r.ipak, r.ipkp, r.capaian, r.instansi) == ("Unit A", 2025, 3.5, 3.9, "B", "")
     db = tmp_path / "zi.duckdb"
     ed = edition("2021")
-    ingest.ingest_paths([filled_workbook(tmp_path / "w.xlsx", unit=perfect(ed), unit_name="Unit A")], db)
-    s = ingest.ingest_paths([path], db)  # an Excel survey is recognised without an LKE sheet
+    ingest.ingest_paths([filled_workbook(tmp_path / "w.xlsx", unit=perfect(ed), unit_name="Unit A")], db, actor_role="evaluator")
+    s = ingest.ingest_paths([path], db, actor_role="evaluator")  # an Excel survey is recognised without an LKE sheet
     assert s.surveys == 1 and s.rescored == 1
     h = hasil(db, "Unit A")
     # capaian B on A/B/C/D/E = 0.75 x 5; a survey file without instansi matches the unit by name
@@ -123,6 +123,6 @@ def test_survey_columns_are_recognised_by_their_indonesian_names_in_excel(tmp_pa
 def test_reloading_the_same_survey_changes_nothing(tmp_path):
     path = survey_csv(tmp_path / "s.csv", ["Unit A,X,2025,3.6,3.2"])
     db = tmp_path / "zi.duckdb"
-    ingest.ingest_paths([path], db)
-    again = ingest.ingest_paths([path], db)
+    ingest.ingest_paths([path], db, actor_role="evaluator")
+    again = ingest.ingest_paths([path], db, actor_role="evaluator")
     assert (again.surveys, again.unchanged) == (0, 1)

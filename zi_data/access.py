@@ -1,22 +1,42 @@
-"""Who may do what: roles, users with password hashes from a config file outside git, no UI here."""
+"""Who may do what: roles, users with password hashes from a config file outside git, sign-in limits; no UI here."""
 
 from __future__ import annotations
 
 import base64
+import binascii
+import functools
 import hashlib
 import hmac
+import math
 import os
 import secrets
+import threading
+import time
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 # Each role may do what the roles before it may.
 ROLES = ("viewer", "evaluator", "admin")
 ROLE_LABELS = {"viewer": "Pembaca", "evaluator": "Evaluator (TPI)", "admin": "Admin"}
-ACTIONS = {"read": "viewer", "upload": "evaluator", "ingest": "evaluator", "delete": "admin"}
+ACTIONS = {"read": "viewer", "upload": "evaluator", "ingest": "evaluator", "delete": "admin", "users": "admin"}
+ACTION_LABELS = {"read": "membaca data", "upload": "mengunggah berkas", "ingest": "memuat berkas ke basis data",
+                 "delete": "menghapus pengajuan", "users": "mengubah pengguna"}
+# Whoever can run `zi` on the server can read and write the database and the users file directly,
+# so the command line acts as admin; the dashboard passes the signed-in user's role instead.
+COMMAND_LINE_ROLE = "admin"
 DEFAULT_USERS_FILE = Path(".streamlit/users.toml")
 ITERATIONS = 240_000
+
+MAX_FAILURES = 5                  # failed sign-ins for one user name ...
+FAILURE_WINDOW_S = 15 * 60        # ... within this time lock it for
+LOCK_S = 5 * 60
+DEFAULT_IDLE_MINUTES = 8 * 60     # an idle session is signed out after this; ZI_IDLE_MINUTES or [settings] idle_minutes
+
+
+class ConfigError(ValueError):
+    """The users file exists but cannot be used; the dashboard then lets nobody in."""
 
 
 @dataclass(frozen=True)
@@ -27,10 +47,18 @@ class User:
 
 
 def can(role: str | None, action: str) -> bool:
-    """True when `role` is allowed `action` (read, upload, ingest, delete)."""
+    """True when `role` is allowed `action` (read, upload, ingest, delete, users)."""
     if role not in ROLES:
         return False
     return ROLES.index(role) >= ROLES.index(ACTIONS[action])
+
+
+def require(role: str | None, action: str) -> None:
+    """Raise PermissionError unless `role` may do `action`: called by the code that performs the action."""
+    if not can(role, action):
+        who = f"peran {ROLE_LABELS[role]}" if role in ROLE_LABELS else "pengguna yang belum masuk"
+        raise PermissionError(f"Tidak diizinkan: {who} tidak boleh {ACTION_LABELS[action]} "
+                              f"(perlu peran {ROLE_LABELS[ACTIONS[action]]} atau lebih tinggi).")
 
 
 def hash_password(password: str, salt: bytes | None = None) -> str:
@@ -41,14 +69,22 @@ def hash_password(password: str, salt: bytes | None = None) -> str:
 
 
 def verify_password(password: str, stored: str) -> bool:
+    """False for a wrong password and for a malformed hash alike: no exception (and no message that
+    could quote the hash) leaves this function."""
     try:
         scheme, iterations, salt, digest = stored.split("$")
-    except ValueError:
+        if scheme != "pbkdf2_sha256":
+            return False
+        computed = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(salt, validate=True),
+                                       int(iterations))
+        return hmac.compare_digest(computed, base64.b64decode(digest, validate=True))
+    except (ValueError, TypeError, binascii.Error, AttributeError):
         return False
-    if scheme != "pbkdf2_sha256":
-        return False
-    computed = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(salt), int(iterations))
-    return hmac.compare_digest(computed, base64.b64decode(digest))
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
 
 
 @dataclass(frozen=True)
@@ -58,12 +94,16 @@ class Config:
     path: Path
     users: dict[str, dict]
     roles_by_email: dict[str, str]
+    settings: dict = field(default_factory=dict)
 
     def authenticate(self, username: str, password: str) -> User | None:
         entry = self.users.get(username.strip())
-        if not entry or not verify_password(password, entry.get("password_hash", "")):
+        if not entry:
+            verify_password(password, _decoy_hash())  # an unknown name takes as long as a known one
             return None
-        return User(username.strip(), entry.get("name", username), _role(entry.get("role")))
+        if not verify_password(password, entry.get("password_hash", "")):
+            return None
+        return User(username.strip(), entry.get("name", username), role_of(entry))
 
     def role_for_email(self, email: str | None) -> str:
         return _role(self.roles_by_email.get((email or "").casefold(), "viewer"))
@@ -71,6 +111,26 @@ class Config:
 
 def _role(value: str | None) -> str:
     return value if value in ROLES else "viewer"
+
+
+def role_of(entry: dict) -> str:
+    """The role of a users-file entry (viewer when missing or unknown)."""
+    return _role(entry.get("role"))
+
+
+def idle_limit_s(config: Config | None) -> float:
+    """Seconds of inactivity after which a session is signed out: $ZI_IDLE_MINUTES, else the users file's
+    [settings] idle_minutes, else 8 hours."""
+    raw = os.environ.get("ZI_IDLE_MINUTES") or (config.settings if config else {}).get("idle_minutes",
+                                                                                         DEFAULT_IDLE_MINUTES)
+    try:
+        minutes = float(raw)
+    except (TypeError, ValueError):
+        minutes = -1.0
+    if isinstance(raw, bool) or not math.isfinite(minutes) or minutes <= 0:
+        raise ConfigError(f"batas waktu sesi tidak valid: {raw!r} (ZI_IDLE_MINUTES atau [settings] idle_minutes "
+                          "harus berupa jumlah menit lebih dari 0)")
+    return minutes * 60
 
 
 def users_file() -> Path:
@@ -82,13 +142,129 @@ def load_config(path: Path | None = None) -> Config | None:
     path = path or users_file()
     if not path.exists():
         return None
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return Config(path=path, users=data.get("users", {}),
-                  roles_by_email={k.casefold(): v for k, v in data.get("roles", {}).items()})
+    # No message below quotes the file's text (it holds the hashes): the TOML parser's names a line and
+    # column only, and the chained exceptions are dropped.
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"berkas pengguna {path} bukan TOML yang sah ({exc})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"berkas pengguna {path} tidak dapat dibaca ({type(exc).__name__})") from None
+    users, roles, settings = data.get("users", {}), data.get("roles", {}), data.get("settings", {})
+    if not all(isinstance(x, dict) for x in (users, roles, settings)) or \
+            not all(isinstance(entry, dict) for entry in users.values()):
+        raise ConfigError(f"berkas pengguna {path} tidak berbentuk [users.NAMA], [roles] dan [settings]; "
+                          "buat ulang dengan `zi user`")
+    return Config(path=path, users=users, roles_by_email={k.casefold(): v for k, v in roles.items()},
+                  settings=settings)
 
 
-def add_user(path: Path, username: str, password: str, role: str, name: str = "") -> None:
-    """Add or replace a user in the users file (TOML), keeping the rest of the file."""
+def readable_by_others(path: Path) -> bool:
+    """True when users other than the file's owner may read or change it (it holds the password hashes)."""
+    try:
+        return bool(path.stat().st_mode & 0o077)
+    except OSError:
+        return False
+
+
+def session_expired(last_active: float | None, now: float, limit_s: float) -> bool:
+    """True when a signed-in session has been idle longer than limit_s (a session never active is not)."""
+    return last_active is not None and now - last_active > limit_s
+
+
+class SignInThrottle:
+    """Failed sign-ins per user name (case-insensitive), shared by every browser session of the process.
+
+    MAX_FAILURES failures within FAILURE_WINDOW_S lock the name for LOCK_S; while locked, no password
+    is even checked, so guessing stops there whatever the guesses are.
+    """
+
+    def __init__(self, max_failures: int = MAX_FAILURES, window_s: float = FAILURE_WINDOW_S,
+                 lock_s: float = LOCK_S, clock: Callable[[], float] = time.monotonic, max_names: int = 10_000):
+        self.max_failures, self.window_s, self.lock_s, self.clock = max_failures, window_s, lock_s, clock
+        self.max_names = max_names
+        self._failures: dict[str, list[float]] = {}
+        self._locked_until: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(username: str) -> str:
+        return username.strip().casefold()
+
+    def wait_s(self, username: str) -> float:
+        """Seconds until `username` may try again (0 when it may now)."""
+        key, now = self._key(username), self.clock()
+        with self._lock:
+            left = self._locked_until.get(key, now) - now
+            if left <= 0:
+                self._locked_until.pop(key, None)
+            return max(0.0, left)
+
+    def failed(self, username: str) -> int:
+        """Record a failure; the attempts left before the name is locked (0: locked now)."""
+        key, now = self._key(username), self.clock()
+        with self._lock:
+            recent = [t for t in self._failures.get(key, []) if now - t < self.window_s] + [now]
+            if len(recent) >= self.max_failures:
+                self._failures.pop(key, None)
+                self._locked_until[key] = now + self.lock_s
+                return 0
+            self._failures[key] = recent
+            if len(self._failures) > self.max_names:  # names sprayed at random do not fill the memory
+                self._failures = {k: v for k, v in self._failures.items() if now - v[-1] < self.window_s}
+            return self.max_failures - len(recent)
+
+    def succeeded(self, username: str) -> None:
+        with self._lock:
+            self._failures.pop(self._key(username), None)
+
+
+THROTTLE = SignInThrottle()
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of one sign-in attempt."""
+
+    user: User | None
+    wait_s: float = 0.0                 # > 0: the name is locked, the password was not checked
+    attempts_left: int | None = None    # after a wrong password
+
+    def message(self) -> str:
+        """What the sign-in form says, in Bahasa Indonesia ("" on success)."""
+        if self.user is not None:
+            return ""
+        if self.wait_s > 0:
+            return (f"Terlalu banyak percobaan masuk yang gagal untuk nama pengguna ini. Coba lagi dalam "
+                    f"{wait_text(self.wait_s)}.")
+        if self.attempts_left:
+            return (f"Nama pengguna atau kata sandi salah. Sisa {self.attempts_left} percobaan sebelum harus "
+                    f"menunggu {wait_text(LOCK_S)}.")
+        return "Nama pengguna atau kata sandi salah."
+
+
+def wait_text(seconds: float) -> str:
+    """'5 menit', '45 detik': a wait as the page says it."""
+    return f"{math.ceil(seconds / 60)} menit" if seconds > 60 else f"{math.ceil(seconds)} detik"
+
+
+def sign_in(config: Config, username: str, password: str, throttle: SignInThrottle | None = None) -> SignIn:
+    """Check a user name and password, counting failures per name across all sessions."""
+    throttle = throttle or THROTTLE
+    wait = throttle.wait_s(username)
+    if wait > 0:
+        return SignIn(None, wait_s=wait)
+    user = config.authenticate(username, password)
+    if user is None:
+        left = throttle.failed(username)
+        return SignIn(None, wait_s=throttle.wait_s(username)) if left == 0 else SignIn(None, attempts_left=left)
+    throttle.succeeded(username)
+    return SignIn(user)
+
+
+def add_user(path: Path, username: str, password: str, role: str, name: str = "", *, actor_role: str | None) -> None:
+    """Add or replace a user in the users file (TOML), keeping the rest of the file; only an admin may."""
+    require(actor_role, "users")
     if role not in ROLES:
         raise ValueError(f"peran harus salah satu dari {', '.join(ROLES)}")
     if not username.replace("_", "").replace(".", "").replace("-", "").isalnum():
@@ -96,16 +272,35 @@ def add_user(path: Path, username: str, password: str, role: str, name: str = ""
     config = load_config(path)
     users = dict(config.users) if config else {}
     roles = dict(config.roles_by_email) if config else {}
+    settings = dict(config.settings) if config else {}
     users[username] = {"name": name or username, "role": role, "password_hash": hash_password(password)}
     lines = ["# ZI Monitor users: keep this file out of git (it is in .gitignore).", ""]
+    if settings:
+        lines += ["[settings]"] + [f"{key} = {_toml_value(value)}" for key, value in settings.items()] + [""]
     for user, entry in users.items():
         lines += [f"[users.{user}]", f'name = "{_escape(entry.get("name", user))}"', f'role = "{entry["role"]}"',
                   f'password_hash = "{entry["password_hash"]}"', ""]
     if roles:
         lines += ["[roles]"] + [f'"{_escape(email)}" = "{r}"' for email, r in roles.items()]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    path.chmod(0o600)
+    # Written to a file readable by its owner only, then renamed over the old one: the hashes are never
+    # in a file others can read, and a crash leaves the old file whole.
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return f'"{_escape(str(value))}"'
 
 
 def _escape(text: str) -> str:

@@ -97,7 +97,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_user(args: argparse.Namespace) -> int:
     import getpass
 
-    from .access import add_user, users_file
+    from .access import COMMAND_LINE_ROLE, add_user, users_file
 
     path = args.file or users_file()
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Kata sandi: ")
@@ -105,7 +105,7 @@ def cmd_user(args: argparse.Namespace) -> int:
         print("Kata sandi minimal 10 karakter.", file=sys.stderr)
         return 2
     try:
-        add_user(path, args.username, password, args.role, args.name)
+        add_user(path, args.username, password, args.role, args.name, actor_role=COMMAND_LINE_ROLE)
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2

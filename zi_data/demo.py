@@ -279,8 +279,9 @@ def cli_demo(args) -> int:
     print(f"{len(paths)} berkas ditulis.")
     if args.no_ingest:
         return 0
+    from .access import COMMAND_LINE_ROLE
     from .ingest import ingest_paths
 
-    summary = ingest_paths([Path(args.out)], args.db, progress=True)
+    summary = ingest_paths([Path(args.out)], args.db, progress=True, actor_role=COMMAND_LINE_ROLE)
     print(summary.describe() if hasattr(summary, "describe") else summary)
     return 0

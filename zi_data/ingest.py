@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from . import predicates, store
+from . import access, predicates, store
 from .catalog import load_catalog
 from .evaluate import Evaluation, evaluate
 from .readers import ReadError, Workbook, read_workbook
@@ -154,12 +154,15 @@ class Progress:
 
 
 def ingest_paths(paths: list[Path], db: Path | str = store.DEFAULT_DB, progress: bool = False,
-                 batch_size: int = BATCH) -> IngestSummary:
+                 batch_size: int = BATCH, *, actor_role: str | None) -> IngestSummary:
     """Load every workbook and survey file under `paths`; each file loads whole or not at all.
 
     Files are committed in groups of up to `batch_size` complete files (one commit costs more
     than scoring a file); a group that fails is retried file by file, each in its own transaction.
+    `actor_role` is the role of whoever asked (access.COMMAND_LINE_ROLE for `zi`): checked here, so a
+    page that forgot to hide its button still cannot load anything.
     """
+    access.require(actor_role, "ingest")
     summary = IngestSummary()
     files, summary.rejected = discover(paths)
     # The write lock is held only while something is written, so the dashboard can read in between;
@@ -454,11 +457,13 @@ SAFE_NAME = re.compile(r"[^A-Za-z0-9 ._()-]+")
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # as .streamlit/config.toml's server.maxUploadSize
 
 
-def ingest_upload(name: str, data: bytes, db: Path | str, upload_dir: Path) -> IngestSummary:
+def ingest_upload(name: str, data: bytes, db: Path | str, upload_dir: Path, *, actor_role: str | None) -> IngestSummary:
     """A file uploaded in the browser: saved under upload_dir with a unique name, then ingested like any file.
 
     Only the accepted types and sizes are saved at all; anything else is refused with its reason.
+    A role that may not upload is refused before anything is saved or recorded.
     """
+    access.require(actor_role, "upload")
     base = SAFE_NAME.sub("_", Path(name).name).strip(" .") or "unggahan.xlsx"
     refusal = None
     if Path(base).suffix.lower() not in SUFFIXES:
@@ -475,11 +480,11 @@ def ingest_upload(name: str, data: bytes, db: Path | str, upload_dir: Path) -> I
     target = upload_dir / f"{stamp}_{hashlib.sha256(data).hexdigest()[:8]}" / base
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
-    return ingest_paths([target], db)
+    return ingest_paths([target], db, actor_role=actor_role)
 
 
 def cli_ingest(args) -> int:
-    summary = ingest_paths(args.paths, args.db, progress=not args.json)
+    summary = ingest_paths(args.paths, args.db, progress=not args.json, actor_role=access.COMMAND_LINE_ROLE)
     if args.json:
         print(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
     else:

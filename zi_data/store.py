@@ -9,6 +9,8 @@ from pathlib import Path
 
 import duckdb
 
+from . import access
+
 DEFAULT_DB = Path("data/zi.duckdb")
 
 # Layers as in jaffle_shop_duckdb: what was read (raw_*), typed and keyed (stg_*), then scored.
@@ -196,11 +198,13 @@ def session(db: str | Path = DEFAULT_DB) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-def delete_submission(db: str | Path, submission_id: str, by: str, reason: str) -> None:
+def delete_submission(db: str | Path, submission_id: str, by: str, reason: str, *, actor_role: str | None) -> None:
     """Take a submission out of the current views; its rows stay, with who, when and why.
 
     If it was the current file of its unit and year, the newest earlier one becomes current again.
+    Only an admin may (`actor_role`, checked here and not only by the page that shows the button).
     """
+    access.require(actor_role, "delete")
     with session(db) as con:
         con.execute("begin")
         try:

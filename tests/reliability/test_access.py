@@ -20,7 +20,7 @@ PASSWORDS = {"pembaca": "sandi-pembaca-1", "tpi": "sandi-evaluator-1", "admin": 
 def users(tmp_path):
     path = tmp_path / "users.toml"
     for user, role in (("pembaca", "viewer"), ("tpi", "evaluator"), ("admin", "admin")):
-        access.add_user(path, user, PASSWORDS[user], role, name=user.title())
+        access.add_user(path, user, PASSWORDS[user], role, name=user.title(), actor_role="admin")
     return path
 
 

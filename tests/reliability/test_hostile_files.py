@@ -37,7 +37,7 @@ def refused(tmp_path, make, expected: str):
     good(folder)
     bad = make(folder)
     db = tmp_path / "zi.duckdb"
-    s = ingest.ingest_paths([folder], db)
+    s = ingest.ingest_paths([folder], db, actor_role="evaluator")
     assert s.loaded == 1, s.rejected
     assert len(s.rejected) == 1 and s.rejected[0]["file"] == str(bad)
     reason = s.rejected[0]["reason"]
@@ -252,7 +252,7 @@ def test_counts_with_thousands_separators(tmp_path):
 ])
 def test_uploads_are_limited_in_type_and_size_and_never_saved_otherwise(tmp_path, name, size, expected):
     up = tmp_path / "up"
-    s = ingest.ingest_upload(name, b"x" * size, tmp_path / "zi.duckdb", up)
+    s = ingest.ingest_upload(name, b"x" * size, tmp_path / "zi.duckdb", up, actor_role="evaluator")
     assert s.loaded == 0 and expected in s.rejected[0]["reason"]
     assert not up.exists() or not any(up.rglob("*"))
     assert rows_of(tmp_path / "zi.duckdb", "rejects") == 1
@@ -260,7 +260,7 @@ def test_uploads_are_limited_in_type_and_size_and_never_saved_otherwise(tmp_path
 
 def test_an_upload_name_cannot_escape_the_upload_folder(tmp_path):
     data = good(tmp_path).read_bytes()
-    s = ingest.ingest_upload("../../../etc/2025_Unit Baik.xlsx", data, tmp_path / "zi.duckdb", tmp_path / "up")
+    s = ingest.ingest_upload("../../../etc/2025_Unit Baik.xlsx", data, tmp_path / "zi.duckdb", tmp_path / "up", actor_role="evaluator")
     assert s.loaded == 1
     saved = [p for p in (tmp_path / "up").rglob("*.xlsx")]
     assert len(saved) == 1 and saved[0].name == "2025_Unit Baik.xlsx"
