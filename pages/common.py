@@ -124,8 +124,12 @@ def access_gate() -> bool:
             "di `.streamlit/secrets.toml`; lihat README bagian Akses.", icon=":material/lock_open:")
         return True
     now = time.time()
-    if _signed_in(config, oidc) and access.session_expired(st.session_state.get("last_active"), now, idle_s):
-        _sign_out(f"Sesi berakhir karena tidak ada aktivitas selama {access.wait_text(idle_s)}. Silakan masuk lagi.")
+    if _signed_in(config, oidc):
+        if access.session_expired(st.session_state.get("last_active"), now, idle_s):
+            _sign_out(f"Sesi berakhir karena tidak ada aktivitas selama {access.wait_text(idle_s)}. "
+                      "Silakan masuk lagi.")
+    elif "username" in st.session_state:  # removed from the users file, or the file was replaced
+        _sign_out("Nama pengguna Anda tidak lagi terdaftar di berkas pengguna. Silakan masuk lagi atau hubungi admin.")
     if not _signed_in(config, oidc):
         _sign_in_form(config, oidc)
         return False
@@ -190,7 +194,12 @@ def _attempt_sign_in(config: access.Config) -> None:
 
 def _sign_out(notice: str, oidc: bool = False) -> None:
     """Forget everything this session held (who, role, filters, form values), keeping only the notice."""
-    st.session_state.clear()
+    # key by key: st.session_state.clear() stops at the first widget value it cannot read, leaving the rest
+    for key in list(st.session_state):
+        try:
+            del st.session_state[key]
+        except KeyError:
+            pass
     st.session_state["signin_notice"] = notice
     if oidc:
         st.logout()

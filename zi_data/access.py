@@ -244,7 +244,9 @@ class SignIn:
 
 
 def wait_text(seconds: float) -> str:
-    """'5 menit', '45 detik': a wait as the page says it."""
+    """'8 jam', '5 menit', '45 detik': a time as the page says it (rounded up)."""
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{int(seconds // 3600)} jam"
     return f"{math.ceil(seconds / 60)} menit" if seconds > 60 else f"{math.ceil(seconds)} detik"
 
 

@@ -1,8 +1,11 @@
-"""Access: roles, password hashes outside git, a visible notice when open, and deletions that are recorded."""
+"""Access in the app: roles, password hashes outside git, a visible notice when open, deletions that are
+recorded, and the sign-in limits as the pages apply them."""
 
 from __future__ import annotations
 
+import logging
 import shutil
+import time
 from pathlib import Path
 
 import duckdb
@@ -14,6 +17,12 @@ from zi_data.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORDS = {"pembaca": "sandi-pembaca-1", "tpi": "sandi-evaluator-1", "admin": "sandi-admin-123"}
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle(monkeypatch):
+    """Each test starts with no failed sign-ins remembered (the real counter lives as long as the process)."""
+    monkeypatch.setattr(access, "THROTTLE", access.SignInThrottle())
 
 
 @pytest.fixture
@@ -66,12 +75,22 @@ def app(db, users_file, monkeypatch, tmp_path) -> AppTest:
     return at
 
 
-def login(at: AppTest, user: str) -> AppTest:
+def attempt(at: AppTest, user: str, password: str) -> AppTest:
     at.text_input(key="login_user").set_value(user)
-    at.text_input(key="login_password").set_value(PASSWORDS[user])
+    at.text_input(key="login_password").set_value(password)
     at.button[0].click().run()
     assert not at.exception, [e.message for e in at.exception]
     return at
+
+
+def login(at: AppTest, user: str) -> AppTest:
+    return attempt(at, user, PASSWORDS[user])
+
+
+def signed_out(at: AppTest) -> bool:
+    """Only the sign-in form: no page title, no figure, no table, no page link."""
+    return ([t.value for t in at.main.title] == ["ZI Monitor"] and at.text_input(key="login_user") is not None
+            and not at.metric and not at.dataframe and "role" not in at.session_state)
 
 
 def test_with_no_configuration_the_app_is_open_and_says_so(demo_db, monkeypatch, tmp_path):
@@ -132,3 +151,96 @@ def test_an_admin_deletion_is_recorded_not_erased(demo_db, users, monkeypatch, t
                            [sid]).fetchone()[0] == 0
     finally:
         con.close()
+
+
+def test_five_failures_lock_the_name_for_every_session_and_the_page_says_how_long(demo_db, users, monkeypatch,
+                                                                                  tmp_path):
+    first = app(demo_db, users, monkeypatch, tmp_path)
+    for _ in range(4):
+        attempt(first, "tpi", "salah")
+    assert "Sisa 1 percobaan" in first.error[0].value
+    attempt(first, "TPI", "salah")  # the name is counted without regard to case
+    assert "Coba lagi dalam 5 menit" in first.error[0].value
+    other = attempt(app(demo_db, users, monkeypatch, tmp_path), "tpi", PASSWORDS["tpi"])  # another browser
+    assert signed_out(other) and "Terlalu banyak percobaan" in other.error[0].value
+    assert login(app(demo_db, users, monkeypatch, tmp_path), "admin").metric  # other names are not affected
+
+
+def test_an_idle_session_is_signed_out_and_told_why(demo_db, users, monkeypatch, tmp_path):
+    monkeypatch.setenv("ZI_IDLE_MINUTES", "30")
+    at = login(app(demo_db, users, monkeypatch, tmp_path), "pembaca")
+    at.session_state["last_active"] = time.time() - 29 * 60
+    at.run()
+    assert at.metric and not signed_out(at)
+    at.session_state["last_active"] = time.time() - 31 * 60
+    at.run()
+    assert signed_out(at)
+    assert at.info[0].value == "Sesi berakhir karena tidak ada aktivitas selama 30 menit. Silakan masuk lagi."
+    assert "f_year" not in at.session_state and "role" not in at.session_state
+
+
+def test_signing_out_clears_what_the_session_held(demo_db, users, monkeypatch, tmp_path):
+    at = login(app(demo_db, users, monkeypatch, tmp_path), "admin")
+    at.switch_page("pages/data.py").run()
+    at.text_input(key="delete_reason").set_value("catatan sementara").run()
+    at.button(key="logout").click().run()
+    assert signed_out(at) and at.info[0].value == "Anda telah keluar."
+    for key in ("role", "user_name", "username", "last_active", "auth_file", "f_year", "delete_reason"):
+        assert key not in at.session_state, key
+
+
+def test_a_user_removed_from_the_users_file_is_out_at_once(demo_db, users, monkeypatch, tmp_path):
+    at = login(app(demo_db, users, monkeypatch, tmp_path), "tpi")
+    text = users.read_text()
+    users.write_text(text[:text.index("[users.tpi]")] + text[text.index("[users.admin]"):])
+    at.run()
+    assert signed_out(at) and "tidak lagi terdaftar" in at.info[0].value
+
+
+def test_a_page_that_forgot_to_hide_the_delete_button_still_cannot_delete(demo_db, users, monkeypatch, tmp_path):
+    from pages import common
+
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(demo_db, db)
+    at = login(app(db, users, monkeypatch, tmp_path), "tpi")
+    monkeypatch.setattr(common, "allowed", lambda action: True)  # the page now shows every button
+    at.switch_page("pages/data.py").run()
+    at.text_input(key="delete_reason").set_value("coba hapus").run()
+    at.button(key="delete_button").click().run()
+    assert not at.success and "Evaluator (TPI) tidak boleh menghapus pengajuan" in at.error[0].value
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("select count(*) from stg_submissions where deleted_at is not null").fetchone()[0] == 0
+    finally:
+        con.close()
+
+
+def test_passwords_and_hashes_never_reach_a_log(demo_db, users, monkeypatch, tmp_path, caplog, capfd):
+    hashes = [e["password_hash"] for e in access.load_config(users).users.values()]
+    caplog.set_level(logging.DEBUG)
+    at = attempt(app(demo_db, users, monkeypatch, tmp_path), "admin", "tebakan-salah-123")
+    login(at, "admin")
+    assert at.metric
+    assert at.session_state["login_password"] == ""  # not kept in the session after the check
+    logged = caplog.text + "".join(capfd.readouterr())
+    assert caplog.records  # something was captured at all
+    for secret in [*PASSWORDS.values(), "tebakan-salah-123", *hashes, *(h.split("$")[3] for h in hashes)]:
+        assert secret not in logged
+
+
+def test_admins_are_warned_when_the_users_file_is_readable_by_others(demo_db, users, monkeypatch, tmp_path):
+    users.chmod(0o644)
+    at = login(app(demo_db, users, monkeypatch, tmp_path), "admin")
+    warning = [w.value for w in at.sidebar.warning]
+    assert len(warning) == 1 and f"chmod 600 {users}" in warning[0]
+    assert not login(app(demo_db, users, monkeypatch, tmp_path), "pembaca").sidebar.warning
+    users.chmod(0o600)
+    assert not login(app(demo_db, users, monkeypatch, tmp_path), "admin").sidebar.warning
+
+
+def test_a_broken_users_file_lets_nobody_in(demo_db, users, monkeypatch, tmp_path):
+    users.write_text(users.read_text().replace('role = "admin"', "role = admin"))
+    at = app(demo_db, users, monkeypatch, tmp_path)
+    assert "Kontrol akses tidak dapat dijalankan" in at.error[0].value and "baris" not in at.error[0].value
+    assert "line" in at.error[0].value and "pbkdf2" not in at.error[0].value
+    assert not at.metric and not at.text_input and "role" not in at.session_state
