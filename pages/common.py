@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pandas as pd
 import streamlit as st
@@ -65,10 +66,21 @@ def route() -> None:
         st.stop()
     page_list = pages()
     page = st.navigation(page_list, position="hidden")
+    requested = st.session_state.pop("requested_path", None)
+    if requested is not None:
+        _to_requested_page(requested, page, page_list)
     sidebar_navigation(page_list)
     sidebar_filters()
     with routed():
         page.run()
+
+
+def _to_requested_page(path: str, page, page_list: list) -> None:
+    """Right after signing in, the page whose address was opened: after a failed attempt Streamlit would
+    otherwise show the first page."""
+    wanted = next((p for p in page_list if p.url_path == path), None)
+    if wanted is not None and wanted.url_path != page.url_path:
+        st.switch_page(wanted)
 
 
 def page_guard() -> None:
@@ -160,6 +172,8 @@ def _signed_in(config: access.Config | None, oidc: bool) -> bool:
 
 
 def _sign_in_form(config: access.Config | None, oidc: bool) -> None:
+    # The address as the browser has it (no page list is known yet in this session, so nothing is resolved).
+    st.session_state["requested_path"] = urlparse(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
     st.title("ZI Monitor")
     notice = st.session_state.get("signin_notice")
     if notice:

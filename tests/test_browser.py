@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser"), "/usr/bin/chromium")
-                 if p and Path(p).exists()), None)
-# Flags this machine needs: its closed network refuses Chromium's background connections.
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from tests.browser import ARGS, ARTIFACTS, CHROMIUM, dashboard, needs_chromium, wait_until_idle
+
 PAGES = {  # url path -> text that must be on the page once it has loaded
     "": ["Ringkasan", "Unit kerja", "Memenuhi WBK (TPI)"],
     "peringkat": ["Peringkat", "Bandingkan unit"],
@@ -30,41 +16,16 @@ PAGES = {  # url path -> text that must be on the page once it has loaded
     "data": ["Data", "Pengajuan", "Ditolak"],
 }
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine "
-                                                                                "(make test installs it)")]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
-def server(demo_db):
-    port = free_port()
-    env = dict(os.environ, ZI_DB=str(demo_db))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("Streamlit did not start within 60 s: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+def server(demo_db, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("server")
+    # no users file: the open mode, whatever a developer has in .streamlit/users.toml
+    env = {"ZI_DB": str(demo_db), "ZI_USERS": str(folder / "tidak-ada.toml")}
+    with dashboard(env, folder / "streamlit.log", "--browser.gatherUsageStats", "false") as url:
+        yield url
 
 
 def test_every_page_opens_without_error_and_shows_its_numbers(server):
@@ -77,9 +38,7 @@ def test_every_page_opens_without_error_and_shows_its_numbers(server):
         for path, texts in PAGES.items():
             page.goto(f"{server}/{path}", timeout=60_000)
             page.wait_for_selector("[data-testid='stMainBlockContainer'] h1", timeout=60_000)
-            # wait until the script has finished running (the status widget disappears)
-            page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-            page.wait_for_timeout(800)
+            wait_until_idle(page, 800)
             name = path or "ringkasan"
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
             assert page.locator("[data-testid='stException']").count() == 0, f"{name}: an exception is shown"
@@ -97,8 +56,7 @@ def test_every_page_opens_without_error_and_shows_its_numbers(server):
         page.wait_for_timeout(800)
         before = page.locator("[data-testid='stMetricLabel']").all_inner_texts()
         page.locator("[data-testid='stSidebar']").get_by_text("Unit", exact=True).click()
-        page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-        page.wait_for_timeout(800)
+        wait_until_idle(page, 800)
         after = page.locator("[data-testid='stMetricLabel']").all_inner_texts()
         assert "Rata-rata nilai total (Unit)" in after and before != after
         browser.close()
