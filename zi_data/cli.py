@@ -1,4 +1,4 @@
-"""The `zi` command: score, template, ingest, demo. Messages for people are in Bahasa Indonesia."""
+"""The `zi` command: score, template, ingest, demo, user, backup, restore. Messages for people are in Bahasa Indonesia."""
 
 from __future__ import annotations
 
@@ -113,6 +113,33 @@ def cmd_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from .backup import BusyError, backup
+
+    try:
+        done = backup(args.db, args.out)
+    except (FileNotFoundError, FileExistsError, ValueError, BusyError) as exc:
+        print(f"Cadangan tidak dibuat: {exc}", file=sys.stderr)
+        return 2
+    print(f"Cadangan {args.db} ditulis ke {done.path}: {done.submissions} pengajuan, "
+          f"{fmt(done.size_bytes / 1024 / 1024, 1)} MB.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from .backup import BusyError, restore
+
+    try:
+        done = restore(args.backup, args.db)
+    except (FileNotFoundError, ValueError, BusyError) as exc:
+        print(f"Pemulihan dibatalkan, {args.db} tidak diubah: {exc}", file=sys.stderr)
+        return 2
+    print(f"{done.path} dipulihkan dari {args.backup}: {done.submissions} pengajuan.")
+    print(f"Basis data sebelumnya disimpan sebagai {done.kept}." if done.kept
+          else "Sebelumnya belum ada basis data di sana.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zi", description="ZI Monitor: nilai LKE Zona Integritas (WBK/WBBM).")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -154,6 +181,16 @@ def build_parser() -> argparse.ArgumentParser:
                                                             ".streamlit/users.toml)")
     p.add_argument("--password-stdin", action="store_true", help="baca kata sandi dari stdin")
     p.set_defaults(func=cmd_user)
+
+    p = sub.add_parser("backup", help="salin basis data dengan aman, juga saat dasbor berjalan")
+    p.add_argument("out", type=Path, help="berkas cadangan baru (tidak pernah ditimpa)")
+    p.add_argument("--db", type=Path, default=DEFAULT_DB)
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="ganti basis data dengan cadangan; yang lama disimpan sebagai .bak")
+    p.add_argument("backup", type=Path, help="berkas cadangan dari zi backup")
+    p.add_argument("--db", type=Path, default=DEFAULT_DB)
+    p.set_defaults(func=cmd_restore)
     return parser
 
 

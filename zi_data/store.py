@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
 from . import access
 
 DEFAULT_DB = Path("data/zi.duckdb")
+T = TypeVar("T")
 
 # Layers as in jaffle_shop_duckdb: what was read (raw_*), typed and keyed (stg_*), then scored.
 # Every table is append-or-replace per submission inside one transaction per file (ingest.py).
@@ -174,18 +176,22 @@ def connect(db: str | Path = DEFAULT_DB, read_only: bool = False,
     db = Path(db)
     if not read_only:
         db.parent.mkdir(parents=True, exist_ok=True)
+    con = while_locked(lambda: duckdb.connect(str(db), read_only=read_only), wait_s)
+    if not read_only:
+        con.execute(SCHEMA)
+    return con
+
+
+def while_locked(open_: Callable[[], T], wait_s: float = LOCK_WAIT_S) -> T:
+    """open_() (a connect or an ATTACH), retried while another process holds the file's lock, up to wait_s."""
     deadline = time.monotonic() + wait_s
     while True:
         try:
-            con = duckdb.connect(str(db), read_only=read_only)
-            break
+            return open_()
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower() or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
-    if not read_only:
-        con.execute(SCHEMA)
-    return con
 
 
 @contextmanager
