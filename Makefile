@@ -27,6 +27,7 @@ browser:
 
 run: setup
 	$(BIN)/zi demo --if-empty --db $(DB)
+	@echo "Dasbor: http://localhost:$(PORT)"
 	$(BIN)/streamlit run dashboard.py --server.port $(PORT) --server.headless true -- --db $(DB)
 
 test: setup browser

@@ -1,4 +1,4 @@
-"""Shared Streamlit pieces: the database path, cached loaders, the sidebar filters, downloads."""
+"""Shared Streamlit pieces: the sign-in gate and router, the database path, cached loaders, sidebar filters, downloads."""
 
 from __future__ import annotations
 
@@ -139,7 +139,7 @@ def access_gate() -> bool:
     if _signed_in(config, oidc):
         if access.session_expired(st.session_state.get("last_active"), now, idle_s):
             _sign_out(f"Sesi berakhir karena tidak ada aktivitas selama {access.wait_text(idle_s)}. "
-                      "Silakan masuk lagi.")
+                      "Silakan masuk lagi.", oidc)
     elif "username" in st.session_state:  # removed from the users file, or the file was replaced
         _sign_out("Nama pengguna Anda tidak lagi terdaftar di berkas pengguna. Silakan masuk lagi atau hubungi admin.")
     if not _signed_in(config, oidc):

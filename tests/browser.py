@@ -34,13 +34,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def dashboard(env: dict[str, str], log: Path, *flags: str) -> Iterator[str]:
-    """`streamlit run dashboard.py` on a free port, its output in `log`; yields the address once it answers."""
+def dashboard(env: dict[str, str], log: Path, *flags: str, local_only: bool = True) -> Iterator[str]:
+    """`streamlit run dashboard.py` on a free port, its output in `log`; yields the address once it answers.
+
+    local_only=False starts it as `make run` does, listening on every interface."""
     port = free_port()
+    address = ["--server.address", "127.0.0.1"] if local_only else []
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1", *flags],
+             "--server.port", str(port), *address, *flags],
             cwd=ROOT, env=dict(os.environ, **env), stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -132,6 +132,14 @@ def sign_in(visit: Visit, user: str) -> None:
     wait_until_idle(page)
 
 
+def data_page_rendered(page) -> None:
+    """Until the Data page has drawn its lists (the upload section comes before them, the admin's delete
+    section right after), and its run has ended: only then may a missing element count as absent."""
+    page.locator("[data-testid='stMain'] h1").filter(has_text="Data").wait_for(timeout=30_000)
+    page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=30_000)
+    wait_until_idle(page, 1_500)
+
+
 def shot(visit: Visit, name: str) -> None:
     visit.page.screenshot(path=str(ARTIFACTS / "akses" / f"{name}.png"))
 
@@ -148,13 +156,32 @@ def test_on_a_fresh_server_the_first_address_shows_only_the_sign_in_form(first, 
             assert_only_the_sign_in_form(visit, text, setup["secret"], f"first visit /{first}")
             if first == "peringkat":  # after signing in, the address asked for is the page shown
                 sign_in(visit, "pembaca")
-                main = visit.page.locator("[data-testid='stMain']")
-                assert main.locator("h1").first.inner_text() == "Peringkat"
+                visit.page.locator("[data-testid='stMain'] h1").filter(has_text="Peringkat").wait_for(timeout=30_000)
+                wait_until_idle(visit.page)
                 assert visit.page.url.endswith("/peringkat")
                 links = visit.page.locator("[data-testid='stSidebar'] [data-testid='stPageLink']").all_inner_texts()
                 assert [re.sub(r"^\w+\n", "", t).strip() for t in links] == PAGE_TITLES
                 assert visit.page.locator("[data-testid='stSidebarNav']").count() == 0  # Streamlit's script list
                 assert visit.foreign == [] and visit.failed == []
+        finally:
+            visit.close()
+
+
+def test_a_page_left_open_signs_itself_out_when_idle(setup, browser):
+    env = dict(setup["env"], ZI_IDLE_MINUTES="0.2")  # 12 seconds: enough to see the page on a busy machine
+    with dashboard(env, setup["folder"] / "idle.log") as server:
+        visit = Visit(browser, server)
+        try:
+            open_signed_out(visit, server, "peringkat")
+            sign_in(visit, "pembaca")
+            visit.page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=10_000)  # the ranking
+            # no click from here on: the page clears itself
+            visit.page.get_by_text("Sesi berakhir karena tidak ada aktivitas selama 12 detik").wait_for(timeout=60_000)
+            wait_until_idle(visit.page)
+            shot(visit, "sesi-berakhir")
+            text = visit.page.locator("body").inner_text()
+            visit.frames.clear()  # what was sent while signed in is not the question here
+            assert_only_the_sign_in_form(visit, text, setup["secret"], "after the idle time")
         finally:
             visit.close()
 
@@ -209,11 +236,10 @@ def test_a_viewer_reads_every_page_but_may_not_upload_or_delete(setup, browser, 
         open_signed_out(visit, server, "data")
         sign_in(visit, "pembaca")
         page = visit.page
-        assert page.locator("[data-testid='stMain'] h1").first.inner_text() == "Data"
+        data_page_rendered(page)  # the lists are readable
         assert page.locator("[data-testid='stFileUploader']").count() == 0
         assert page.get_by_text("hanya untuk peran Evaluator (TPI) dan Admin").count() == 1
         assert page.get_by_text("Hapus pengajuan (Admin)").count() == 0
-        assert page.locator("[data-testid='stDataFrame']").count() >= 1  # the lists are readable
         shot(visit, "pembaca-data")
         for title in PAGE_TITLES:  # every page through the sidebar links, charts included
             page.locator("[data-testid='stSidebar']").get_by_role("link", name=title).click()
@@ -236,6 +262,7 @@ def test_an_evaluator_uploads_but_may_not_delete(setup, browser, server, tmp_pat
         open_signed_out(visit, server, "data")
         sign_in(visit, "tpi")
         page = visit.page
+        data_page_rendered(page)
         shot(visit, "evaluator-data")
         assert page.get_by_text("Hapus pengajuan (Admin)").count() == 0
         page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(workbook))
@@ -265,8 +292,8 @@ def test_an_admin_may_delete_and_no_log_holds_a_password_or_hash(setup, browser,
         visit.page.get_by_text("Nama pengguna atau kata sandi salah").wait_for(timeout=30_000)
         sign_in(visit, "admin")
         page = visit.page
-        # after a failed attempt the address asked for is still the page shown
-        assert page.url.endswith("/data") and page.locator("[data-testid='stMain'] h1").first.inner_text() == "Data"
+        data_page_rendered(page)  # after a failed attempt the address asked for is still the page shown
+        assert page.url.endswith("/data")
         assert page.locator("[data-testid='stFileUploader']").count() == 1
         assert page.get_by_text("Hapus pengajuan (Admin)").count() == 1
         shot(visit, "admin-data")

@@ -244,3 +244,15 @@ def test_a_broken_users_file_lets_nobody_in(demo_db, users, monkeypatch, tmp_pat
     assert "Kontrol akses tidak dapat dijalankan" in at.error[0].value and "baris" not in at.error[0].value
     assert "line" in at.error[0].value and "pbkdf2" not in at.error[0].value
     assert not at.metric and not at.text_input and "role" not in at.session_state
+
+
+def test_the_server_asks_no_outside_host_for_its_address(demo_db, tmp_path):
+    """Started as `make run` does (headless, every interface), Streamlit's banner would look up an "External
+    URL" at checkip.amazonaws.com: on a closed network it logs that it failed, elsewhere it prints one."""
+    from tests.browser import dashboard
+
+    log = tmp_path / "streamlit.log"
+    with dashboard({"ZI_DB": str(demo_db), "ZI_USERS": str(tmp_path / "tidak-ada.toml")}, log, local_only=False):
+        time.sleep(1)
+    text = log.read_text(errors="replace")
+    assert "External URL" not in text and "external IP" not in text, text
