@@ -147,7 +147,7 @@ def test_a_sheet_without_lke_rows_is_rejected(tmp_path):
     ws.append([1, "Catatan rapat"])
     path = tmp_path / "2025_U.xlsx"
     book.save(path)
-    with pytest.raises(ReadError, match="tidak ada baris pertanyaan LKE"):
+    with pytest.raises(ReadError, match="tidak ada sheet LKE yang dikenali"):
         read_workbook(path)
 
 

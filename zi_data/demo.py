@@ -12,8 +12,7 @@ from typing import Any
 from openpyxl import load_workbook
 
 from .catalog import Edition, load_catalog
-from .readers.jawaban import TPI_ANSWER, TPI_NOTE, UNIT_ANSWER, UNIT_EVIDENCE, UNIT_NOTE
-from .template import write_template
+from .template import TPI_ANSWER, TPI_NOTE, UNIT_ANSWER, UNIT_EVIDENCE, UNIT_NOTE, write_template
 
 # Fictional units of realistic kinds, grouped by instansi.
 INSTANSI = {

@@ -22,7 +22,9 @@ import pyarrow as pa
 from . import predicates, store
 from .catalog import load_catalog
 from .evaluate import Evaluation, evaluate
+from .predicates import fmt
 from .readers import ReadError, Workbook, read_workbook
+from .readers.base import Level, level_name, level_order
 from .readers.excel import EXCEL_SUFFIXES
 from .scoring import LEVEL_COLUMNS
 from .surveys import is_survey_file, norm_name, read_survey, unit_id
@@ -103,11 +105,15 @@ class Prepared:
 SURVEY = "survey"
 
 
-def prepare(path: Path, sha: str, surveys: dict[tuple[str, str, int], dict]) -> Prepared | dict[str, str] | str:
-    """Read and score one workbook (runs in a worker process); a dict is a rejection, SURVEY a survey workbook."""
+def prepare(path: Path, sha: str, surveys: dict[tuple[str, str, int], dict], identity: dict | None = None,
+            allow_partial: bool = False) -> Prepared | dict[str, str] | str:
+    """Read and score one workbook (runs in a worker process); a dict is a rejection, SURVEY a survey workbook.
+
+    `identity` is what the person loading the file says (unit, instansi, year); `allow_partial` loads a
+    file that matches too little of the catalog, marked for review."""
     try:
         try:
-            wb = read_workbook(path)
+            wb = read_workbook(path, identity=identity, allow_partial=allow_partial)
         except ReadError:
             if is_survey_file(path):
                 return SURVEY
@@ -154,8 +160,12 @@ class Progress:
 
 
 def ingest_paths(paths: list[Path], db: Path | str = store.DEFAULT_DB, progress: bool = False,
-                 batch_size: int = BATCH) -> IngestSummary:
+                 batch_size: int = BATCH, identity: dict | None = None, allow_partial: bool = False) -> IngestSummary:
     """Load every workbook and survey file under `paths`; each file loads whole or not at all.
+
+    `identity` ({"unit", "instansi", "year"}) is what the person loading says, for files that do not
+    say it themselves (or to correct them); `allow_partial` loads workbooks that match too little of
+    the catalog, marked "perlu diperiksa".
 
     Files are committed in groups of up to `batch_size` complete files (one commit costs more
     than scoring a file); a group that fails is retried file by file, each in its own transaction.
@@ -194,7 +204,7 @@ def ingest_paths(paths: list[Path], db: Path | str = store.DEFAULT_DB, progress:
                 _write_batch(con, batch, summary)
             batch.clear()
 
-    for (f, sha), result in zip(books, _prepared(books, surveys), strict=True):
+    for (f, sha), result in zip(books, _prepared(books, surveys, identity, allow_partial), strict=True):
         if result == SURVEY:  # a survey in an Excel file: stored, then the units it covers are re-scored
             flush()
             with store.session(db) as con:
@@ -212,16 +222,21 @@ def ingest_paths(paths: list[Path], db: Path | str = store.DEFAULT_DB, progress:
     return summary
 
 
-def _prepared(books: list[tuple[Path, str]], surveys: dict):
+def _prepared(books: list[tuple[Path, str]], surveys: dict, identity: dict | None, allow_partial: bool):
     """Read and score in a process pool when there is enough work; results come back in order."""
     if len(books) < POOL_THRESHOLD or WORKERS < 2:
         for f, sha in books:
-            yield prepare(f, sha, surveys)
+            yield prepare(f, sha, surveys, identity, allow_partial)
         return
     with ProcessPoolExecutor(max_workers=WORKERS) as pool:
         # chunks of files per task: fewer round trips between the processes
         yield from pool.map(prepare, [f for f, _ in books], [sha for _, sha in books], repeat(surveys),
-                            chunksize=8)
+                            repeat(identity), repeat(allow_partial), chunksize=8)
+
+
+def totals_text(ev: Evaluation) -> str:
+    """ "total Unit 85,12; TPI 80,33" for the history."""
+    return "total " + "; ".join(f"{level_name(a)} {fmt(ev.scores.total(a))}" for a in ev.scores.assessors)
 
 
 def _reject(con: duckdb.DuckDBPyConnection, result: dict[str, str], summary: IngestSummary,
@@ -297,10 +312,10 @@ def _write_files(con: duckdb.DuckDBPyConnection, batch: list[Prepared]) -> int:
         subs.append(dict(submission_id=p.sha256, unit_id=uid, year=wb.year, edition=wb.edition, layout=wb.layout,
                          file_path=str(p.path), file_name=p.path.name, loaded_at=now,
                          has_tpi="tpi" in ev.scores.assessors, workbook_total=wb.own_figures.get("TOTAL"),
-                         is_current=True, superseded_by=None, superseded_at=None))
-        totals = {a: round(ev.scores.total(a), 3) for a in ev.scores.assessors}
-        history.append((now, "loaded", p.sha256, json.dumps({"file": str(p.path), "total": totals},
-                                                             ensure_ascii=False)))
+                         is_current=True, superseded_by=None, superseded_at=None, needs_review=wb.needs_review,
+                         read_info=json.dumps(wb.read_info, ensure_ascii=False, default=str)))
+        history.append((now, "loaded", p.sha256, f"dimuat dari {p.path.name}: {totals_text(ev)}"
+                        + (f"; perlu diperiksa: {wb.needs_review}" if wb.needs_review else "")))
     # DuckDB reads the df_* frames by their Python names; the prefix keeps them apart from table names.
     df_files = pd.DataFrame({"sha256": [p.sha256 for p in batch], "file_path": [str(p.path) for p in batch],  # noqa: F841
                              "file_name": [p.path.name for p in batch], "size_bytes": [p.size for p in batch],
@@ -323,7 +338,7 @@ def _write_files(con: duckdb.DuckDBPyConnection, batch: list[Prepared]) -> int:
                         "from df_old o where stg_submissions.submission_id = o.submission_id", [now])
             names = {p.sha256: p.path.name for p in batch}
             history += [(now, "superseded", sid, f"digantikan oleh {names[new]}") for sid, new in old]
-        con.execute("insert into stg_submissions select * from df_subs")
+        con.execute("insert into stg_submissions by name select * from df_subs")
         _insert_scored(con, [p.evaluation for p in batch], [p.sha256 for p in batch], raw=True)
         df_history = pd.DataFrame(history, columns=["happened_at", "event", "submission_id", "detail"])  # noqa: F841
         con.execute("insert into history select * from df_history")
@@ -366,6 +381,12 @@ def _insert_scored(con: duckdb.DuckDBPyConnection, evaluations: list[Evaluation]
                          ["submission_id", "message"])
     if df_warnings.num_rows:
         con.execute("insert into warnings select * from df_warnings")
+    df_levels_read = _frame([(sid, lv.key, seq, lv.kind, lv.label, ev.answered.get(lv.key, 0))  # noqa: F841
+                             for ev, sid in pairs for seq, lv in enumerate(ev.workbook.levels)
+                             if lv.key in ev.scores.assessors],
+                            ["submission_id", "assessor", "seq", "kind", "label", "answered"])
+    if df_levels_read.num_rows:
+        con.execute("insert into assessments select * from df_levels_read")
 
 
 def _frame(rows: list[tuple], columns: list[str]) -> pa.Table:
@@ -429,8 +450,13 @@ def stored_workbook(con: duckdb.DuckDBPyConnection, sid: str) -> Workbook:
                        "sheet, row_number, raw_number from raw_answers where submission_id = ?", [sid]).fetchall()
     answers = [(a, q, num if num is not None else raw, n, e, sh, rn) for a, q, raw, n, e, sh, rn, num in rows]
     own = {"TOTAL": s[6]} if s[6] is not None else {}
+    levels = [Level(a, kind, label) for a, kind, label in con.execute(
+        "select assessor, kind, label from assessments where submission_id = ? order by seq", [sid]).fetchall()]
+    # a submission stored before levels were recorded: its answers say which levels there are
+    levels = levels or [Level(a, a.split("_")[0], level_name(a))
+                        for a in sorted({r[0] for r in answers}, key=level_order)]
     return Workbook(path=Path(s[0]), layout=s[1], edition=s[2], unit=s[3], instansi=s[4], year=s[5],
-                    rows=answers, own_figures=own)
+                    rows=answers, own_figures=own, levels=levels)
 
 
 def rescore(con: duckdb.DuckDBPyConnection, sid: str, surveys: dict | None = None) -> None:
@@ -439,13 +465,12 @@ def rescore(con: duckdb.DuckDBPyConnection, sid: str, surveys: dict | None = Non
     surveys = surveys if surveys is not None else load_surveys(con)
     record = find_survey(surveys, wb.unit, wb.instansi, wb.year)
     ev = evaluate(wb, load_catalog(), survey=record, survey_source=record["source"] if record else "")
-    for table in ("stg_answers", "scores", "rule_results", "predicates", "warnings"):
+    for table in ("stg_answers", "scores", "rule_results", "predicates", "warnings", "assessments"):
         con.execute(f"delete from {table} where submission_id = ?", [sid])  # table names are constants
     _insert_scored(con, [ev], [sid], raw=False)
     con.execute("insert into history (happened_at, event, submission_id, detail) values (?, 'rescored', ?, ?)",
-                [datetime.now(), sid, json.dumps({"survey": record["source"] if record else None,
-                                                  "total": {a: round(ev.scores.total(a), 3)
-                                                            for a in ev.scores.assessors}})])
+                [datetime.now(), sid, f"dihitung ulang dengan survei {record['source'] if record else '-'}: "
+                                      f"{totals_text(ev)}"])
 
 
 SAFE_NAME = re.compile(r"[^A-Za-z0-9 ._()-]+")
@@ -454,7 +479,8 @@ SAFE_NAME = re.compile(r"[^A-Za-z0-9 ._()-]+")
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # as .streamlit/config.toml's server.maxUploadSize
 
 
-def ingest_upload(name: str, data: bytes, db: Path | str, upload_dir: Path) -> IngestSummary:
+def ingest_upload(name: str, data: bytes, db: Path | str, upload_dir: Path, identity: dict | None = None,
+                  allow_partial: bool = False) -> IngestSummary:
     """A file uploaded in the browser: saved under upload_dir with a unique name, then ingested like any file.
 
     Only the accepted types and sizes are saved at all; anything else is refused with its reason.
@@ -475,11 +501,18 @@ def ingest_upload(name: str, data: bytes, db: Path | str, upload_dir: Path) -> I
     target = upload_dir / f"{stamp}_{hashlib.sha256(data).hexdigest()[:8]}" / base
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
-    return ingest_paths([target], db)
+    return ingest_paths([target], db, identity=identity, allow_partial=allow_partial)
 
 
-def cli_ingest(args) -> int:
-    summary = ingest_paths(args.paths, args.db, progress=not args.json)
+def cli_ingest(args, identity: dict | None = None) -> int:
+    if identity and identity.get("unit"):
+        files, _ = discover(args.paths)
+        if len(files) > 1:
+            print(f"--unit hanya untuk satu berkas, padahal ada {len(files)} berkas: beri identitas tiap berkas lewat "
+                  "sheet Identitas, identitas.csv, susunan folder atau nama berkas", file=sys.stderr)
+            return 2
+    summary = ingest_paths(args.paths, args.db, progress=not args.json, identity=identity,
+                           allow_partial=args.terima_sebagian)
     if args.json:
         print(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
     else:

@@ -1,24 +1,37 @@
-"""Pick the reader for a workbook by its sheets, and settle its identity and edition."""
+"""Read one workbook: find its form by content, read its rows, settle identity and edition, check coverage."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from ..catalog import Catalog, load_catalog
+import pandas as pd
+
+from ..catalog import DATA_DIR, Catalog, Edition, load_catalog
 from .base import ReadError, Workbook
 from .excel import EXCEL_SUFFIXES, Book
-from .identity import read_identity
-from .jawaban import SHEET as JAWABAN_SHEET
-from .jawaban import read_jawaban
+from .form import Form, find_form
+from .hierarchy import EDITION as HIERARCHY_EDITION
+from .hierarchy import read_hierarchy
+from .identity import resolve_identity
+from .jawaban import read_by_id, read_by_row
 
-LKE_SHEETS = ("LKE ZI", "LKE", "LKE-ZI")
+
+@lru_cache(maxsize=2)
+def settings(data_dir: Path = DATA_DIR) -> dict[str, float]:
+    """Reading policies kept as data (data/settings.csv)."""
+    df = pd.read_csv(data_dir / "settings.csv", dtype=str, keep_default_na=False)
+    return {r.key: float(r.value) for r in df.itertuples(index=False)}
 
 
-def read_workbook(path: str | Path, catalog: Catalog | None = None, require_identity: bool = True) -> Workbook:
-    """Read one LKE workbook of any known layout; raises ReadError with the reason in Bahasa Indonesia.
+def read_workbook(path: str | Path, catalog: Catalog | None = None, require_identity: bool = True,
+                  identity: dict[str, Any] | None = None, allow_partial: bool = False) -> Workbook:
+    """Read one LKE workbook; raises ReadError with the reason in Bahasa Indonesia.
 
-    Ingestion requires the unit and year; `zi score` does not (it stores nothing), so a workbook
-    without them is still scored there, with a warning.
+    Ingestion requires the unit and year; `zi score` does not (it stores nothing). `identity`
+    ({"unit", "instansi", "year"}) is what the person loading the file says. A file that matches too
+    little of the catalog is refused unless `allow_partial`; it is then marked as needing review.
     """
     path = Path(path)
     catalog = catalog or load_catalog()
@@ -26,34 +39,107 @@ def read_workbook(path: str | Path, catalog: Catalog | None = None, require_iden
         raise ReadError(path, f"jenis berkas '{path.suffix or '(tanpa ekstensi)'}' tidak didukung "
                         "(yang diterima: .xlsx, .xlsm, .xls)")
     book = Book(path)
-    jawaban = book.find_sheet(JAWABAN_SHEET)
-    lke = book.find_sheet(*LKE_SHEETS)
-    if not jawaban and not lke:
-        names = ", ".join(f"'{n}'" for n in book.sheet_names) or "(tidak ada)"
-        raise ReadError(path, f"tidak ada sheet LKE yang dikenali: diharapkan 'Jawaban' atau 'LKE ZI', "
-                        f"yang ada {names}")
-    ident = read_identity(book, required=require_identity)
+    form = find_form(book, catalog)
+    rows = book.rows(form.sheet)  # now with its Excel error cells, so they are reported
+    cols = form.columns
+    ident, id_warnings = resolve_identity(book, rows[:form.start], form.sheet, identity, require_identity)
     by_year = _edition_for_year(catalog, ident.year, path) if ident.year else None
-    if jawaban:
-        edition = ident.edition or by_year or max(catalog.editions)
-        if edition not in catalog.editions:
-            raise ReadError(path, f"Edisi '{edition}' tidak dikenal (yang ada: {', '.join(catalog.editions)})",
-                            sheet="Identitas")
-        wb = read_jawaban(book, jawaban, ident, catalog[edition])
-    else:
-        from .lke_zi import read_lke_zi
-
-        wb = read_lke_zi(book, lke, ident, catalog)
-    if not ident.unit or not ident.year:
-        wb.warn("identitas (Unit Kerja/Tahun) tidak ditemukan di sheet 'Identitas' maupun nama berkas")
+    wb = Workbook(path=path, layout="jawaban" if form.mode == "id" else "lke_zi", edition="", unit=ident.unit,
+                  instansi=ident.instansi, year=ident.year, levels=[lc.level for lc in cols.levels])
+    mode = _read(form, rows, catalog, wb, ident.edition)
+    ed = catalog[wb.edition]
+    wb.warnings[:0] = form.warnings + id_warnings
     if by_year and wb.edition != by_year:
         wb.warn(f"workbook edisi {wb.edition}, padahal tahun {ident.year} memakai edisi {by_year}: "
                 f"dinilai dengan aturan edisi {wb.edition}")
+    answered = wb.answered()
+    wb.read_info = {
+        "sheet": form.sheet, "sheets": list(book.sheet_names), "mode": mode, "columns": cols.describe(),
+        "catalog_questions": len(ed.answerable), "matched": len(wb.matched),
+        "levels": [{"level": lv.key, "name": lv.name, "label": lv.label, "answered": answered.get(lv.key, 0)}
+                   for lv in wb.levels],
+        "identity": ident.sources,
+    }
+    if not answered:
+        raise ReadError(path, f"workbook kosong: belum ada jawaban ({len(wb.matched)} dari {len(ed.answerable)} "
+                        "pertanyaan katalog dikenali, tidak satu pun dijawab): tidak dinilai", sheet=form.sheet)
+    _check_coverage(wb, ed, form.sheet, allow_partial)
     return wb
+
+
+def _read(form: Form, rows: list[list[Any]], catalog: Catalog, wb: Workbook, stated: str | None) -> str:
+    """Read the rows in the form's mode; returns the mode used ("id", "hierarki" or "baris")."""
+    cols = form.columns
+    if form.mode == "id":
+        wb.edition = form.edition or HIERARCHY_EDITION
+        if stated and stated != wb.edition:
+            wb.warn(f"sheet 'Identitas' menyebut edisi {stated}, tetapi ID pertanyaannya dari edisi {wb.edition}: "
+                    f"dinilai dengan edisi {wb.edition}")
+        read_by_id(rows, form.sheet, cols, catalog[wb.edition], wb)
+        return "id"
+    wb.edition = HIERARCHY_EDITION
+    ed = catalog[wb.edition]
+    read_hierarchy(rows, form.sheet, cols, ed, wb, form.start)
+    if len(wb.matched) < settings()["min_catalog_coverage"] * len(ed.answerable):
+        # The 2026 national sheet keeps each question on a fixed row: read that way where the tree failed.
+        by_row = Workbook(path=wb.path, layout="jawaban", edition=wb.edition, unit=wb.unit, instansi=wb.instansi,
+                          year=wb.year, levels=wb.levels)
+        read_by_row(rows, form.sheet, cols, ed, by_row)
+        if len(by_row.matched) > len(wb.matched):
+            wb.rows, wb.matched, wb.layout, wb.own_figures = by_row.rows, by_row.matched, "jawaban", {}
+            wb.warnings = by_row.warnings
+            return "baris"
+    return "hierarki"
+
+
+def _check_coverage(wb: Workbook, ed: Edition, sheet: str, allow_partial: bool) -> None:
+    """Refuse (or, on request, mark for review) a sheet that matches too little of the catalog; name what is missing."""
+    answerable = ed.answerable
+    missing = answerable[~answerable["question_id"].isin(wb.matched)]
+    if missing.empty:
+        return
+    indicators = ed.indicators.set_index("indicator_id")
+    areas = _area_names(ed)
+    by_area = answerable.assign(area=answerable["indicator_id"].map(indicators["area_id"]),
+                                found=answerable["question_id"].isin(wb.matched)).groupby("area")["found"].any()
+    empty_areas = [areas[a] for a, found in by_area.items() if not found]
+    share = len(wb.matched) / len(answerable)
+    listed = "; ".join(f"{q.question_id} '{_short(q.text)}' ({indicators.at[q.indicator_id, 'name']})"
+                       for q in missing.head(8).itertuples(index=False))
+    more = f"; dan {len(missing) - 8} lainnya" if len(missing) > 8 else ""
+    text = (f"{len(missing)} dari {len(answerable)} pertanyaan katalog tidak ditemukan di sheet: {listed}{more}")
+    minimum = settings()["min_catalog_coverage"]
+    if share >= minimum and not empty_areas:
+        wb.warn(text, sheet)
+        return
+    reason = (f"hanya {len(wb.matched)} dari {len(answerable)} pertanyaan katalog ({share:.0%}) dikenali"
+              .replace(".", ","))
+    if empty_areas:
+        reason += f"; tidak satu pun pertanyaan ditemukan untuk area {', '.join(empty_areas)}"
+    if not allow_partial:
+        raise ReadError(wb.path, f"{reason}. {text}. Nilai dari sheet ini akan salah: periksa susunan sheet, atau "
+                        f"muat juga dengan --terima-sebagian (ditandai 'perlu diperiksa')", sheet=sheet)
+    wb.needs_review = reason
+    wb.warn(f"perlu diperiksa: {reason}; dimuat atas permintaan. {text}", sheet)
+
+
+@lru_cache(maxsize=4)
+def _area_names(ed: Edition) -> dict[str, str]:
+    s = ed.structure.set_index("node_id")
+    out = {}
+    for area in ed.areas.itertuples():
+        part = s.at[area.parent_id, "name"] if area.parent_id and s.at[area.parent_id, "level"] == "sub_komponen" \
+            else None
+        out[area.node_id] = f"{area.name} ({part})" if part else area.name
+    return out
+
+
+def _short(text: str, n: int = 50) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."
 
 
 def _edition_for_year(catalog: Catalog, year: int, path: Path) -> str:
     try:
         return catalog.edition_for_year(year)
     except KeyError as exc:
-        raise ReadError(path, f"tidak ada edisi LKE untuk tahun {year}", sheet="Identitas") from exc
+        raise ReadError(path, f"tidak ada edisi LKE untuk tahun {year}") from exc

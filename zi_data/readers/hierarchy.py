@@ -1,4 +1,10 @@
-"""Read the "LKE ZI" sheet of PermenPANRB 90/2021 as real files have it, matching rows by hierarchy and text."""
+"""Read an LKE ZI sheet by its hierarchy (komponen > Pemenuhan/Reform > area > indikator > pertanyaan) and text.
+
+The regulation's "LKE ZI" sheet, the 2026 national "Jawaban" sheet and other applications' exports all
+carry the same tree in six columns left of "Bobot"; real files write its codes as text or numbers, with
+or without dots, drop rows, add blank ones, and put a weight on a question row. Rows are matched to
+the catalog by their place in the tree and their text, never by row number.
+"""
 
 from __future__ import annotations
 
@@ -8,25 +14,28 @@ from functools import lru_cache
 from typing import Any
 
 from ..answers import is_blank, parse_number
-from ..catalog import Catalog, Edition
+from ..catalog import Edition
 from ..predicates import fmt
-from .base import GROUP_PREFIX, ReadError, Workbook
-from .excel import Book, at
-from .identity import Identity
+from .base import GROUP_PREFIX, Workbook
+from .columns import Columns, level_cells, normalise
+from .excel import at, cell_text
 from .text import similarity
 
 EDITION = "2021"
-# Column offsets from the "Bobot" (weight) column H; real files keep this shape but may shift it.
-B, C, D, E, F, G, H, I, J, K, L, M, N, O, P, Q = range(-6, 10)  # noqa: E741 - Excel's column letters
-TOTALS = {"TOTAL PENGUNGKIT": "PENGUNGKIT", "TOTAL HASIL": "HASIL", "NILAI EVALUASI ZONA INTEGRITAS": "TOTAL"}
+# Total rows of the sheet (their own figures are compared with ours); the last one ends the table, so a
+# signature block after it is never read.
+TOTALS = (("TOTAL PENGUNGKIT", "PENGUNGKIT"), ("TOTAL HASIL", "HASIL"), ("EVALUASI ZONA INTEGRITAS", "TOTAL"))
 # Below these a row is not taken for a catalog entry (word-overlap similarity, see text.py).
 MIN_INDICATOR, MIN_QUESTION = 0.3, 0.4
 ROMAN = re.compile(r"^(i|ii|iii|iv|v|vi|vii|viii|ix|x)$")
+LETTER = re.compile(r"^[a-z]$")
+QUESTION_CODE = re.compile(r"^([a-z]|-|–|—)$")  # a question's letter, or the dash of a lone question
+CODED_TEXT = re.compile(r"^([a-h])[.)]\s+(\S.*)$")  # "a. Unit kerja telah ..." typed in one cell
 
 
-def code(text: str) -> str:
-    """A numbering cell's text: "a." / "a" / " c. " / "1." -> "a" / "c" / "1"."""
-    return text.rstrip(".").strip().casefold() if text and not is_blank(text) else ""
+def code(value: Any) -> str:
+    """A numbering cell as compared: "a." / "a" / " c. " / "(b)" / "1." / 1.0 / "II." -> "a" "a" "c" "b" "1" "1" "ii"."""
+    return cell_text(value).strip().lstrip("(").rstrip(".)").strip().casefold()
 
 
 @dataclass(frozen=True)
@@ -63,12 +72,15 @@ def plan_for(ed: Edition) -> Plan:
 @dataclass
 class Line:
     row: int  # Excel row (1-based)
-    kind: str  # scored | percent | count
+    kind: str | None  # scored | percent | count; None when the sheet has no answer-type column
     text: str
-    answer: Any
-    note: str | None
-    evidence: str | None
+    cells: list[tuple[Any, str | None, str | None]]  # per level: answer, note, evidence
     context: str | None = None  # the percent item a count row sits under
+
+    @property
+    def answer(self) -> Any:
+        """The first level's answer (the unit's, in a unit's workbook)."""
+        return self.cells[0][0] if self.cells else None
 
 
 @dataclass
@@ -79,106 +91,111 @@ class Block:
     lines: list[Line] = field(default_factory=list)
 
 
-def read_lke_zi(book: Book, sheet: str, ident: Identity, catalog: Catalog) -> Workbook:
-    ed = catalog[EDITION]
-    rows = book.rows(sheet)
-    h = _weight_column(rows)
-    if h is None:
-        raise ReadError(book.path, "bukan lembar LKE ZI: kolom 'Bobot' dan 'Jawaban' tidak ditemukan", sheet=sheet)
-    wb = Workbook(path=book.path, layout="lke_zi", edition=EDITION, unit=ident.unit, instansi=ident.instansi,
-                  year=ident.year)
-    parser = _Parser(ed, wb, sheet, h)
-    for i, line in enumerate(rows[parser.start(rows):], start=parser.start(rows) + 1):
-        if parser.feed(i, line):
+def read_hierarchy(rows: list[list[Any]], sheet: str, cols: Columns, ed: Edition, wb: Workbook,
+                   start: int) -> None:
+    """Match the rows of a form sheet to the catalog, from list index `start`; fills wb.rows and wb.matched."""
+    parser = _Parser(ed, wb, sheet, cols)
+    for i in range(start, len(rows)):
+        if parser.feed(i + 1, rows[i]):
             break
     parser.finish()
-    if not parser.records:
-        raise ReadError(book.path, "tidak ada baris pertanyaan LKE yang dikenali", sheet=sheet)
     wb.rows = parser.records
-    missing = len(ed.answerable) - len({r[1] for r in parser.records})
-    if parser.unmatched_questions:
-        wb.warn(f"{missing} pertanyaan katalog tidak ditemukan di sheet", sheet)
-    return wb
+    wb.matched = parser.matched
 
 
-def _weight_column(rows: list[list[Any]]) -> int | None:
-    """Index of the "Bobot" header (column H in the regulation's sheet)."""
-    for line in rows[:10]:
-        texts = [str(c).strip().casefold() for c in line]
-        if "bobot" in texts and any(t in ("jawaban", "pilihan jawaban") for t in texts):
-            return texts.index("bobot")
+def component_row(rows: list[list[Any]], limit: int = 60) -> tuple[int, int] | None:
+    """(list index, column) of the PENGUNGKIT component's name, for a sheet without a header row."""
+    for i, line in enumerate(rows[:limit]):
+        for c, v in enumerate(line[:12]):
+            if isinstance(v, str) and normalise(v).startswith("pengungkit"):
+                return i, c
+    return None
+
+
+def weight_column(line: list[Any], after: int) -> int | None:
+    """The column of the component's weight (60) right of its name: the Bobot column."""
+    for c in range(after + 1, len(line)):
+        if parse_number(line[c]) == 60:
+            return c
     return None
 
 
 class _Parser:
-    def __init__(self, ed: Edition, wb: Workbook, sheet: str, h: int):
-        self.ed, self.wb, self.sheet, self.h = ed, wb, sheet, h
+    def __init__(self, ed: Edition, wb: Workbook, sheet: str, cols: Columns):
+        self.ed, self.wb, self.sheet, self.cols = ed, wb, sheet, cols
         self.plan = plan_for(ed)
+        self.pos = cols.hierarchy  # B..G of the regulation's sheet
+        self.levels = cols.levels
+        # The workbook's own computed values are read from the unit's "Nilai" column, when it has one.
+        self.value_col = next((lc.value for lc in cols.levels if lc.level.kind == "unit"), None)
         self.component: str | None = None
         self.part: str | None = None
         self.area: str | None = None
         self.block: Block | None = None
         self.used_indicators: set[str] = set()
-        self.percent: str | None = None
         self.records: list[tuple] = []
-        self.unmatched_questions = False
+        self.matched: set[str] = set()
 
-    def start(self, rows: list[list[Any]]) -> int:
-        for i, line in enumerate(rows[:10]):
-            if any(str(c).strip().casefold() == "bobot" for c in line):
-                return i + 1
-        return 0
+    def texts(self, line: list[Any]) -> list[str]:
+        return [cell_text(at(line, c)) for c in self.pos]
 
-    def cell(self, line: list[Any], offset: int) -> Any:
-        return at(line, self.h + offset)
+    def cells(self, line: list[Any]) -> list[tuple[Any, str | None, str | None]]:
+        return level_cells(line, self.cols)
 
-    def text(self, line, offset) -> str:
-        v = self.cell(line, offset)
-        return " ".join(str(v).split()) if v is not None else ""
+    def answer_type(self, line: list[Any]) -> str:
+        return normalise(at(line, self.cols.answer_type)) if self.cols.answer_type is not None else ""
 
     # -- one row -------------------------------------------------------------------------------
     def feed(self, r: int, line: list[Any]) -> bool:
         """Take one row; True once the final total has been read (a signature block may follow)."""
-        texts = [self.text(line, x) for x in (B, C, D, E, F, G)]  # each cell's text once per row
+        texts = self.texts(line)
         label = " ".join(texts).upper()
-        for marker, key in TOTALS.items():
+        for marker, key in TOTALS:
             if marker in label:
-                self._own(key, self.cell(line, L))
+                self._own(key, at(line, self.value_col))
                 return key == "TOTAL"
-        b, c, d, e = (code(t) for t in texts[:4])
+        b, c, d, e, f, _ = (code(t) for t in texts)
         t_c, t_d, t_e, t_f, t_g = texts[1:]
-        if b in ("a", "b") and t_c:
+        name_c = normalise(t_c)
+        if b in ("a", "b", "") and name_c.startswith(("pengungkit", "hasil")) and not d:
             self._close_block()
-            self.component = "PENGUNGKIT" if "PENGUNGKIT" in t_c.upper() else "HASIL"
+            self.component = "PENGUNGKIT" if name_c.startswith("pengungkit") else "HASIL"
             self.part = self.area = None
             return False
         if self.component == "HASIL":
-            self._hasil_row(r, line, c, d)
+            self._hasil_row(r, line, c, d, t_d, t_e, t_f, t_g)
             return False
-        # Hierarchy rows carry a weight; question rows do not. (Merged cells repeat their text to the
-        # right, so an empty G column cannot tell them apart.)
-        weight = parse_number(self.cell(line, H))
-        if weight is None:
-            question = t_g
-            if question and self.block is not None:
-                self._question_row(r, line, question)
+        if self.component is None:
             return False
-        if c in ("i", "ii") and t_d:
+        if QUESTION_CODE.match(f) and t_g and self.block is not None:
+            # A question row, even when it carries a weight ("Komitmen Pimpinan" in real files).
+            self._question_row(r, line, t_g, f)
+            return False
+        weight = parse_number(at(line, self.cols.weight)) if self.cols.weight is not None else None
+        merged = CODED_TEXT.match(t_f) if not t_g and weight is None else None
+        if merged and self.block is not None:  # letter and question typed in one cell
+            self._question_row(r, line, merged.group(2), merged.group(1))
+            return False
+        name_d = t_d.upper()
+        if ROMAN.match(c) and ("PEMENUHAN" in name_d or "REFORM" in name_d):
             self._close_block()
-            name = t_d.upper()
-            self.part = "PEMENUHAN" if "PEMENUHAN" in name else "REFORM" if "REFORM" in name else None
+            self.part = "PEMENUHAN" if "PEMENUHAN" in name_d else "REFORM"
             self.area = None
-            if self.part:
-                self._own(self.part, self.cell(line, L))
+            self._own(self.part, at(line, self.value_col))
             return False
         if d.isdigit() and t_e and self.part:
             self._close_block()
             self.area = self._area(int(d), t_e)
             if self.area:
-                self._own(self.area, self.cell(line, L))
+                self._own(self.area, at(line, self.value_col))
             return False
-        if self.area and (ROMAN.match(e) or t_f):
-            self._indicator_row(line)
+        coded = (ROMAN.match(e) or LETTER.match(e)) and t_f
+        uncoded = t_f and not QUESTION_CODE.match(f) and (weight is not None or not t_g or t_g == t_f)
+        if self.area and (coded or uncoded):
+            self._indicator_row(line, t_f or t_e)
+            return False
+        if t_g and self.block is not None:
+            self._question_row(r, line, t_g, f)
         return False
 
     def _area(self, number: int, name: str) -> str | None:
@@ -189,9 +206,8 @@ class _Parser:
         scored = sorted(((similarity(name, area_name), node) for node, _, area_name in areas), reverse=True)
         return scored[0][1] if scored and scored[0][0] >= MIN_INDICATOR else None
 
-    def _indicator_row(self, line: list[Any]) -> None:
+    def _indicator_row(self, line: list[Any], name: str) -> None:
         self._close_block()
-        name = self.text(line, F) or self.text(line, E)
         inds = self.plan.indicators.get(self.area, [])
         candidates = [(similarity(name, i_name), ind, False) for ind, i_name, _ in inds
                       if ind not in self.used_indicators]
@@ -203,43 +219,47 @@ class _Parser:
         if score < MIN_INDICATOR:
             return
         self.used_indicators.add(key)
-        self._own(key, self.cell(line, L))
+        self._own(key, at(line, self.value_col))
         if not is_group:
             self.block = Block(key)
-            self.percent = None
 
-    def _question_row(self, r: int, line: list[Any], text: str) -> None:
-        typ = self.text(line, J).casefold()
-        kind = "percent" if typ.startswith("%") else "count" if typ.startswith("jumlah") else "scored"
-        if kind == "count" or (kind == "scored" and text.startswith("-") and is_blank(self.cell(line, F))):
+    def _question_row(self, r: int, line: list[Any], text: str, letter: str) -> None:
+        typ = self.answer_type(line)
+        kind: str | None
+        if typ.startswith(("%", "persen")):
+            kind = "percent"
+        elif typ.startswith(("jumlah", "jml")):
             kind = "count"
-        evidence = " | ".join(t for t in (self.text(line, P), self.text(line, Q)) if t) or None
-        self.block.lines.append(Line(row=r, kind=kind, text=text.lstrip("- ").strip(),
-                                     answer=self.cell(line, K), note=self.text(line, O) or None,
-                                     evidence=evidence))
+        elif typ:
+            kind = "scored"
+        else:
+            kind = None  # no answer-type column: decided by the best catalog match (see _close_block)
+        if text.startswith("-") and letter in ("", "-", "–", "—") and kind in ("scored", None):
+            kind = "count"
+        self.block.lines.append(Line(row=r, kind=kind, text=text.lstrip("-–— ").strip(),  # type: ignore[union-attr]
+                                     cells=self.cells(line)))
 
-    def _hasil_row(self, r: int, line: list[Any], c: str, d: str) -> None:
-        typ = self.text(line, J)
-        if c in ("i", "ii") and self.text(line, D) and not typ:  # a sub-component: an area of Hasil
+    def _hasil_row(self, r: int, line: list[Any], c: str, d: str, t_d: str, t_e: str, t_f: str, t_g: str) -> None:
+        if ROMAN.match(c) and t_d:  # a sub-component: an area of Hasil
             self._close_block()
-            name = self.text(line, D)
-            score, node = max((similarity(name, a_name), a) for a, a_name in self.plan.hasil_areas)
+            score, node = max((similarity(t_d, a_name), a) for a, a_name in self.plan.hasil_areas)
             self.area = node if score >= MIN_INDICATOR else None
             if self.area:
-                self._own(self.area, self.cell(line, L))
+                self._own(self.area, at(line, self.value_col))
             return
-        text = self.text(line, E) or self.text(line, F) or self.text(line, G)
-        if not typ or not text or not self.area:
+        text = t_e or t_f or t_g
+        if not text or not self.area:
+            return
+        if self.cols.answer_type is not None and not self.answer_type(line):
             return
         inds = self.plan.indicators.get(self.area, [])
         score, ind = max((similarity(text, i_name), i) for i, i_name, _ in inds)
+        cells = self.cells(line)
         if score < MIN_QUESTION:
-            self._unmatched(r, text, self.cell(line, K))
+            self._unmatched(r, text, cells)
             return
-        self._own(ind, self.cell(line, L))
-        qid = self.plan.questions[ind][0][0]
-        self._record(qid, r, self.cell(line, K), self.text(line, O) or None,
-                     " | ".join(t for t in (self.text(line, P), self.text(line, Q)) if t) or None)
+        self._own(ind, at(line, self.value_col))
+        self._record(self.plan.questions[ind][0][0], r, cells)
 
     # -- matching a finished indicator block ------------------------------------------------------
     def _close_block(self) -> None:
@@ -247,6 +267,9 @@ class _Parser:
         if block is None or not block.lines:
             return
         qs = self.plan.questions[block.indicator_id]
+        for line in block.lines:
+            if line.kind is None:  # no answer-type column: the role of the catalog question it reads most like
+                line.kind = max((similarity(line.text, text), role) for _, role, text in qs)[1]
         context = None
         for line in block.lines:  # count rows belong to the percent row above them
             if line.kind == "percent":
@@ -272,7 +295,7 @@ class _Parser:
             if qid is None:
                 self._unassigned(line, block, assigned)
                 continue
-            self._record(qid, line.row, line.answer, line.note, line.evidence)
+            self._record(qid, line.row, line.cells)
 
     def _best(self, line: Line, cands: list[tuple[str, str, str]]) -> str | None:
         scored = [(similarity(line.text, text), qid) for qid, _, text in cands]
@@ -299,34 +322,44 @@ class _Parser:
         texts = {qid: text for qid, _, text in self.plan.questions[block.indicator_id]}
         for row, qid in assigned.items():
             if row != line.row and similarity(line.text, texts[qid]) >= 0.95:
-                if not is_blank(line.answer):
+                if any(not is_blank(a) for a, _, _ in line.cells):
                     self.wb.warn(f"baris duplikat dari pertanyaan {qid} (baris {row}): diabaikan, dipakai baris "
                                  f"{row}", self.sheet, line.row)
                 return
-        value = parse_number(line.answer)
         rule = self.plan.rules.get(line.context) if line.context else None
-        if line.kind == "count" and rule is not None and value is not None:
-            parts = {assigned.get(x.row): x.answer for x in block.lines if x.context == line.context}
-            numbers = [parse_number(parts.get(qid)) for qid in rule[1]]
-            if len(rule[1]) > 1 and all(n is not None for n in numbers):
+        if line.kind == "count" and rule is not None and len(rule[1]) > 1:
+            parts = [x for x in block.lines if x.context == line.context]
+            checked = False
+            for k, lc in enumerate(self.levels):
+                value = parse_number(line.cells[k][0])
+                if value is None:
+                    continue
+                by_qid = {assigned.get(x.row): x.cells[k][0] for x in parts}
+                numbers = [parse_number(by_qid.get(qid)) for qid in rule[1]]
+                if not all(n is not None for n in numbers):
+                    continue
+                checked = True
                 total = sum(numbers)  # type: ignore[arg-type]
                 if abs(total - value) > 1e-9:
                     shown = " + ".join(fmt(n, 0) for n in numbers)  # type: ignore[arg-type]
-                    self.wb.warn(f"'{line.text}' tertulis {fmt(value, 0)}, padahal rinciannya {shown} = "
+                    who = "" if k == 0 else f" ({lc.level.name})"
+                    self.wb.warn(f"'{line.text}'{who} tertulis {fmt(value, 0)}, padahal rinciannya {shown} = "
                                  f"{fmt(total, 0)}: dipakai rinciannya", self.sheet, line.row)
+            if checked:
                 return
-        self._unmatched(line.row, line.text, line.answer)
+        self._unmatched(line.row, line.text, line.cells)
 
-    def _unmatched(self, row: int, text: str, answer: Any) -> None:
-        if not is_blank(answer):
-            self.unmatched_questions = True
+    def _unmatched(self, row: int, text: str, cells: list[tuple[Any, str | None, str | None]]) -> None:
+        if any(not is_blank(a) for a, _, _ in cells):
             self.wb.warn(f"baris berisi jawaban tetapi tidak cocok dengan pertanyaan katalog mana pun: "
                          f"'{text[:60]}'", self.sheet, row)
 
-    def _record(self, qid: str, row: int, answer: Any, note: str | None, evidence: str | None) -> None:
-        if is_blank(answer) and note is None and evidence is None:
-            return
-        self.records.append(("unit", qid, answer, note, evidence, self.sheet, row))
+    def _record(self, qid: str, row: int, cells: list[tuple[Any, str | None, str | None]]) -> None:
+        self.matched.add(qid)
+        for lc, (answer, note, evidence) in zip(self.levels, cells, strict=True):
+            if is_blank(answer) and note is None and evidence is None:
+                continue
+            self.records.append((lc.level.key, qid, answer, note, evidence, self.sheet, row))
 
     def _own(self, key: str, value: Any) -> None:
         number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
@@ -335,5 +368,3 @@ class _Parser:
 
     def finish(self) -> None:
         self._close_block()
-        found = {r[1] for r in self.records}
-        self.unmatched_questions = self.unmatched_questions or len(found) < len(self.ed.answerable)
