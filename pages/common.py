@@ -11,9 +11,10 @@ import streamlit as st
 
 from zi_data import access, queries
 from zi_data.export import to_csv_bytes, to_xlsx_bytes
+from zi_data.ingest import identify_upload
 from zi_data.predicates import fmt
+from zi_data.readers.base import level_name
 
-ASSESSORS = {"TPI": "tpi", "Unit": "unit"}
 ALL = "Semua"
 
 
@@ -146,6 +147,12 @@ def surveys() -> pd.DataFrame:
     return _surveys(str(path), db_version(path), f["year"], f["assessor"], tuple(f["instansi"]), f["edition"])
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def identify(name: str, data: bytes) -> dict:
+    """What an uploaded file says about itself (kind, unit, instansi, year, where found, problem)."""
+    return identify_upload(name, data)
+
+
 def has_data() -> bool:
     path = db_path()
     if not path.exists():
@@ -168,9 +175,14 @@ def sidebar_filters() -> None:
     st.sidebar.selectbox("Edisi LKE", [ALL] + opts["editions"], key="f_edition",
                          help="2019: 26 indikator (PermenPANRB 10/2019); 2021: Pemenuhan dan Reform "
                               "(PermenPANRB 90/2021)")
-    st.sidebar.radio("Jawaban siapa", list(ASSESSORS), key="f_assessor", horizontal=True,
-                     help="TPI: penilaian ulang oleh Tim Penilai Internal (yang menentukan usulan). "
-                          "Unit: penilaian mandiri unit kerja.")
+    levels = opts["levels"] or ["tpi"]
+    if st.session_state.get("f_assessor") not in levels:
+        st.session_state["f_assessor"] = "tpi" if "tpi" in levels else levels[0]
+    st.sidebar.radio("Jawaban siapa", levels, key="f_assessor", horizontal=True, format_func=level_name,
+                     help="Unit: penilaian mandiri unit kerja. TPI: penilaian ulang oleh Tim Penilai Internal; bila "
+                          "ada beberapa tingkat TPI (mis. TPI unit lalu Inspektorat Jenderal), TPI adalah tingkat "
+                          "terakhir (yang menentukan usulan) dan TPI tingkat 1 yang pertama. TPN: Tim Penilai "
+                          "Nasional, bila workbook memuatnya.")
     st.sidebar.caption(f"Basis data: `{db_path()}`")
 
 
@@ -184,8 +196,8 @@ def filters() -> dict:
         "year": year,
         "instansi": list(st.session_state.get("f_instansi", [])),
         "edition": None if edition == ALL else edition,
-        "assessor": ASSESSORS[st.session_state.get("f_assessor", "TPI")],
-        "assessor_label": st.session_state.get("f_assessor", "TPI"),
+        "assessor": st.session_state.get("f_assessor", "tpi"),
+        "assessor_label": level_name(st.session_state.get("f_assessor", "tpi")),
     }
 
 

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from .predicates import fmt
 from .readers import ReadError, Workbook, read_workbook
 from .readers.base import Level, level_name, level_order
 from .readers.excel import EXCEL_SUFFIXES
+from .readers.identity import IDENTITY_CSV
 from .scoring import LEVEL_COLUMNS
 from .surveys import is_survey_file, norm_name, read_survey, unit_id
 
@@ -47,11 +49,12 @@ class IngestSummary:
     rescored: int = 0
     warnings: int = 0
     submissions: list[str] = field(default_factory=list)
+    twins: list[tuple[str, str]] = field(default_factory=list)  # (file skipped, the file of this run with its bytes)
 
     def to_json(self) -> dict[str, Any]:
         return {"loaded": self.loaded, "unchanged": self.unchanged, "superseded": self.superseded,
                 "rejected": self.rejected, "surveys_loaded": self.surveys, "rescored": self.rescored,
-                "warnings": self.warnings}
+                "warnings": self.warnings, "twins": [{"file": a, "same_as": b} for a, b in self.twins]}
 
     def describe(self) -> str:
         lines = [f"Dimuat: {self.loaded} workbook, {self.surveys} berkas survei",
@@ -61,20 +64,29 @@ class IngestSummary:
                  f"Peringatan: {self.warnings}",
                  f"Ditolak: {len(self.rejected)}"]
         lines += [f"  - {r['reason']}" for r in self.rejected]
+        if self.twins:
+            lines.append(f"Berkas kembar (isinya sama persis dengan berkas lain, dilewati): {len(self.twins)}")
+            lines += [f"  - {a} = {b}" for a, b in self.twins]
         return "\n".join(lines)
 
 
 def discover(paths: list[Path]) -> tuple[list[Path], list[dict[str, str]]]:
-    """Files under the given paths (folders recursively); a named file of an unknown type is a reject."""
+    """Files under the given paths (folders recursively); a named file of an unknown type is a reject.
+
+    An identitas.csv is no data of its own: it names the workbooks of its folder (readers/identity.py)."""
     found: list[Path] = []
     rejected = []
     for p in map(Path, paths):
         if p.is_dir():
             for f in sorted(p.rglob("*")):
-                if f.is_file() and f.suffix.lower() in SUFFIXES and not f.name.startswith(("~$", ".")):
+                if f.is_file() and f.suffix.lower() in SUFFIXES and not f.name.startswith(("~$", ".")) \
+                        and f.name.casefold() != IDENTITY_CSV:
                     found.append(f)
         elif p.is_file():
-            if p.suffix.lower() in SUFFIXES:
+            if p.name.casefold() == IDENTITY_CSV:
+                rejected.append({"file": str(p), "reason": f"{p.name}: daftar identitas, bukan data: dipakai otomatis "
+                                 "untuk workbook di folder yang sama (muat foldernya)"})
+            elif p.suffix.lower() in SUFFIXES:
                 found.append(p)
             else:
                 rejected.append({"file": str(p), "reason": f"{p.name}: jenis berkas '{p.suffix}' tidak didukung "
@@ -174,16 +186,21 @@ def ingest_paths(paths: list[Path], db: Path | str = store.DEFAULT_DB, progress:
     files, summary.rejected = discover(paths)
     # The write lock is held only while something is written, so the dashboard can read in between;
     # readers see committed files only.
+    # Files loaded before are skipped; rejected ones are read again: the person may now say who they are
+    # (--unit ...), accept a partial sheet, or a newer reader may read them.
     with store.session(db) as con:
-        known = {r[0] for r in con.execute("select sha256 from raw_files").fetchall()}
+        known = {r[0] for r in con.execute("select sha256 from raw_files where status = 'loaded'").fetchall()}
     fresh: list[tuple[Path, str]] = []
-    seen: set[str] = set()
+    seen: dict[str, Path] = {}
     for f in files:
         sha = file_hash(f)
-        if sha in known or sha in seen:
+        if sha in seen:  # the same bytes twice in one run: said, not silently counted as unchanged
+            summary.twins.append((str(f), str(seen[sha])))
+            continue
+        if sha in known:
             summary.unchanged += 1
             continue
-        seen.add(sha)
+        seen[sha] = f
         fresh.append((f, sha))
     bar = Progress(len(fresh), progress)
     books = []
@@ -244,8 +261,11 @@ def _reject(con: duckdb.DuckDBPyConnection, result: dict[str, str], summary: Ing
     path = Path(result["file"])
     con.execute("begin")
     try:
-        con.execute("insert into rejects (sha256, file_path, file_name, reason) values (?, ?, ?, ?)",
-                    [sha, str(path), path.name, result["reason"]])
+        seen = sha is not None and con.execute("select 1 from rejects where sha256 = ? and reason = ?",
+                                               [sha, result["reason"]]).fetchone()
+        if not seen:  # the same file refused again for the same reason is recorded once
+            con.execute("insert into rejects (sha256, file_path, file_name, reason) values (?, ?, ?, ?)",
+                        [sha, str(path), path.name, result["reason"]])
         if sha:
             con.execute("insert into raw_files (sha256, file_path, file_name, size_bytes, kind, status) "
                         "values (?, ?, ?, ?, 'lke', 'rejected') on conflict do nothing",
@@ -327,7 +347,9 @@ def _write_files(con: duckdb.DuckDBPyConnection, batch: list[Prepared]) -> int:
                             columns=["unit_id", "year", "new_id"])
     con.execute("begin")
     try:
-        con.execute("insert into raw_files select * from df_files")
+        # a file refused before (its hash recorded as 'rejected') and loaded now becomes 'loaded'
+        con.execute("insert into raw_files select * from df_files on conflict (sha256) do update set "
+                    "status = 'loaded', file_path = excluded.file_path, file_name = excluded.file_name")
         con.execute("insert into stg_units select * from df_units on conflict do nothing")
         old = con.execute(
             "select s.submission_id, f.new_id from stg_submissions s join df_first f "
@@ -502,6 +524,27 @@ def ingest_upload(name: str, data: bytes, db: Path | str, upload_dir: Path, iden
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
     return ingest_paths([target], db, identity=identity, allow_partial=allow_partial)
+
+
+def identify_upload(name: str, data: bytes) -> dict[str, Any]:
+    """What an uploaded file says about itself before it is loaded: its kind ("lke", "survey" or None when it
+    cannot be read), unit, instansi and year with where each was found, and the problem that stops it."""
+    base = SAFE_NAME.sub("_", Path(name).name).strip(" .") or "unggahan.xlsx"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / base  # the same name: a file named <Tahun>_<Unit Kerja>.xlsx says who it is
+        path.write_bytes(data)
+        out: dict[str, Any] = {"file": base, "kind": None, "unit": "", "instansi": "", "year": None, "sources": {},
+                               "problem": None}
+        if path.suffix.lower() == ".csv" or is_survey_file(path):
+            if is_survey_file(path):
+                return dict(out, kind="survey")
+            return dict(out, problem=f"{base}: bukan berkas survei yang dikenali")
+        try:
+            wb = read_workbook(path, require_identity=False)
+        except ReadError as exc:
+            return dict(out, problem=str(exc))
+        return dict(out, kind="lke", unit=wb.unit, instansi=wb.instansi, year=wb.year,
+                    sources=wb.read_info.get("identity", {}))
 
 
 def cli_ingest(args, identity: dict | None = None) -> int:

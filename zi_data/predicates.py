@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 import pandas as pd
@@ -17,8 +19,11 @@ NOT_MET = "Belum memenuhi"
 
 
 def fmt(number: float, digits: int = 2) -> str:
-    """A number the Indonesian way: 1.234,56."""
-    text = f"{number:,.{digits}f}"
+    """A number the Indonesian way, rounded half up as a person does: 96.125 -> "96,13", 1234.5 -> "1.234,50"."""
+    if not math.isfinite(number):
+        return str(number)
+    rounded = Decimal(repr(float(number))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    text = f"{rounded:,.{digits}f}"
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import pandas as pd
 
+from ..answers import is_blank, normalise_option
 from ..catalog import DATA_DIR, Catalog, Edition, load_catalog
 from .base import ReadError, Workbook
-from .excel import EXCEL_SUFFIXES, Book
+from .excel import EXCEL_SUFFIXES, Book, col_letter
 from .form import Form, find_form
 from .hierarchy import EDITION as HIERARCHY_EDITION
 from .hierarchy import read_hierarchy
@@ -63,8 +64,31 @@ def read_workbook(path: str | Path, catalog: Catalog | None = None, require_iden
     if not answered:
         raise ReadError(path, f"workbook kosong: belum ada jawaban ({len(wb.matched)} dari {len(ed.answerable)} "
                         "pertanyaan katalog dikenali, tidak satu pun dijawab): tidak dinilai", sheet=form.sheet)
+    _check_answer_columns(wb, ed, cols, form.sheet)
     _check_coverage(wb, ed, form.sheet, allow_partial)
     return wb
+
+
+def _check_answer_columns(wb: Workbook, ed: Edition, cols, sheet: str) -> None:
+    """Refuse a level whose answer column holds mostly no answers at all: the column map is wrong (a sheet
+    without a header whose columns moved), and its score would be silently wrong."""
+    options = _option_questions(ed)
+    for lc in cols.levels:
+        cells = [(qid, raw, row) for key, qid, raw, _, _, _, row in wb.rows
+                 if key == lc.level.key and qid in options and not is_blank(raw)]
+        bad = [(raw, row) for qid, raw, row in cells if normalise_option(raw, options[qid]) is None]
+        if len(bad) >= 10 and len(bad) >= 0.5 * len(cells):
+            example = ", ".join(f"'{str(raw)[:30]}' (baris {row})" for raw, row in bad[:2])
+            raise ReadError(wb.path, f"kolom {col_letter(lc.answer)} ('{lc.level.label}') tidak berisi jawaban yang "
+                            f"sah: {len(bad)} dari {len(cells)} sel bukan pilihan jawaban (mis. {example}); kolom "
+                            "jawaban salah dikenali, beri judul kolom 'Jawaban'", sheet=sheet)
+
+
+@lru_cache(maxsize=4)
+def _option_questions(ed: Edition) -> dict[str, dict[str, float]]:
+    """Question id -> its options, for the questions answered by an option (Ya/Tidak, A-E)."""
+    return {q.question_id: ed.options[q.answer_type] for q in ed.answerable.itertuples(index=False)
+            if q.answer_type in ed.options}
 
 
 def _read(form: Form, rows: list[list[Any]], catalog: Catalog, wb: Workbook, stated: str | None) -> str:
