@@ -32,11 +32,17 @@ NOT_ANSWERED = Valued(None, None)
 
 
 def is_blank(raw: Any) -> bool:
+    # called for every cell read: exact type checks first (bool, int and float subclasses are not blank)
     if raw is None:
         return True
-    if isinstance(raw, float) and math.isnan(raw):
-        return True
-    return isinstance(raw, str) and raw.strip().lower() in BLANKS
+    kind = type(raw)
+    if kind is str:
+        return raw.strip().lower() in BLANKS
+    if kind is float:
+        return math.isnan(raw)
+    if isinstance(raw, str):
+        return raw.strip().lower() in BLANKS
+    return isinstance(raw, float) and math.isnan(raw)
 
 
 def _text(raw: Any) -> str:

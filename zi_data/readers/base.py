@@ -112,16 +112,23 @@ class Workbook:
         return pd.DataFrame.from_records(self.rows, columns=ANSWER_COLUMNS)
 
     def raw_by_assessor(self) -> dict[str, dict[str, Any]]:
-        """{level: {question_id: raw}} for the levels that answered something, from the unit up."""
+        """{level: {question_id: raw}} for the levels that answered something, from the unit up.
+
+        A fresh dict each time: the caller may change it (a survey replaces Hasil answers)."""
+        return {key: dict(answers) for key, answers in self._answered.items()}
+
+    def answered(self) -> dict[str, int]:
+        """How many catalog questions each level answered."""
+        return {key: len(answers) for key, answers in self._answered.items()}
+
+    @cached_property
+    def _answered(self) -> dict[str, dict[str, Any]]:
+        # built once the reader has set the rows; rows are not changed afterwards
         found: dict[str, dict[str, Any]] = {}
         for assessor, qid, raw, *_ in self.rows:
             if not is_blank(raw):
                 found.setdefault(assessor, {})[qid] = raw
         return {lv.key: found[lv.key] for lv in self.levels if lv.key in found}
-
-    def answered(self) -> dict[str, int]:
-        """How many catalog questions each level answered."""
-        return {key: len(answers) for key, answers in self.raw_by_assessor().items()}
 
     def level(self, key: str) -> Level | None:
         return next((lv for lv in self.levels if lv.key == key), None)

@@ -19,7 +19,7 @@ import pandas as pd
 from ..answers import is_blank
 from ..catalog import DATA_DIR
 from .base import Level, level_keys
-from .excel import at, cell_text, col_letter
+from .excel import cell_text, col_letter
 
 # A title block above the header is at most this tall.
 HEADER_SEARCH_ROWS = 40
@@ -29,11 +29,17 @@ HIERARCHY_WIDTH = 6
 LEVEL_FIELDS = ("note", "evidence", "value", "percent")
 # An unheaded column whose cells are mostly these holds answers, not evidence.
 OPTION_LIKE = re.compile(r"^(ya|tidak|y|t|[a-e])$")
+NON_WORD = re.compile(r"[^0-9a-z%]+")
 
 
 def normalise(value: Any) -> str:
     """A header label as compared: lower case, punctuation and line breaks as single spaces."""
-    return " ".join(re.sub(r"[^0-9a-z%]+", " ", cell_text(value).casefold()).split())
+    return _normalise(value if isinstance(value, str) else cell_text(value))
+
+
+@lru_cache(maxsize=16384)
+def _normalise(text: str) -> str:
+    return " ".join(NON_WORD.sub(" ", text.casefold()).split())
 
 
 @lru_cache(maxsize=2)
@@ -139,12 +145,21 @@ class Columns:
 
 def level_cells(line: list[Any], cols: Columns) -> list[tuple[Any, str | None, str | None]]:
     """Per level of the column map: the answer cell, the notes and the evidence (joined by " | ")."""
+    n = len(line)
     out = []
-    for lc in cols.levels:
-        note = " | ".join(t for t in (cell_text(at(line, c)) for c in lc.notes) if t) or None
-        evidence = " | ".join(t for t in (cell_text(at(line, c)) for c in lc.evidence) if t) or None
-        out.append((at(line, lc.answer), note, evidence))
+    for lc in cols.levels:  # called for every row of every file: plain indexing, no helper calls
+        raw = line[lc.answer] if lc.answer < n else None
+        out.append((None if raw == "" else raw, _joined(line, lc.notes, n) if lc.notes else None,
+                    _joined(line, lc.evidence, n) if lc.evidence else None))
     return out
+
+
+def _joined(line: list[Any], cols: list[int], n: int) -> str | None:
+    if len(cols) == 1:  # the usual case: one note column, one evidence column
+        c = cols[0]
+        return (cell_text(line[c]) or None) if c < n and line[c] != "" else None
+    texts = [cell_text(line[c]) for c in cols if c < n and line[c] != ""]
+    return " | ".join(t for t in texts if t) or None
 
 
 def find_header(rows: list[list[Any]]) -> tuple[int, dict[int, str]] | None:
@@ -169,6 +184,16 @@ def find_header(rows: list[list[Any]]) -> tuple[int, dict[int, str]] | None:
 def _filled(rows: list[list[Any]], start: int, col: int) -> list[Any]:
     """The non-empty cells of a column below the header."""
     return [line[col] for line in rows[start:] if col < len(line) and not is_blank(line[col])]
+
+
+def _has_content(rows: list[list[Any]], start: int, col: int) -> bool:
+    """Whether a column holds anything below the header (stops at the first cell that does)."""
+    for line in rows[start:]:
+        if col < len(line):
+            v = line[col]
+            if v != "" and v is not None and not (isinstance(v, str) and not v.strip()):
+                return True
+    return False
 
 
 def columns_from_header(rows: list[list[Any]], index: int, fields: dict[int, str]) -> tuple[Columns, list[str]]:
@@ -237,11 +262,9 @@ def columns_from_header(rows: list[list[Any]], index: int, fields: dict[int, str
         # Unheaded columns with content right of the answers hold evidence (the regulation's sheet
         # keeps its evidence links in P and Q without a header) unless they look like answers.
         for c in range(levels[0].answer + 1, width):
-            if c in labels or c in by_col:
+            if c in labels or c in by_col or not _has_content(rows, start, c):
                 continue
             cells = _filled(rows, start, c)
-            if not cells:
-                continue
             options = sum(1 for v in cells if OPTION_LIKE.match(cell_text(v).casefold().rstrip(".")))
             if options >= 0.8 * len(cells) and len(cells) >= 5:
                 ignored[c] = "tanpa judul, berisi jawaban"
@@ -271,7 +294,7 @@ def columns_from_header(rows: list[list[Any]], index: int, fields: dict[int, str
 
 def _hierarchy(rows: list[list[Any]], start: int, right: int, allowed) -> list[int | None]:
     """The six hierarchy columns: the last columns left of `right` that are allowed and hold something."""
-    cols = [c for c in range(right) if allowed(c) and _filled(rows, start, c)]
+    cols = [c for c in range(right) if allowed(c) and _has_content(rows, start, c)]
     cols = cols[-HIERARCHY_WIDTH:]
     return [None] * (HIERARCHY_WIDTH - len(cols)) + cols  # type: ignore[list-item]
 

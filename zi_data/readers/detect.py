@@ -18,6 +18,9 @@ from .hierarchy import read_hierarchy
 from .identity import resolve_identity
 from .jawaban import read_by_id, read_by_row
 
+# Answer cells looked at before a level's whole answer column is checked.
+SAMPLE = 20
+
 
 @lru_cache(maxsize=2)
 def settings(data_dir: Path = DATA_DIR) -> dict[str, float]:
@@ -76,6 +79,9 @@ def _check_answer_columns(wb: Workbook, ed: Edition, cols, sheet: str) -> None:
     for lc in cols.levels:
         cells = [(qid, raw, row) for key, qid, raw, _, _, _, row in wb.rows
                  if key == lc.level.key and qid in options and not is_blank(raw)]
+        sample = cells[:SAMPLE]  # a sound column shows in its first cells; only a doubtful one is counted whole
+        if sum(1 for qid, raw, _ in sample if normalise_option(raw, options[qid]) is None) < len(sample) / 2:
+            continue
         bad = [(raw, row) for qid, raw, row in cells if normalise_option(raw, options[qid]) is None]
         if len(bad) >= 10 and len(bad) >= 0.5 * len(cells):
             example = ", ".join(f"'{str(raw)[:30]}' (baris {row})" for raw, row in bad[:2])
@@ -118,26 +124,23 @@ def _read(form: Form, rows: list[list[Any]], catalog: Catalog, wb: Workbook, sta
 
 def _check_coverage(wb: Workbook, ed: Edition, sheet: str, allow_partial: bool) -> None:
     """Refuse (or, on request, mark for review) a sheet that matches too little of the catalog; name what is missing."""
-    answerable = ed.answerable
-    missing = answerable[~answerable["question_id"].isin(wb.matched)]
-    if missing.empty:
+    questions = _answerable(ed)
+    if len(wb.matched) == len(questions):
         return
-    indicators = ed.indicators.set_index("indicator_id")
+    missing = [q for q in questions if q[0] not in wb.matched]
     areas = _area_names(ed)
-    by_area = answerable.assign(area=answerable["indicator_id"].map(indicators["area_id"]),
-                                found=answerable["question_id"].isin(wb.matched)).groupby("area")["found"].any()
-    empty_areas = [areas[a] for a, found in by_area.items() if not found]
-    share = len(wb.matched) / len(answerable)
-    listed = "; ".join(f"{q.question_id} '{_short(q.text)}' ({indicators.at[q.indicator_id, 'name']})"
-                       for q in missing.head(8).itertuples(index=False))
+    found_areas = {area for qid, _, _, area in questions if qid in wb.matched}
+    empty_areas = [name for area, name in areas.items() if area not in found_areas
+                   and any(q[3] == area for q in questions)]
+    share = len(wb.matched) / len(questions)
+    listed = "; ".join(f"{qid} '{_short(text)}' ({indicator})" for qid, text, indicator, _ in missing[:8])
     more = f"; dan {len(missing) - 8} lainnya" if len(missing) > 8 else ""
-    text = (f"{len(missing)} dari {len(answerable)} pertanyaan katalog tidak ditemukan di sheet: {listed}{more}")
+    text = (f"{len(missing)} dari {len(questions)} pertanyaan katalog tidak ditemukan di sheet: {listed}{more}")
     minimum = settings()["min_catalog_coverage"]
     if share >= minimum and not empty_areas:
         wb.warn(text, sheet)
         return
-    reason = (f"hanya {len(wb.matched)} dari {len(answerable)} pertanyaan katalog ({share:.0%}) dikenali"
-              .replace(".", ","))
+    reason = f"hanya {len(wb.matched)} dari {len(questions)} pertanyaan katalog ({share:.0%}) dikenali"
     if empty_areas:
         reason += f"; tidak satu pun pertanyaan ditemukan untuk area {', '.join(empty_areas)}"
     if not allow_partial:
@@ -145,6 +148,14 @@ def _check_coverage(wb: Workbook, ed: Edition, sheet: str, allow_partial: bool) 
                         f"muat juga dengan --terima-sebagian (ditandai 'perlu diperiksa')", sheet=sheet)
     wb.needs_review = reason
     wb.warn(f"perlu diperiksa: {reason}; dimuat atas permintaan. {text}", sheet)
+
+
+@lru_cache(maxsize=4)
+def _answerable(ed: Edition) -> list[tuple[str, str, str, str]]:
+    """(question id, text, indicator name, area id) of every answerable question, in catalog order."""
+    ind = ed.indicators.set_index("indicator_id")
+    return [(q.question_id, q.text, ind.at[q.indicator_id, "name"], ind.at[q.indicator_id, "area_id"])
+            for q in ed.answerable.itertuples(index=False)]
 
 
 @lru_cache(maxsize=4)

@@ -47,11 +47,6 @@ def _answer_types(data_dir: Path = DATA_DIR) -> frozenset[str]:
     return frozenset(n for n in names if n)
 
 
-@lru_cache(maxsize=8192)
-def _norm(text: str) -> str:
-    return normalise(text)
-
-
 @dataclass
 class Form:
     """The sheet to read and how: its column map, the reading mode and where the table starts."""
@@ -145,9 +140,9 @@ def _inspect(name: str, rows: list[list[Any]], catalog: Catalog) -> _Sheet:
     if cols is not None and cols.answer_type is not None:
         c = cols.answer_type
         question_rows = sum(1 for line in rows[start:] if c < len(line) and isinstance(line[c], str)
-                            and _norm(line[c]) in types)
+                            and normalise(line[c]) in types)
     elif cols is not None:
-        question_rows = sum(1 for line in rows[start:] if any(isinstance(v, str) and _norm(v) in types
+        question_rows = sum(1 for line in rows[start:] if any(isinstance(v, str) and normalise(v) in types
                                                               for v in line[:SCAN_COLUMNS]))
     ids = catalog_ids(catalog)
     id_hits: dict[str, int] = {}
@@ -157,7 +152,8 @@ def _inspect(name: str, rows: list[list[Any]], catalog: Catalog) -> _Sheet:
             if c < len(line) and isinstance(line[c], str) and line[c] in ids:
                 id_hits[ids[line[c]]] = id_hits.get(ids[line[c]], 0) + 1
                 break
-    zi, rb = _tree_markers(rows, cols)
+    by_id = max(id_hits.values(), default=0) >= 0.5 * min(len(ed.answerable) for ed in catalog.editions.values())
+    zi, rb = (set(), []) if by_id else _tree_markers(rows, cols)  # rows by question id: the ids say enough
     return _Sheet(name, cols, start, warnings, question_rows, id_hits, zi, rb)
 
 
@@ -171,7 +167,7 @@ def _tree_markers(rows: list[list[Any]], cols: Columns | None) -> tuple[set[str]
         for v in line[:limit]:
             if not isinstance(v, str) or not v:
                 continue
-            text = _norm(v)
+            text = normalise(v)
             bare = CODE_PREFIX.sub("", text)
             for kind, match, phrase in markers:
                 hit = bare.startswith(phrase) if match == "prefix" else phrase in text

@@ -35,7 +35,12 @@ CODED_TEXT = re.compile(r"^([a-h])[.)]\s+(\S.*)$")  # "a. Unit kerja telah ..." 
 
 def code(value: Any) -> str:
     """A numbering cell as compared: "a." / "a" / " c. " / "(b)" / "1." / 1.0 / "II." -> "a" "a" "c" "b" "1" "1" "ii"."""
-    return cell_text(value).strip().lstrip("(").rstrip(".)").strip().casefold()
+    return _code(cell_text(value))
+
+
+@lru_cache(maxsize=4096)
+def _code(text: str) -> str:
+    return text.strip().lstrip("(").rstrip(".)").strip().casefold()
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,8 @@ class _Parser:
         self.matched: set[str] = set()
 
     def texts(self, line: list[Any]) -> list[str]:
-        return [cell_text(at(line, c)) for c in self.pos]
+        n = len(line)
+        return [cell_text(line[c]) if c is not None and c < n and line[c] != "" else "" for c in self.pos]
 
     def cells(self, line: list[Any]) -> list[tuple[Any, str | None, str | None]]:
         return level_cells(line, self.cols)
@@ -149,14 +155,17 @@ class _Parser:
     def feed(self, r: int, line: list[Any]) -> bool:
         """Take one row; True once the final total has been read (a signature block may follow)."""
         texts = self.texts(line)
-        label = " ".join(texts).upper()
-        for marker, key in TOTALS:
-            if marker in label:
-                self._own(key, at(line, self.value_col))
-                return key == "TOTAL"
-        b, c, d, e, f, _ = (code(t) for t in texts)
+        if not any(texts):
+            return False
+        if texts[0] or texts[1]:  # the total rows write their label at the start of the row
+            label = " ".join(texts).upper()
+            for marker, key in TOTALS:
+                if marker in label:
+                    self._own(key, at(line, self.value_col))
+                    return key == "TOTAL"
+        b, c, d, e, f, _ = (_code(t) for t in texts)
         t_c, t_d, t_e, t_f, t_g = texts[1:]
-        name_c = normalise(t_c)
+        name_c = normalise(t_c) if t_c else ""
         if b in ("a", "b", "") and name_c.startswith(("pengungkit", "hasil")) and not d:
             self._close_block()
             self.component = "PENGUNGKIT" if name_c.startswith("pengungkit") else "HASIL"

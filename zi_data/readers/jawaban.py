@@ -27,7 +27,7 @@ def catalog_ids(catalog: Catalog) -> dict[str, str]:
 def _record(wb: Workbook, cols: Columns, qid: str, sheet: str, r: int, line: list[Any]) -> None:
     wb.matched.add(qid)
     for lc, (raw, note, evidence) in zip(cols.levels, level_cells(line, cols), strict=True):
-        if is_blank(raw) and note is None and evidence is None:
+        if note is None and evidence is None and is_blank(raw):
             continue
         wb.rows.append((lc.level.key, qid, raw, note, evidence, sheet, r))
 
@@ -36,12 +36,14 @@ def read_by_id(rows: list[list[Any]], sheet: str, cols: Columns, ed: Edition, wb
     """Rows identified by the catalog question id in the ID column; the question text is checked."""
     texts = _texts(ed)
     text_col = cols.hierarchy[-1]
+    id_col = cols.id
     first_row: dict[str, int] = {}
     for i in range(cols.first_data_row, len(rows)):
         line = rows[i]
-        qid = cell_text(at(line, cols.id))
-        if qid not in texts:
-            continue
+        qid = line[id_col] if id_col < len(line) else None
+        if qid not in texts:  # ids are text; a number or an empty cell is no catalog question
+            if not isinstance(qid, str) or (qid := qid.strip()) not in texts:
+                continue
         r = i + 1
         if qid in first_row:
             if any(not is_blank(a) for a, _, _ in level_cells(line, cols)):
