@@ -8,9 +8,10 @@ from typing import Any
 
 import pandas as pd
 
-from ..answers import is_blank, normalise_option
+from ..answers import is_blank
 from ..catalog import DATA_DIR, Catalog, Edition, load_catalog
 from .base import ReadError, Workbook
+from .columns import OPTION_LIKE
 from .excel import EXCEL_SUFFIXES, Book, col_letter
 from .form import Form, find_form
 from .hierarchy import EDITION as HIERARCHY_EDITION
@@ -73,16 +74,18 @@ def read_workbook(path: str | Path, catalog: Catalog | None = None, require_iden
 
 
 def _check_answer_columns(wb: Workbook, ed: Edition, cols, sheet: str) -> None:
-    """Refuse a level whose answer column holds mostly no answers at all: the column map is wrong (a sheet
-    without a header whose columns moved), and its score would be silently wrong."""
+    """Refuse a level whose answer column holds mostly no answers at all (text that is no option of any
+    kind, like evidence descriptions): the column map is wrong (a sheet without a header whose columns
+    moved) and its score would be silently wrong. Wrong options ("Ya" to an A/B/C question) are the unit's
+    mistakes, warned per question when scored."""
     options = _option_questions(ed)
     for lc in cols.levels:
-        cells = [(qid, raw, row) for key, qid, raw, _, _, _, row in wb.rows
+        cells = [(raw, row) for key, qid, raw, _, _, _, row in wb.rows
                  if key == lc.level.key and qid in options and not is_blank(raw)]
         sample = cells[:SAMPLE]  # a sound column shows in its first cells; only a doubtful one is counted whole
-        if sum(1 for qid, raw, _ in sample if normalise_option(raw, options[qid]) is None) < len(sample) / 2:
+        if sum(1 for raw, _ in sample if not _answer_like(raw)) < len(sample) / 2:
             continue
-        bad = [(raw, row) for qid, raw, row in cells if normalise_option(raw, options[qid]) is None]
+        bad = [(raw, row) for raw, row in cells if not _answer_like(raw)]
         if len(bad) >= 10 and len(bad) >= 0.5 * len(cells):
             example = ", ".join(f"'{str(raw)[:30]}' (baris {row})" for raw, row in bad[:2])
             raise ReadError(wb.path, f"kolom {col_letter(lc.answer)} ('{lc.level.label}') tidak berisi jawaban yang "
@@ -90,9 +93,17 @@ def _check_answer_columns(wb: Workbook, ed: Edition, cols, sheet: str) -> None:
                             "jawaban salah dikenali, beri judul kolom 'Jawaban'", sheet=sheet)
 
 
+def _answer_like(raw: Any) -> bool:
+    """An option of some answer type (Ya, tidak, b., E), or a number."""
+    if isinstance(raw, (int, float)):
+        return True
+    return bool(OPTION_LIKE.match(str(raw).strip().rstrip(".").strip().casefold()))
+
+
 @lru_cache(maxsize=4)
 def _option_questions(ed: Edition) -> dict[str, dict[str, float]]:
-    """Question id -> its options, for the questions answered by an option (Ya/Tidak, A-E)."""
+    """Question id -> its options, for the questions answered by an option (Ya/Tidak, A-E): only these are
+    looked at (a count or survey column holds numbers)."""
     return {q.question_id: ed.options[q.answer_type] for q in ed.answerable.itertuples(index=False)
             if q.answer_type in ed.options}
 
