@@ -411,11 +411,22 @@ def _insert_scored(con: duckdb.DuckDBPyConnection, evaluations: list[Evaluation]
         con.execute("insert into assessments select * from df_levels_read")
 
 
+# Arrow types of the columns written by _frame (every other column is text): given, not inferred, because
+# inferring them from Python objects costs twice the building.
+ARROW_TYPES = {
+    "raw_number": pa.float64(), "row_number": pa.int64(), "value": pa.float64(), "weight": pa.float64(),
+    "score": pa.float64(), "answered": pa.int64(), "expected": pa.int64(), "completeness": pa.float64(),
+    "minimum": pa.float64(), "margin": pa.float64(), "passed": pa.bool_(), "wbk": pa.bool_(), "wbbm": pa.bool_(),
+    "seq": pa.int64(),
+}
+
+
 def _frame(rows: list[tuple], columns: list[str]) -> pa.Table:
     """Rows as an Arrow table DuckDB reads directly (building pandas string columns costs more than the insert)."""
     if not rows:
-        return pa.table({c: pa.array([], type=pa.string()) for c in columns})
-    return pa.table({c: pa.array(list(values)) for c, values in zip(columns, zip(*rows, strict=True), strict=True)})
+        return pa.table({c: pa.array([], type=ARROW_TYPES.get(c, pa.string())) for c in columns})
+    return pa.table({c: pa.array(values, type=ARROW_TYPES.get(c, pa.string()))
+                     for c, values in zip(columns, zip(*rows, strict=True), strict=True)})
 
 
 def _ingest_survey(con: duckdb.DuckDBPyConnection, path: Path, sha: str, summary: IngestSummary) -> None:

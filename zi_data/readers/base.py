@@ -106,6 +106,10 @@ class Workbook:
     read_info: dict[str, Any] = field(default_factory=dict)
     needs_review: str | None = None  # why a partial file loaded on request must be checked by a person
 
+    def __getstate__(self) -> dict[str, Any]:
+        # sent back from ingestion's worker processes: what can be derived from the rows is not pickled
+        return {k: v for k, v in self.__dict__.items() if k not in ("answers", "_answered")}
+
     @cached_property
     def answers(self) -> pd.DataFrame:
         """The rows as a frame (ANSWER_COLUMNS); built only when someone asks."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -80,11 +81,12 @@ def _check_answer_columns(wb: Workbook, ed: Edition, cols, sheet: str) -> None:
     mistakes, warned per question when scored."""
     options = _option_questions(ed)
     for lc in cols.levels:
-        cells = [(raw, row) for key, qid, raw, _, _, _, row in wb.rows
-                 if key == lc.level.key and qid in options and not is_blank(raw)]
-        sample = cells[:SAMPLE]  # a sound column shows in its first cells; only a doubtful one is counted whole
-        if sum(1 for raw, _ in sample if not _answer_like(raw)) < len(sample) / 2:
+        cells = ((raw, row) for key, qid, raw, _, _, _, row in wb.rows
+                 if key == lc.level.key and qid in options and not is_blank(raw))
+        sample = list(islice(cells, SAMPLE))  # a sound column shows in its first cells: only a doubtful one
+        if sum(1 for raw, _ in sample if not _answer_like(raw)) < len(sample) / 2:  # is counted whole
             continue
+        cells = sample + list(cells)
         bad = [(raw, row) for raw, row in cells if not _answer_like(raw)]
         if len(bad) >= 10 and len(bad) >= 0.5 * len(cells):
             example = ", ".join(f"'{str(raw)[:30]}' (baris {row})" for raw, row in bad[:2])
