@@ -1,6 +1,7 @@
 """Data: upload workbooks and survey files, see what was loaded, rejected and warned."""
 
 import io
+import re
 
 import pandas as pd
 import streamlit as st
@@ -20,13 +21,17 @@ def sources_text(info: dict) -> str:
     return "; ".join(f"{IDENTITY_COLUMNS[k]}: {v}" for k, v in info["sources"].items() if k in IDENTITY_COLUMNS)
 
 
+def _is_year(value) -> bool:
+    return isinstance(value, str) and bool(re.fullmatch(r"(19|20)\d\d", value.strip()))
+
+
 def _changed(value, found) -> bool:
     """A cell the person filled or corrected (not what the file itself said)."""
     if value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == "":
         return False
     if found is None or found == "":
         return True
-    return str(value).strip() != str(found).strip() and not (isinstance(found, int) and float(value) == found)
+    return str(value).strip() != str(found).strip()
 
 
 st.title("Data")
@@ -47,10 +52,11 @@ if can_upload and files:
     found = [common.identify(f.name, f.getvalue()) for f in files]
     table = pd.DataFrame([{"Berkas": i["file"], "Jenis": KINDS.get(i["kind"], "tidak dapat dibaca"),
                            "Unit Kerja": i["unit"], "Instansi": i["instansi"],
-                           "Tahun": i["year"], "Ditemukan dari": sources_text(i), "Masalah": i["problem"] or ""}
+                           "Tahun": str(i["year"] or ""), "Ditemukan dari": sources_text(i),
+                           "Masalah": i["problem"] or ""}
                           for i in found])
     lke = table["Jenis"] == KINDS["lke"]
-    missing = lke & ((table["Unit Kerja"].fillna("") == "") | table["Tahun"].isna())
+    missing = lke & ((table["Unit Kerja"].fillna("") == "") | ~table["Tahun"].map(_is_year))
     if missing.any():
         st.warning(f"{int(missing.sum())} berkas tidak menyebut unit kerja atau tahunnya: lengkapi di tabel di bawah "
                    "sebelum dimuat (atau beri sheet 'Identitas', nama berkas <Tahun>_<Unit Kerja>.xlsx, atau "
@@ -58,13 +64,13 @@ if can_upload and files:
     edited = st.data_editor(
         table, hide_index=True, width="stretch", key="upload_identity",
         disabled=["Berkas", "Jenis", "Ditemukan dari", "Masalah"],
-        column_config={"Tahun": st.column_config.NumberColumn("Tahun", min_value=2000, max_value=2100, step=1,
-                                                             format="%d"),
+        # the year as text: an empty number cell would show "None"
+        column_config={"Tahun": st.column_config.TextColumn("Tahun", max_chars=4, validate=r"^(19|20)\d\d$"),
                        "Masalah": st.column_config.TextColumn("Masalah", width="large")})
     partial = st.checkbox("Tetap muat sheet yang hanya sebagian cocok dengan katalog (ditandai 'perlu diperiksa')",
                           key="upload_partial", help="Tanpa ini, sheet yang cocok kurang dari 90% dengan daftar "
                                                      "pertanyaan ditolak karena nilainya akan salah.")
-    still_missing = lke & ((edited["Unit Kerja"].fillna("").str.strip() == "") | edited["Tahun"].isna())
+    still_missing = lke & ((edited["Unit Kerja"].fillna("").str.strip() == "") | ~edited["Tahun"].map(_is_year))
     if st.button("Muat ke basis data", type="primary", disabled=bool(still_missing.any()), icon=":material/upload:"):
         if not common.allowed("ingest"):  # checked again at the action, not only at the widget
             st.stop()
