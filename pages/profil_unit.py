@@ -6,6 +6,7 @@ import streamlit as st
 from pages import common
 from zi_data import charts
 from zi_data.readers.base import level_name
+from zi_data.readers.provenance import read_summary
 
 st.title("Profil Unit")
 if common.require_data():
@@ -73,6 +74,11 @@ if common.require_data():
                      **{f"note_{k}": f"Catatan {level_name(k)}" for k in extra}})
     st.caption("Baris merah: Unit memberi nilai lebih tinggi daripada TPI.")
     common.downloads(view, f"profil_{name}_{f['year']}", "profile")
+
+    read = common.query("read_info", row["submission_id"])
+    if read:
+        with st.expander("Cara berkas ini dibaca"):
+            st.markdown(read_summary(read))
 
     warnings = common.query("warnings", row["submission_id"])
     if len(warnings):

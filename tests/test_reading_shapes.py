@@ -99,6 +99,15 @@ def test_three_assessment_levels_side_by_side_are_scored_apart_with_their_labels
     assert evidence[("unit", "M001")] == "Dokumen pendukung | https://drive.example.go.id/bukti"
 
 
+def test_a_column_of_the_national_team_is_its_own_level(tmp_path):
+    path = write_lke_zi(tmp_path / "2025_U.xlsx", ED, "U", "I", 2025, unit_answers(),
+                        levels={"Jawaban TPI": tpi_answers(), "Jawaban TPN (KemenPANRB)": itjen_answers()})
+    wb = read_workbook(path)
+    ev = evaluate(wb)
+    assert [(lv.key, lv.kind) for lv in wb.levels] == [("unit", "unit"), ("tpi", "tpi"), ("tpn", "tpn")]
+    assert ev.scores.total("tpn") == pytest.approx(ITJEN_TOTAL) and ev.scores.total("tpi") == pytest.approx(TPI_TOTAL)
+
+
 def test_zi_score_json_lists_every_level_from_the_unit_up_and_keeps_unit_and_tpi_scores(tmp_path, capsys):
     path = write_lke_zi(tmp_path / "lke kementerian.xlsx", ED, "Unit Tiga", "Kementerian ESDM", 2025, unit_answers(),
                         levels={"Jawaban TPI": tpi_answers(), "Jawaban TPI KESDM": itjen_answers()},

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .predicates import fmt
 from .readers import ReadError
-from .readers.base import level_name
+from .readers.provenance import read_lines
 from .store import DEFAULT_DB
 
 
@@ -60,31 +60,8 @@ def print_score_table(result: dict) -> None:
 
 def print_read_info(read: dict) -> None:
     """Where the numbers came from: sheet, header row, the column taken for each thing, matches, identity."""
-    if not read:
-        return
-    cols = read.get("columns", {})
-    where = (f"baris judul {cols['baris_judul']}" if cols.get("baris_judul")
-             else f"tanpa baris judul: posisi baku {cols.get('posisi_baku')}")
-    mode = {"hierarki": "menurut hierarki dan teks", "id": "menurut ID pertanyaan", "baris": "menurut nomor baris"}
-    print(f"Dibaca dari : sheet '{read.get('sheet')}', {where}, {mode.get(read.get('mode'), read.get('mode'))}")
-    parts = [f"{name} {cols[key]}" for key, name in (("hierarki", "hierarki"), ("bobot", "Bobot"),
-                                                      ("pilihan_jawaban", "Pilihan Jawaban")) if cols.get(key)]
-    print(f"Kolom       : {', '.join(parts)}")
-    for lv in cols.get("tingkat", []):
-        extra = [f"catatan {','.join(lv['catatan'])}"] if lv["catatan"] else []
-        extra += [f"bukti {','.join(lv['bukti'])}"] if lv["bukti"] else []
-        extra += [f"nilai {lv['nilai']}"] if lv.get("nilai") else []
-        print(f"              {lv['label']} ({level_name(lv['level'])}): jawaban {lv['jawaban']}"
-              + (f"; {'; '.join(extra)}" if extra else ""))
-    if cols.get("diabaikan"):
-        print("              diabaikan: " + ", ".join(f"{k} ({v})" for k, v in cols["diabaikan"].items()))
-    answered = ", ".join(f"{lv['name']} {lv['answered']}" for lv in read.get("levels", []))
-    print(f"Cocok       : {read.get('matched')} dari {read.get('catalog_questions')} pertanyaan katalog; "
-          f"dijawab: {answered}")
-    ident = read.get("identity") or {}
-    names = {"unit": "Unit Kerja", "instansi": "Instansi", "year": "Tahun", "edition": "Edisi"}
-    if ident:
-        print("Identitas   : " + "; ".join(f"{names.get(k, k)} dari {v}" for k, v in ident.items()))
+    for label, text in read_lines(read):
+        print(f"{label:12}: {text}" if label else f"{'':14}{text}")
 
 
 def identity_args(args: argparse.Namespace) -> dict | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -273,6 +274,12 @@ def levels_of(con: duckdb.DuckDBPyConnection, submission_id: str) -> pd.DataFram
         df["label"], df["kind"], df["answered"] = df["level"].map(level_name), df["level"].str.split("_").str[0], pd.NA
     df["name"] = df["level"].map(level_name)
     return df
+
+
+def read_info(con: duckdb.DuckDBPyConnection, submission_id: str) -> dict:
+    """What was read where for one submission (sheet, header row, columns, matches, identity sources)."""
+    row = con.execute("select read_info from stg_submissions where submission_id = ?", [submission_id]).fetchone()
+    return json.loads(row[0]) if row and row[0] else {}
 
 
 def profile_areas(con: duckdb.DuckDBPyConnection, submission_id: str) -> pd.DataFrame:
