@@ -9,7 +9,9 @@ import re
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import repeat
@@ -188,7 +190,7 @@ def ingest_paths(paths: list[Path], db: Path | str = store.DEFAULT_DB, progress:
     # readers see committed files only.
     # Files loaded before are skipped; rejected ones are read again: the person may now say who they are
     # (--unit ...), accept a partial sheet, or a newer reader may read them.
-    with store.session(db) as con:
+    with _writer(db) as con:
         known = {r[0] for r in con.execute("select sha256 from raw_files where status = 'loaded'").fetchall()}
     fresh: list[tuple[Path, str]] = []
     seen: dict[str, Path] = {}
@@ -206,28 +208,28 @@ def ingest_paths(paths: list[Path], db: Path | str = store.DEFAULT_DB, progress:
     books = []
     for f, sha in fresh:  # CSV surveys first, so workbooks of the same run get their values
         if f.suffix.lower() == ".csv":
-            with store.session(db) as con:
+            with _writer(db) as con:
                 _ingest_survey(con, f, sha, summary)
             bar.step(f.name)
         else:
             books.append((f, sha))
-    with store.session(db) as con:
+    with _writer(db) as con:
         surveys = load_surveys(con)
     batch: list[Prepared] = []
 
     def flush() -> None:
         if batch:
-            with store.session(db) as con:
+            with _writer(db) as con:
                 _write_batch(con, batch, summary)
             batch.clear()
 
     for (f, sha), result in zip(books, _prepared(books, surveys, identity, allow_partial), strict=True):
         if result == SURVEY:  # a survey in an Excel file: stored, then the units it covers are re-scored
             flush()
-            with store.session(db) as con:
+            with _writer(db) as con:
                 _ingest_survey(con, f, sha, summary)
         elif isinstance(result, dict):
-            with store.session(db) as con:
+            with _writer(db) as con:
                 _reject(con, result, summary, sha=sha)
         else:
             batch.append(result)
@@ -237,6 +239,15 @@ def ingest_paths(paths: list[Path], db: Path | str = store.DEFAULT_DB, progress:
     flush()
     bar.close()
     return summary
+
+
+@contextmanager
+def _writer(db: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A write session for ingestion. One DuckDB thread: the worker processes already use the machine's
+    cores, and a multi-threaded insert of small Arrow tables costs more CPU than it saves."""
+    with store.session(db) as con:
+        con.execute("set threads = 1")
+        yield con
 
 
 def _prepared(books: list[tuple[Path, str]], surveys: dict, identity: dict | None, allow_partial: bool):
@@ -526,7 +537,7 @@ def ingest_upload(name: str, data: bytes, db: Path | str, upload_dir: Path, iden
         refusal = f"{base}: berkas terlalu besar ({len(data) / 1024 / 1024:.0f} MB; batas 20 MB)"
     if refusal:
         summary = IngestSummary(rejected=[{"file": base, "reason": refusal}])
-        with store.session(db) as con:
+        with _writer(db) as con:
             _reject(con, summary.rejected[0], IngestSummary(), sha=None)
         return summary
     upload_dir.mkdir(parents=True, exist_ok=True)
