@@ -165,6 +165,18 @@ def test_the_template_layout_is_read_by_header_labels_after_columns_move(tmp_pat
     assert ev.scores.total("tpi") == pytest.approx(TPI_TOTAL)
 
 
+def test_the_template_without_its_header_row_is_read_from_the_national_positions_and_says_so(tmp_path):
+    path = filled_workbook(tmp_path / "t.xlsx", unit=unit_answers(), tpi=tpi_answers())
+    book = load_workbook(path)
+    book["Jawaban"].delete_rows(5)  # the header row
+    book.save(path)
+    wb = read_workbook(path)
+    ev = evaluate(wb)
+    assert wb.read_info["mode"] == "id" and wb.read_info["columns"]["posisi_baku"] == "lembar 'Jawaban' nasional 2026"
+    assert any("posisi baku lembar 'Jawaban' nasional 2026" in w for w in wb.warnings)
+    assert ev.scores.total("unit") == pytest.approx(UNIT_TOTAL) and ev.scores.total("tpi") == pytest.approx(TPI_TOTAL)
+
+
 def test_a_blank_form_is_refused_as_empty_in_both_layouts_never_scored(tmp_path):
     lke = write_lke_zi(tmp_path / "2025_Kosong.xlsx", ED, "Kosong", "I", 2025, {})
     jawaban = filled_workbook(tmp_path / "2025_Kosong Juga.xlsx")

@@ -28,6 +28,8 @@ MIN_QUESTION_ROWS = 10
 # Columns looked at for answer types and tree markers when there is no header to say where they are.
 SCAN_COLUMNS = 30
 CODE_PREFIX = re.compile(r"^(?:[a-z]|[ivx]+|\d+)\s+")
+# In the 2026 national sheet (and the template) the ID column is A and Bobot is H: seven columns apart.
+NATIONAL_WEIGHT = 7
 
 
 @lru_cache(maxsize=2)
@@ -95,6 +97,9 @@ def find_form(book: Book, catalog: Catalog) -> Form:
                         f"{', '.join(repr(n) for n in others)}): dibaca sheet '{best.name}'")
     cols = best.columns
     assert cols is not None
+    if cols.fallback:
+        warnings.append(f"sheet tanpa baris judul kolom: kolom dibaca dari posisi baku {cols.fallback} "
+                        f"({cols.summary()}); periksa hasilnya")
     edition, hits = max(best.id_hits.items(), key=lambda kv: kv[1], default=(None, 0))
     if edition and hits >= 0.5 * len(catalog[edition].answerable):
         return Form(best.name, cols, "id", edition, best.start, warnings)
@@ -104,9 +109,6 @@ def find_form(book: Book, catalog: Catalog) -> Form:
         raise ReadError(book.path, "LKE tanpa sub komponen Pemenuhan/Reform (susunan sebelum PermenPANRB 90/2021) "
                         "belum dapat dibaca dari hierarkinya: salin jawabannya ke template edisi 2019 "
                         "(zi template --edition 2019)", sheet=best.name)
-    if cols.fallback:
-        warnings.append(f"sheet tanpa baris judul kolom: kolom dibaca dari posisi baku {cols.fallback} "
-                        f"({cols.summary()}); periksa hasilnya")
     return Form(best.name, cols, "hierarchy", None, best.start, warnings)
 
 
@@ -128,13 +130,18 @@ def _inspect(name: str, rows: list[list[Any]], catalog: Catalog) -> _Sheet:
     if header:
         cols, warnings = columns_from_header(rows, *header)
         start = header[0] + 1
-    else:
+    id_hits, id_col = _id_hits(rows[start:], [cols.id] if cols is not None and cols.id is not None else [0, 1, 2],
+                               catalog)
+    by_id = max(id_hits.values(), default=0) >= 0.5 * min(len(ed.answerable) for ed in catalog.editions.values())
+    if cols is None:
         comp = component_row(rows)
         weight = weight_column(rows[comp[0]], comp[1]) if comp else None
         if comp and weight is not None:
-            national = normalise(name) == "jawaban"
-            cols = columns_from_positions(rows, weight, national)
+            cols = columns_from_positions(rows, weight, national=normalise(name) == "jawaban")
             start = comp[0]
+        elif by_id and id_col is not None:  # the template without its header: the 2026 sheet's positions
+            cols = columns_from_positions(rows, id_col + NATIONAL_WEIGHT, national=True)
+            cols.id = id_col
     types = _answer_types()
     question_rows = 0
     if cols is not None and cols.answer_type is not None:
@@ -144,17 +151,22 @@ def _inspect(name: str, rows: list[list[Any]], catalog: Catalog) -> _Sheet:
     elif cols is not None:
         question_rows = sum(1 for line in rows[start:] if any(isinstance(v, str) and normalise(v) in types
                                                               for v in line[:SCAN_COLUMNS]))
-    ids = catalog_ids(catalog)
-    id_hits: dict[str, int] = {}
-    id_cols = [cols.id] if cols is not None and cols.id is not None else [0, 1, 2]
-    for line in rows[start:]:
-        for c in id_cols:
-            if c < len(line) and isinstance(line[c], str) and line[c] in ids:
-                id_hits[ids[line[c]]] = id_hits.get(ids[line[c]], 0) + 1
-                break
-    by_id = max(id_hits.values(), default=0) >= 0.5 * min(len(ed.answerable) for ed in catalog.editions.values())
     zi, rb = (set(), []) if by_id else _tree_markers(rows, cols)  # rows by question id: the ids say enough
     return _Sheet(name, cols, start, warnings, question_rows, id_hits, zi, rb)
+
+
+def _id_hits(rows: list[list[Any]], columns: list[int], catalog: Catalog) -> tuple[dict[str, int], int | None]:
+    """How many rows hold a catalog question id, per edition, and in which of `columns` most of them are."""
+    ids = catalog_ids(catalog)
+    hits: dict[str, int] = {}
+    where: dict[int, int] = {}
+    for line in rows:
+        for c in columns:
+            if c < len(line) and isinstance(line[c], str) and line[c] in ids:
+                hits[ids[line[c]]] = hits.get(ids[line[c]], 0) + 1
+                where[c] = where.get(c, 0) + 1
+                break
+    return hits, max(where, key=where.get) if where else None
 
 
 def _tree_markers(rows: list[list[Any]], cols: Columns | None) -> tuple[set[str], list[str]]:
