@@ -1,4 +1,8 @@
-"""`make bench`: ingestion speed against a pandas/openpyxl baseline in the same process, and peak memory.
+"""`make bench`: ingestion speed against two baselines in the same process, and peak memory.
+
+Baselines: pandas.read_excel with openpyxl (what a notebook would do), and a raw python-calamine read of
+every sheet of the same files (the least any reader must do). The reader alone is timed too, one
+process, so that where the time goes shows.
 
 Figures are ratios against a baseline measured in the same run, never pass/fail limits.
     python -m benchmarks.bench [--files 1000] [--pages]
@@ -44,8 +48,11 @@ def peak_mb() -> float:
 
 
 def bench_ingest(n: int) -> dict:
+    from python_calamine import CalamineWorkbook
+
     from zi_data.access import COMMAND_LINE_ROLE
     from zi_data.ingest import ingest_paths
+    from zi_data.readers import read_workbook
 
     folder = generate(n)
     files = sorted(folder.rglob("*.xls*"))
@@ -57,6 +64,18 @@ def bench_ingest(n: int) -> dict:
     for f in files:
         pd.read_excel(f, sheet_name=None, engine="openpyxl")
     baseline = time.perf_counter() - t
+
+    t = time.perf_counter()
+    for f in files:
+        book = CalamineWorkbook.from_path(str(f))
+        for name in book.sheet_names:
+            book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    raw = time.perf_counter() - t
+
+    t = time.perf_counter()
+    for f in files:
+        read_workbook(f)
+    reader = time.perf_counter() - t
 
     t = time.perf_counter()
     first = ingest_paths([folder], db, actor_role=COMMAND_LINE_ROLE)  # as `zi ingest`
@@ -73,6 +92,10 @@ def bench_ingest(n: int) -> dict:
         "ingest_s": round(ingest, 2),
         "ingest_files_per_s": round(len(files) / ingest, 1),
         "speedup_vs_baseline": round(baseline / ingest, 2),
+        "raw_calamine_read_s": round(raw, 2),
+        "ingest_vs_raw_read": round(ingest / raw, 2),
+        "reader_only_s_one_process": round(reader, 2),
+        "reader_vs_raw_read": round(reader / raw, 2),
         "loaded": first.loaded,
         "rejected": len(first.rejected),
         "reingest_unchanged_s": round(unchanged, 2),

@@ -16,9 +16,10 @@ import streamlit as st
 
 from zi_data import access, queries
 from zi_data.export import to_csv_bytes, to_xlsx_bytes
+from zi_data.ingest import identify_upload
 from zi_data.predicates import fmt
+from zi_data.readers.base import level_name
 
-ASSESSORS = {"TPI": "tpi", "Unit": "unit"}
 ALL = "Semua"
 
 
@@ -308,6 +309,12 @@ def surveys() -> pd.DataFrame:
     return _surveys(str(path), db_version(path), f["year"], f["assessor"], tuple(f["instansi"]), f["edition"])
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def identify(name: str, data: bytes) -> dict:
+    """What an uploaded file says about itself (kind, unit, instansi, year, where found, problem)."""
+    return identify_upload(name, data)
+
+
 def has_data() -> bool:
     path = db_path()
     if not path.exists():
@@ -325,14 +332,29 @@ def sidebar_filters() -> None:
         st.sidebar.info("Basis data masih kosong.")
         return
     opts = query("options")
+    levels = opts["levels"] or ["tpi"]
+    # Streamlit forgets a widget's value when another page is opened: each filter is kept in a copy of
+    # its own ("_f_year" ...) and given back to the widget before it is drawn.
+    defaults = {"f_year": opts["years"][0], "f_instansi": [], "f_edition": ALL,
+                "f_assessor": "tpi" if "tpi" in levels else levels[0]}
+    valid = {"f_year": lambda v: v in opts["years"], "f_instansi": lambda v: set(v) <= set(opts["instansi"]),
+             "f_edition": lambda v: v == ALL or v in opts["editions"], "f_assessor": lambda v: v in levels}
+    for key, default in defaults.items():
+        # set on every run: a widget met on a new page takes its value only from what the code set
+        value = st.session_state.get(key, st.session_state.get(f"_{key}", default))
+        st.session_state[key] = value if valid[key](value) else default
     st.sidebar.selectbox("Tahun", opts["years"], key="f_year")
     st.sidebar.multiselect("Instansi", opts["instansi"], key="f_instansi", placeholder="Semua instansi")
     st.sidebar.selectbox("Edisi LKE", [ALL] + opts["editions"], key="f_edition",
                          help="2019: 26 indikator (PermenPANRB 10/2019); 2021: Pemenuhan dan Reform "
                               "(PermenPANRB 90/2021)")
-    st.sidebar.radio("Jawaban siapa", list(ASSESSORS), key="f_assessor", horizontal=True,
-                     help="TPI: penilaian ulang oleh Tim Penilai Internal (yang menentukan usulan). "
-                          "Unit: penilaian mandiri unit kerja.")
+    st.sidebar.radio("Jawaban siapa", levels, key="f_assessor", horizontal=True, format_func=level_name,
+                     help="Unit: penilaian mandiri unit kerja. TPI: penilaian ulang oleh Tim Penilai Internal; bila "
+                          "ada beberapa tingkat TPI (mis. TPI unit lalu Inspektorat Jenderal), TPI adalah tingkat "
+                          "terakhir (yang menentukan usulan) dan TPI tingkat 1 yang pertama. TPN: Tim Penilai "
+                          "Nasional, bila workbook memuatnya.")
+    for key in defaults:
+        st.session_state[f"_{key}"] = st.session_state[key]
     st.sidebar.caption(f"Basis data: `{db_path()}`")
 
 
@@ -346,8 +368,8 @@ def filters() -> dict:
         "year": year,
         "instansi": list(st.session_state.get("f_instansi", [])),
         "edition": None if edition == ALL else edition,
-        "assessor": ASSESSORS[st.session_state.get("f_assessor", "TPI")],
-        "assessor_label": st.session_state.get("f_assessor", "TPI"),
+        "assessor": st.session_state.get("f_assessor", "tpi"),
+        "assessor_label": level_name(st.session_state.get("f_assessor", "tpi")),
     }
 
 

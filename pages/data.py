@@ -1,7 +1,9 @@
 """Data: upload workbooks and survey files, see what was loaded, rejected and warned."""
 
 import io
+import re
 
+import pandas as pd
 import streamlit as st
 
 from pages import common
@@ -12,6 +14,27 @@ from zi_data.template import write_template
 common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
 
 UPLOAD_TYPES = ["xlsx", "xlsm", "xls", "csv"]
+KINDS = {"lke": "LKE", "survey": "Survei"}
+IDENTITY_COLUMNS = {"unit": "Unit Kerja", "instansi": "Instansi", "year": "Tahun"}
+
+
+def sources_text(info: dict) -> str:
+    """Where each part of a file's identity was found, as one line."""
+    return "; ".join(f"{IDENTITY_COLUMNS[k]}: {v}" for k, v in info["sources"].items() if k in IDENTITY_COLUMNS)
+
+
+def _is_year(value) -> bool:
+    return isinstance(value, str) and bool(re.fullmatch(r"(19|20)\d\d", value.strip()))
+
+
+def _changed(value, found) -> bool:
+    """A cell the person filled or corrected (not what the file itself said)."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == "":
+        return False
+    if found is None or found == "":
+        return True
+    return str(value).strip() != str(found).strip()
+
 
 st.title("Data")
 db = common.db_path()
@@ -25,26 +48,55 @@ st.caption("Workbook LKE (.xlsx, .xlsm, .xls) satu per unit per tahun, atau berk
            "yang sama menggantikan yang lama (riwayat tetap disimpan).")
 files = st.file_uploader("Pilih berkas", type=UPLOAD_TYPES, accept_multiple_files=True,
                          key="upload_files") if can_upload else None
-if can_upload and st.button("Muat ke basis data", type="primary", disabled=not files, icon=":material/upload:"):
-    upload_dir = db.parent / "raw" / "uploads"
-    results = []
-    try:
-        with st.spinner("Memuat berkas ..."):
-            for f in files:  # ingest_upload checks the role itself, whatever this page shows
-                s = ingest_upload(f.name, f.getvalue(), db, upload_dir, actor_role=common.role())
-                results.append((f.name, s))
-    except PermissionError as exc:
-        st.error(str(exc))
-    st.cache_data.clear()
-    for name, s in results:
-        if s.rejected:
-            for r in s.rejected:
-                st.error(f"Ditolak: {r['reason']}")
-        elif s.loaded or s.surveys:
-            st.success(f"{name}: dimuat" + (f" ({s.warnings} peringatan)" if s.warnings else "")
-                       + (", menggantikan pengajuan lama" if s.superseded else ""))
-        else:
-            st.info(f"{name}: tidak berubah (sudah pernah dimuat)")
+if can_upload and files:
+    # What each file says about itself, before anything is stored: the unit, instansi and year it names
+    # (and where), or why it cannot be loaded. What is missing is asked for here, not guessed.
+    found = [common.identify(f.name, f.getvalue()) for f in files]
+    table = pd.DataFrame([{"Berkas": i["file"], "Jenis": KINDS.get(i["kind"], "tidak dapat dibaca"),
+                           "Unit Kerja": i["unit"], "Instansi": i["instansi"],
+                           "Tahun": str(i["year"] or ""), "Ditemukan dari": sources_text(i),
+                           "Masalah": i["problem"] or ""}
+                          for i in found])
+    lke = table["Jenis"] == KINDS["lke"]
+    missing = lke & ((table["Unit Kerja"].fillna("") == "") | ~table["Tahun"].map(_is_year))
+    if missing.any():
+        st.warning(f"{int(missing.sum())} berkas tidak menyebut unit kerja atau tahunnya: lengkapi di tabel di bawah "
+                   "sebelum dimuat (atau beri sheet 'Identitas', nama berkas <Tahun>_<Unit Kerja>.xlsx, atau "
+                   "'Unit Kerja : ...' di atas tabel LKE).", icon=":material/edit_note:")
+    edited = st.data_editor(
+        table, hide_index=True, width="stretch", key="upload_identity",
+        disabled=["Berkas", "Jenis", "Ditemukan dari", "Masalah"],
+        # the year as text: an empty number cell would show "None"
+        column_config={"Tahun": st.column_config.TextColumn("Tahun", max_chars=4, validate=r"^(19|20)\d\d$"),
+                       "Masalah": st.column_config.TextColumn("Masalah", width="large")})
+    partial = st.checkbox("Tetap muat sheet yang hanya sebagian cocok dengan katalog (ditandai 'perlu diperiksa')",
+                          key="upload_partial", help="Tanpa ini, sheet yang cocok kurang dari 90% dengan daftar "
+                                                     "pertanyaan ditolak karena nilainya akan salah.")
+    still_missing = lke & ((edited["Unit Kerja"].fillna("").str.strip() == "") | ~edited["Tahun"].map(_is_year))
+    if st.button("Muat ke basis data", type="primary", disabled=bool(still_missing.any()), icon=":material/upload:"):
+        upload_dir = db.parent / "raw" / "uploads"
+        results = []
+        try:
+            with st.spinner("Memuat berkas ..."):
+                for f, info, row in zip(files, found, edited.to_dict("records"), strict=True):
+                    given = {key: row[col] for key, col in IDENTITY_COLUMNS.items()
+                             if _changed(row[col], info[key])} if info["kind"] == "lke" else None
+                    # ingest_upload checks the role itself, whatever this page shows
+                    s = ingest_upload(f.name, f.getvalue(), db, upload_dir, actor_role=common.role(),
+                                      identity=given or None, allow_partial=partial)
+                    results.append((f.name, s))
+        except PermissionError as exc:
+            st.error(str(exc))
+        st.cache_data.clear()
+        for name, s in results:
+            if s.rejected:
+                for r in s.rejected:
+                    st.error(f"Ditolak: {r['reason']}")
+            elif s.loaded or s.surveys:
+                st.success(f"{name}: dimuat" + (f" ({s.warnings} peringatan)" if s.warnings else "")
+                           + (", menggantikan pengajuan lama" if s.superseded else ""))
+            else:
+                st.info(f"{name}: tidak berubah (sudah pernah dimuat)")
 
 with st.expander("Unduh template LKE kosong"):
     edition = st.selectbox("Edisi", ["2021", "2019"], key="tpl_edition")
@@ -65,6 +117,8 @@ if common.has_data() or (db.exists() and db.stat().st_size > 0):
             "is_current": st.column_config.CheckboxColumn("Aktif"), "superseded_at": "Digantikan",
             "deleted_at": "Dihapus", "has_tpi": st.column_config.CheckboxColumn("Ada TPI"),
             "workbook_total": common.score_column("Total menurut workbook"), "warnings": "Peringatan",
+            "needs_review": st.column_config.TextColumn("Perlu diperiksa", help="Berkas yang hanya sebagian cocok "
+                                                        "dengan daftar pertanyaan, dimuat atas permintaan"),
             "submission_id": None})
         common.downloads(subs.drop(columns=["submission_id"]), "pengajuan", "subs")
     with tabs[1]:

@@ -16,6 +16,9 @@ if common.require_data():
     common.caption()
     f = common.filters()
     df = common.scores().copy()
+    # A partial file loaded on request is not ranked with complete ones: listed apart, marked.
+    review = df[df["needs_review"].notna()]
+    df = df[df["needs_review"].isna()]
     c1, c2 = st.columns([2, 3])
     metric_label = c1.selectbox("Urutkan menurut", list(METRICS), key="rank_metric")
     search = c2.text_input("Cari unit kerja", key="rank_search", placeholder="ketik sebagian nama unit")
@@ -42,6 +45,11 @@ if common.require_data():
         "change": common.score_column("Perubahan", "Nilai total dibanding tahun lalu"),
     }
     st.caption(f"{len(df)} unit · kolom area: % capaian terhadap bobot area (Pemenuhan + Reform)")
+    if len(review):
+        st.warning(f"{len(review)} unit tidak diperingkat karena berkasnya **perlu diperiksa** (hanya sebagian sheet "
+                   "yang cocok dengan daftar pertanyaan): "
+                   + "; ".join(f"{r.unit_name} ({r.needs_review})" for r in review.itertuples()),
+                   icon=":material/report:")
     st.dataframe(df[cols], column_config=config, hide_index=True, width="stretch", height=420)
     export = df[cols].rename(columns={"unit_name": "unit_kerja", "predicate": "predikat", "change": "perubahan"})
     common.downloads(export, f"peringkat_{f['year']}_{metric}", "peringkat")

@@ -5,6 +5,8 @@ import streamlit as st
 
 from pages import common
 from zi_data import charts
+from zi_data.readers.base import level_name
+from zi_data.readers.provenance import read_summary
 
 common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
 
@@ -23,6 +25,10 @@ if common.require_data():
     row = df[df["unit_name"] == name].iloc[0]
     trow = tpi[tpi["unit_name"] == name].iloc[0]
     st.caption(f"{row['instansi']} · tahun {f['year']} · edisi {row['edition']} · berkas {row['file_name']}")
+    if isinstance(row.get("needs_review"), str):
+        st.warning(f"**Perlu diperiksa**: {row['needs_review']}. Berkas ini dimuat atas permintaan walau hanya "
+                   "sebagian cocok dengan daftar pertanyaan; nilainya tidak sebanding dengan unit lain.",
+                   icon=":material/report:")
 
     questions = common.query("profile_questions", row["submission_id"])
     over = questions[questions["is_overclaim"]] if not questions.empty else questions
@@ -47,8 +53,11 @@ if common.require_data():
         table = table[table["is_overclaim"]]
     table = table.assign(kode=table["question_id"], value_unit=table["value_unit"] * 100,
                          value_tpi=table["value_tpi"] * 100)
-    cols = ["kode", "indicator", "text", "answer_unit", "answer_tpi", "value_unit", "value_tpi", "overclaim",
-            "note_unit", "evidence_unit", "note_tpi"]
+    # levels beyond the unit and the (last) TPI: a first TPI level, the TPN, side by side with their notes
+    levels = common.query("levels_of", row["submission_id"])["level"].tolist()
+    extra = [k for k in levels if k not in ("unit", "tpi") and f"answer_{k}" in table.columns]
+    cols = ["kode", "indicator", "text", "answer_unit", *[f"answer_{k}" for k in extra], "answer_tpi", "value_unit",
+            "value_tpi", "overclaim", "note_unit", "evidence_unit", *[f"note_{k}" for k in extra], "note_tpi"]
     view = table[cols].reset_index(drop=True)
     flagged = table["is_overclaim"].reset_index(drop=True)
 
@@ -62,9 +71,16 @@ if common.require_data():
                      "answer_unit": "Jawaban Unit", "answer_tpi": "Jawaban TPI",
                      "value_unit": common.share_column("Nilai Unit"), "value_tpi": common.share_column("Nilai TPI"),
                      "overclaim": st.column_config.NumberColumn("Klaim berlebih (poin)", format="%.3f"),
-                     "note_unit": "Catatan Unit", "evidence_unit": "Bukti dukung", "note_tpi": "Catatan TPI"})
+                     "note_unit": "Catatan Unit", "evidence_unit": "Bukti dukung", "note_tpi": "Catatan TPI",
+                     **{f"answer_{k}": f"Jawaban {level_name(k)}" for k in extra},
+                     **{f"note_{k}": f"Catatan {level_name(k)}" for k in extra}})
     st.caption("Baris merah: Unit memberi nilai lebih tinggi daripada TPI.")
     common.downloads(view, f"profil_{name}_{f['year']}", "profile")
+
+    read = common.query("read_info", row["submission_id"])
+    if read:
+        with st.expander("Cara berkas ini dibaca"):
+            st.markdown(read_summary(read))
 
     warnings = common.query("warnings", row["submission_id"])
     if len(warnings):

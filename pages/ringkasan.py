@@ -25,6 +25,9 @@ if common.require_data():
     c[2].metric("Memenuhi WBK (TPI)", st_tpi["wbk"], help="Semua syarat WBK terpenuhi pada jawaban TPI")
     c[3].metric("Memenuhi WBBM (TPI)", st_tpi["wbbm"], help="Semua syarat WBBM terpenuhi pada jawaban TPI")
     c[4].metric("Belum dinilai TPI", not_assessed)
+    if s["review"]:
+        st.warning(f"{s['review']} unit **perlu diperiksa** (berkasnya hanya sebagian cocok dengan daftar pertanyaan): "
+                   "tidak ikut dalam rata-rata dan hitungan predikat.", icon=":material/report:")
 
     left, right = st.columns([3, 2])
     left.plotly_chart(charts.totals_histogram(df), width="stretch")

@@ -12,7 +12,7 @@ from zi_data import ingest
 from zi_data.cli import main
 
 TABLES = ["raw_files", "raw_answers", "stg_units", "stg_submissions", "stg_answers", "stg_surveys", "scores",
-          "rule_results", "predicates", "warnings", "rejects", "history"]
+          "rule_results", "predicates", "warnings", "rejects", "history", "assessments"]
 
 
 def snapshot(db):
@@ -112,11 +112,14 @@ def test_a_rejected_file_is_recorded_and_leaves_the_database_unchanged(tmp_path,
     assert s.loaded == 0 and len(s.rejected) == 1
     assert "2025_Unit C.xlsx" in s.rejected[0]["reason"] and "rusak atau terpotong" in s.rejected[0]["reason"]
     after = snapshot(db)
-    # only the reject itself (and the file's hash, so the same bytes are not retried) was written
+    # only the reject itself (and the file's hash, marked rejected) was written
     assert {t: v for t, v in after.items() if t not in ("rejects", "raw_files")} == \
         {t: v for t, v in before.items() if t not in ("rejects", "raw_files")}
     assert after["rejects"][0] == before["rejects"][0] + 1
     assert query(db, "select reason from rejects")[0][0] == s.rejected[0]["reason"]
+    # the same file again: read again (it may be read now), refused for the same reason, recorded once
+    again = ingest.ingest_paths([bad], db, actor_role="evaluator")
+    assert len(again.rejected) == 1 and snapshot(db) == after
 
 
 def test_a_failure_halfway_through_writing_leaves_no_partial_rows(tmp_path, two_units, monkeypatch):

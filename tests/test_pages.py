@@ -55,7 +55,7 @@ def test_ringkasan_shows_the_headline_figures_and_follows_the_year(app):
     set_filter(at, "f_year", 2024)
     assert metrics(at)["Rata-rata nilai total (TPI)"] != before
     assert metrics(at)["Unit kerja"] == "12"
-    set_filter(at, "f_assessor", "Unit")
+    set_filter(at, "f_assessor", "unit")
     assert "Rata-rata nilai total (Unit)" in metrics(at)
     set_filter(at, "f_instansi", ["Kementerian Agama"])
     assert int(metrics(at)["Unit kerja"]) < 12
@@ -68,7 +68,7 @@ def test_peringkat_ranks_searches_and_compares(app):
     assert len(table) == 13 and list(table["peringkat"]) == list(range(1, 14))
     totals = table["total"].dropna().tolist()
     assert totals == sorted(totals, reverse=True)
-    set_filter(at, "f_assessor", "Unit")
+    set_filter(at, "f_assessor", "unit")
     assert at.dataframe[0].value["total"].tolist() != table["total"].tolist()
     first = table["unit_name"].iloc[0]
     at.text_input(key="rank_search").set_value(first[:6]).run()

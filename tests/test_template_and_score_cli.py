@@ -14,12 +14,22 @@ from zi_data.template import write_template
 
 
 @pytest.mark.parametrize("name", ["2019", "2021"])
-def test_blank_template_reads_back_with_no_answers(tmp_path, name):
+def test_blank_template_is_refused_as_empty_never_scored_as_zero(tmp_path, name):
     path = write_template(tmp_path / "2025_Unit Kosong.xlsx", edition=name, unit="Unit Kosong",
                           instansi="Instansi A", year=2025 if name == "2021" else 2020)
+    n = len(edition(name).answerable)
+    with pytest.raises(ReadError, match=f"workbook kosong: belum ada jawaban \\({n} dari {n} pertanyaan"):
+        read_workbook(path)
+
+
+@pytest.mark.parametrize("name", ["2019", "2021"])
+def test_template_with_one_answer_reads_back_with_its_identity_and_no_warning(tmp_path, name):
+    first = edition(name).answerable.iloc[0]
+    path = filled_workbook(tmp_path / "x.xlsx", ed_name=name, unit={first.question_id: "Ya"}, unit_name="Unit Satu",
+                           instansi="Instansi A", year=2025 if name == "2021" else 2020)
     wb = read_workbook(path)
-    assert (wb.unit, wb.instansi, wb.edition, wb.layout) == ("Unit Kosong", "Instansi A", name, "jawaban")
-    assert wb.answers.empty
+    assert (wb.unit, wb.instansi, wb.edition, wb.layout) == ("Unit Satu", "Instansi A", name, "jawaban")
+    assert wb.raw_by_assessor() == {"unit": {first.question_id: "Ya"}}
     assert wb.warnings == []
 
 
@@ -72,7 +82,7 @@ def test_zi_score_json_has_the_documented_fields(tmp_path, capsys):
     assert out["tpi_score"]["total"] == pytest.approx(100 - 17.5 + 13.125)
     # IPAK 13.125 is below 15.75: neither WBK nor WBBM on the TPI's answers
     assert out["tpi_score"]["predicate"] == "Belum memenuhi"
-    assert any("kurang 2,62" in f for f in out["tpi_score"]["rules"]["WBK"]["failures"])
+    assert any("kurang 2,63" in f for f in out["tpi_score"]["rules"]["WBK"]["failures"])  # 15,75 - 13,125
     assert out["workbook_total"] is None
     assert len(out["unit_score"]["areas"]) == 14
 
@@ -111,14 +121,12 @@ def test_zi_score_fails_with_a_message_naming_the_file(tmp_path, capsys):
 
 
 def test_identity_falls_back_to_the_file_name(tmp_path):
-    from openpyxl import Workbook
-
-    path = write_template(tmp_path / "2024_Dinas Pendidikan.xlsx", edition="2021")
+    path = filled_workbook(tmp_path / "2024_Dinas Pendidikan.xlsx", unit={"M001": "Ya"}, unit_name="", year=None)
     wb = read_workbook(path)
-    assert (wb.unit, wb.year) == ("Dinas Pendidikan", 2024)
-    plain = tmp_path / "lke.xlsx"
-    book = Workbook()
-    book.active.title = "Jawaban"
-    book.save(plain)
-    with pytest.raises(ReadError, match="identitas tidak lengkap"):
+    assert (wb.unit, wb.instansi, wb.year) == ("Dinas Pendidikan", "Instansi Uji", 2024)
+    assert wb.read_info["identity"] == {"instansi": "sheet 'Identitas'", "edition": "sheet 'Identitas'",
+                                        "unit": "nama berkas <Tahun>_<Unit Kerja>",
+                                        "year": "nama berkas <Tahun>_<Unit Kerja>"}
+    plain = filled_workbook(tmp_path / "lke.xlsx", unit={"M001": "Ya"}, unit_name="", instansi="", year=None)
+    with pytest.raises(ReadError, match="identitas tidak lengkap .*Cara memberi identitas"):
         read_workbook(plain)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 # Cells that mean "not answered": empty, the workbook's own "Blm Diisi" placeholder, a dash.
@@ -32,11 +33,17 @@ NOT_ANSWERED = Valued(None, None)
 
 
 def is_blank(raw: Any) -> bool:
+    # called for every cell read: exact type checks first (bool, int and float subclasses are not blank)
     if raw is None:
         return True
-    if isinstance(raw, float) and math.isnan(raw):
-        return True
-    return isinstance(raw, str) and raw.strip().lower() in BLANKS
+    kind = type(raw)
+    if kind is str:
+        return raw.strip().lower() in BLANKS
+    if kind is float:
+        return math.isnan(raw)
+    if isinstance(raw, str):
+        return raw.strip().lower() in BLANKS
+    return isinstance(raw, float) and math.isnan(raw)
 
 
 def _text(raw: Any) -> str:
@@ -77,10 +84,13 @@ def parse_number(raw: Any, *, whole: bool = False) -> float | None:
 def normalise_option(raw: Any, options: dict[str, float]) -> str | None:
     """"ya", " Ya ", "YA", "a", "A." -> the option as the catalog spells it; None when it fits none."""
     text = _text(raw).strip().rstrip(".").strip().casefold()
-    for option in options:
-        if option.casefold() == text:
-            return option
-    return None
+    return _spellings(tuple(options)).get(text)
+
+
+@lru_cache(maxsize=64)
+def _spellings(options: tuple[str, ...]) -> dict[str, str]:
+    """Each option as compared (lower case) -> as the catalog spells it."""
+    return {option.casefold(): option for option in options}
 
 
 def value_of(raw: Any, kind: str, options: dict[str, float] | None = None,
@@ -93,7 +103,7 @@ def value_of(raw: Any, kind: str, options: dict[str, float] | None = None,
         return Valued(None, None, f"sel berisi galat Excel {text}")
     if kind == "option":
         assert options is not None
-        option = normalise_option(raw, options)
+        option = _spellings(tuple(options)).get(text.strip().rstrip(".").strip().casefold())
         if option is None:
             choices = "/".join(options)
             return Valued(None, None, f"jawaban '{text}' tidak sesuai pilihan {choices}")

@@ -7,9 +7,11 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from .queries import AREA_KEYS, AREA_NAMES
+from .readers.base import level_name, level_order
 
 COLORS = {"unit": "#F2A541", "tpi": "#1F4E79", "WBBM": "#1B7F3B", "WBK": "#4CAF50", "Belum memenuhi": "#C0392B"}
-ASSESSOR = {"unit": "Unit", "tpi": "TPI"}
+# One colour per assessment level: the unit orange, TPI levels in blues (the last, deciding one darkest), TPN green.
+LEVEL_COLORS = {"unit": "#F2A541", "tpi_1": "#6FA8DC", "tpi_2": "#3D85C6", "tpi": "#1F4E79", "tpn": "#38761D"}
 FONT = dict(family="Inter, Segoe UI, Arial, sans-serif", size=13)
 
 
@@ -170,19 +172,24 @@ def trend_lines(df: pd.DataFrame, y: str, color: str, title: str, editions: list
 
 
 def profile_area_bars(areas: pd.DataFrame) -> go.Figure:
+    """Areas as a share of their weight, one bar per assessment level present (unit, TPI levels, TPN)."""
     if areas.empty:
         return empty()
-    long = areas.melt(id_vars=["area", "weight"], value_vars=[c for c in ("unit", "tpi") if c in areas],
-                      var_name="penilai", value_name="score").dropna(subset=["score"])
+    levels = sorted((c for c in areas.columns if c not in ("edition", "area_id", "weight", "area", "area_key")
+                     and areas[c].notna().any()), key=level_order)
+    long = areas.melt(id_vars=["area", "weight"], value_vars=levels, var_name="penilai",
+                      value_name="score").dropna(subset=["score"])
     long["pct"] = long["score"] / long["weight"] * 100
-    long["penilai"] = long["penilai"].map(ASSESSOR)
+    long["penilai"] = long["penilai"].map(level_name)
+    names = [level_name(k) for k in levels]
     fig = px.bar(long, x="pct", y="area", color="penilai", barmode="group", orientation="h",
-                 color_discrete_map={"Unit": COLORS["unit"], "TPI": COLORS["tpi"]},
+                 color_discrete_map={level_name(k): LEVEL_COLORS.get(k, "#7F7F7F") for k in levels},
+                 category_orders={"penilai": names},
                  labels={"pct": "Capaian terhadap bobot (%)", "area": "", "penilai": ""},
                  hover_data={"score": ":.2f", "weight": True})
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(range=[0, 105])
-    return _layout(fig, "Nilai per area: Unit dan TPI", height=520)
+    return _layout(fig, "Nilai per area: " + ", ".join(names), height=520)
 
 
 def survey_scatter(df: pd.DataFrame, index: str = "ipak") -> go.Figure:

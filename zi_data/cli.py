@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .predicates import fmt
 from .readers import ReadError
+from .readers.provenance import read_lines
 from .store import DEFAULT_DB
 
 
@@ -18,25 +19,27 @@ def _pct(x: float) -> str:
 
 
 def print_score_table(result: dict) -> None:
-    """`zi score` without --json: the same numbers as a readable table."""
+    """`zi score` without --json: the same numbers as a readable table, every assessment level side by side."""
     print(f"Berkas      : {result['file']}")
-    print(f"Unit kerja  : {result['unit']}")
+    print(f"Unit kerja  : {result['unit'] or '-'}")
     print(f"Instansi    : {result['instansi'] or '-'}")
-    print(f"Tahun/edisi : {result['year']} / edisi {result['edition']} (tata letak {result['layout']})")
-    sides = [("Unit", result["unit_score"]), ("TPI", result["tpi_score"])]
-    sides = [(label, s) for label, s in sides if s]
-    head = f"{'':54}" + "".join(f"{label:>16}" for label, _ in sides)
+    print(f"Tahun/edisi : {result['year'] or '-'} / edisi {result['edition']} (tata letak {result['layout']})")
+    print_read_info(result.get("read") or {})
+    if result.get("needs_review"):
+        print(f"PERLU DIPERIKSA: {result['needs_review']}")
+    sides = [(a["name"], a) for a in result["assessments"]]
+    width = 16
     print()
-    print(head)
+    print(f"{'':54}" + "".join(f"{label:>{width}}" for label, _ in sides))
     rows = [("Nilai total", "total"), ("Pengungkit", "pengungkit"), ("Hasil", "hasil")]
     for label, key in rows:
-        print(f"{label:54}" + "".join(f"{fmt(s[key]):>16}" for _, s in sides))
-    print(f"{'Kelengkapan jawaban':54}" + "".join(f"{_pct(s['completeness']):>16}" for _, s in sides))
+        print(f"{label:54}" + "".join(f"{fmt(s[key]):>{width}}" for _, s in sides))
+    print(f"{'Kelengkapan jawaban':54}" + "".join(f"{_pct(s['completeness']):>{width}}" for _, s in sides))
     print()
-    print("Area" + " " * 50 + "".join(f"{label:>16}" for label, _ in sides))
+    print("Area" + " " * 50 + "".join(f"{label:>{width}}" for label, _ in sides))
     for i, area in enumerate(sides[0][1]["areas"]):
         name = area["name"] + (f" ({area['part']})" if area["part"] else "")
-        cells = "".join(f"{fmt(s['areas'][i]['score']) + ' / ' + fmt(area['weight'], 2):>16}" for _, s in sides)
+        cells = "".join(f"{fmt(s['areas'][i]['score']) + ' / ' + fmt(area['weight'], 2):>{width}}" for _, s in sides)
         print(f"  {name[:52]:52}{cells}")
     print()
     for label, s in sides:
@@ -55,12 +58,27 @@ def print_score_table(result: dict) -> None:
             print(f"  - {w}")
 
 
+def print_read_info(read: dict) -> None:
+    """Where the numbers came from: sheet, header row, the column taken for each thing, matches, identity."""
+    for label, text in read_lines(read):
+        print(f"{label:12}: {text}" if label else f"{'':14}{text}")
+
+
+def identity_args(args: argparse.Namespace) -> dict | None:
+    """What the person says about a file's identity (--unit, --instansi, --tahun), or None."""
+    given = {"unit": args.unit, "instansi": args.instansi, "year": args.tahun}
+    given = {k: v for k, v in given.items() if v not in (None, "")}
+    return given or None
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     from .evaluate import evaluate
     from .readers import read_workbook
 
     try:
-        result = evaluate(read_workbook(args.file, require_identity=False)).to_json()
+        wb = read_workbook(args.file, require_identity=False, identity=identity_args(args),
+                           allow_partial=args.terima_sebagian)
+        result = evaluate(wb).to_json()
     except ReadError as exc:
         print(f"Gagal membaca {exc}", file=sys.stderr)
         return 2
@@ -85,7 +103,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from .ingest import cli_ingest
 
-    return cli_ingest(args)
+    return cli_ingest(args, identity_args(args))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -140,6 +158,15 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_reading_args(p: argparse.ArgumentParser) -> None:
+    """Identity for files that do not state it, and loading a partial sheet on purpose."""
+    p.add_argument("--unit", default=None, help="nama unit kerja (satu berkas), bila berkas tidak menyebutnya")
+    p.add_argument("--instansi", default=None, help="nama instansi, bila berkas tidak menyebutnya")
+    p.add_argument("--tahun", type=int, default=None, help="tahun penilaian, bila berkas tidak menyebutnya")
+    p.add_argument("--terima-sebagian", action="store_true",
+                   help="tetap muat sheet yang cocok kurang dari 90%% dengan katalog (ditandai 'perlu diperiksa')")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zi", description="ZI Monitor: nilai LKE Zona Integritas (WBK/WBBM).")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -147,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("score", help="nilai satu workbook LKE tanpa menyentuh basis data")
     p.add_argument("file", type=Path)
     p.add_argument("--json", action="store_true", help="cetak satu objek JSON")
+    add_reading_args(p)
     p.set_defaults(func=cmd_score)
 
     p = sub.add_parser("template", help="tulis LKE kosong untuk diisi unit kerja")
@@ -161,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", type=Path, help="berkas atau folder (dibaca rekursif)")
     p.add_argument("--db", type=Path, default=DEFAULT_DB)
     p.add_argument("--json", action="store_true", help="cetak ringkasan sebagai satu objek JSON")
+    add_reading_args(p)
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("demo", help="buat workbook contoh dan muat ke basis data")

@@ -12,8 +12,7 @@ from typing import Any
 from openpyxl import load_workbook
 
 from .catalog import Edition, load_catalog
-from .readers.jawaban import TPI_ANSWER, TPI_NOTE, UNIT_ANSWER, UNIT_EVIDENCE, UNIT_NOTE
-from .template import write_template
+from .template import TPI_ANSWER, TPI_NOTE, UNIT_ANSWER, UNIT_EVIDENCE, UNIT_NOTE, write_template
 
 # Fictional units of realistic kinds, grouped by instansi.
 INSTANSI = {
@@ -50,6 +49,8 @@ NOTES = [
     "Laporan monitoring tersedia", "Sosialisasi melalui media sosial dan rapat internal", "Belum seluruhnya",
 ]
 EVIDENCE = ["SK Kepala Unit", "Laporan Monev", "Notulen rapat", "Dokumentasi kegiatan", "Tautan laman unit"]
+# Instansi whose units are assessed by their own TPI and then by the ministry's inspectorate general.
+TWO_TPI_LEVELS = {"Kementerian Keuangan"}
 TPI_NOTES = ["Bukti dukung belum lengkap", "Belum ada evaluasi berkala", "Sesuai", "Dokumen belum ditandatangani"]
 
 
@@ -60,7 +61,7 @@ class DemoUnit:
     maturity: float  # 0..1: how well the unit does in the first year
     trend: float  # change of maturity per year (units improve or slip)
     overclaim: float  # 0..1: how often the TPI marks an answer down
-    layout: str  # "jawaban" (template) or "lke_zi" (PermenPANRB 90/2021 sheet)
+    layout: str  # "jawaban" (template), "lke_zi" (PermenPANRB 90/2021 sheet) or "lke_zi_levels" (two TPI levels)
 
 
 def make_units(n: int, rng: random.Random) -> list[DemoUnit]:
@@ -76,6 +77,8 @@ def make_units(n: int, rng: random.Random) -> list[DemoUnit]:
             maturity=rng.uniform(0.55, 0.97), trend=rng.choice([0.06, 0.04, 0.03, 0.0, -0.03, -0.05]),
             overclaim=rng.uniform(0.03, 0.35), layout="lke_zi" if rng.random() < 0.25 else "jawaban",
         ))
+        if instansi in TWO_TPI_LEVELS:  # a ministry: the unit's own TPI, then the inspectorate general
+            units[-1].layout = "lke_zi_levels"
     return units
 
 
@@ -173,6 +176,18 @@ class JawabanWriter:
         return path
 
 
+def _stricter(tpi: dict[str, Any], ed: Edition, unit: DemoUnit, year: int) -> dict[str, Any]:
+    """The inspectorate general's answers: the unit's TPI marked down a little more, now and then."""
+    rng = random.Random(f"{unit.name}|{year}")  # its own stream: the other demo data stay as they were
+    out = dict(tpi)
+    for q in ed.answerable.itertuples(index=False):
+        options = list(ed.options.get(q.answer_type, {}))
+        ans = out.get(q.question_id)
+        if options and ans in options and rng.random() < unit.overclaim / 2:
+            out[q.question_id] = options[min(options.index(ans) + 1, len(options) - 1)]
+    return out
+
+
 def _lke_writer():
     """The PermenPANRB 90/2021 "LKE ZI" sheet writer, when the library has one."""
     try:
@@ -217,7 +232,15 @@ def generate(out: Path, units: int = 60, years: list[int] | None = None, seed: i
                 tpi_ans = {}  # the TPI has not yet re-assessed every unit this year
             folder = out / str(year) / _slug(unit.instansi)
             name = f"{year}_{unit.name}.xlsx"
-            if unit.layout == "lke_zi" and lke is not None and ed.edition == "2021":
+            if unit.layout == "lke_zi_levels" and lke is not None and ed.edition == "2021":
+                # Another application's export: title block instead of an Identitas sheet, evidence columns
+                # before the answers, and the inspectorate general's answers beside the unit's TPI.
+                levels = {"Jawaban TPI": tpi_ans, "Jawaban TPI Itjen": _stricter(tpi_ans, ed, unit, year)} \
+                    if tpi_ans else {}
+                written.append(lke(folder / name, ed, unit.name, unit.instansi, year, unit_ans, notes,
+                                   quirks={"title_block", "no_identity", "bukti_link_before_answers"},
+                                   levels=levels, unit_label="Jawaban Unit"))
+            elif unit.layout.startswith("lke_zi") and lke is not None and ed.edition == "2021":
                 written.append(lke(folder / name, ed, unit.name, unit.instansi, year, unit_ans, notes))
             else:
                 written.append(jawaban.write(folder / name, ed, unit, year, unit_ans, tpi_ans, notes, rng))

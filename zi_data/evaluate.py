@@ -11,8 +11,8 @@ import pandas as pd
 from . import predicates
 from .catalog import Catalog, Edition, load_catalog
 from .predicates import fmt
-from .readers.base import GROUP_PREFIX, Workbook
-from .scoring import ASSESSOR_LABELS, Scores, score_answers
+from .readers.base import GROUP_PREFIX, Workbook, level_name
+from .scoring import Scores, score_answers
 from .surveys import apply_survey
 
 # A workbook's own cached figure counts as different from ours beyond this (its values have 2 decimals).
@@ -76,6 +76,21 @@ class Evaluation:
             "completeness": round(s.row(assessor, "TOTAL")["completeness"], 4),
         }
 
+    def assessments(self) -> list[dict[str, Any]]:
+        """Every level that answered, from the unit up, each with its label as written and its scores."""
+        out = []
+        for lv in self.workbook.levels:
+            summary = self.summary(lv.key)
+            if summary is None:
+                continue
+            out.append({"level": lv.key, "name": lv.name, "label": lv.label, "kind": lv.kind,
+                        "answered": self.answered.get(lv.key, 0), **summary})
+        return out
+
+    @cached_property
+    def answered(self) -> dict[str, int]:
+        return self.workbook.answered()
+
     def to_json(self) -> dict[str, Any]:
         wb = self.workbook
         return {
@@ -85,9 +100,12 @@ class Evaluation:
             "year": wb.year,
             "edition": wb.edition,
             "layout": wb.layout,
+            "assessments": self.assessments(),
             "unit_score": self.summary("unit"),
-            "tpi_score": self.summary("tpi"),
+            "tpi_score": self.summary("tpi"),  # the last TPI level: the one a proposal is judged on
             "workbook_total": wb.own_figures.get("TOTAL"),
+            "needs_review": wb.needs_review,
+            "read": wb.read_info,
             "warnings": self.warnings,
         }
 
@@ -118,7 +136,7 @@ def answer_problems(wb: Workbook, scores: Scores, ed: Edition) -> list[str]:
     for assessor, qid, *_, problem in bad:
         sheet, r = where.get((assessor, qid), (None, None))
         place = f"sheet '{sheet}', baris {r}: " if sheet else ""
-        out.append(f"{place}{ASSESSOR_LABELS[assessor]}, {qid} '{_short(texts[qid])}': {problem}")
+        out.append(f"{place}{level_name(assessor)}, {qid} '{_short(texts[qid])}': {problem}")
     return out
 
 

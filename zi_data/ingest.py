@@ -7,8 +7,11 @@ import json
 import os
 import re
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import repeat
@@ -22,8 +25,11 @@ import pyarrow as pa
 from . import access, predicates, store
 from .catalog import load_catalog
 from .evaluate import Evaluation, evaluate
+from .predicates import fmt
 from .readers import ReadError, Workbook, read_workbook
+from .readers.base import Level, level_name, level_order
 from .readers.excel import EXCEL_SUFFIXES
+from .readers.identity import IDENTITY_CSV
 from .scoring import LEVEL_COLUMNS
 from .surveys import is_survey_file, norm_name, read_survey, unit_id
 
@@ -45,11 +51,12 @@ class IngestSummary:
     rescored: int = 0
     warnings: int = 0
     submissions: list[str] = field(default_factory=list)
+    twins: list[tuple[str, str]] = field(default_factory=list)  # (file skipped, the file of this run with its bytes)
 
     def to_json(self) -> dict[str, Any]:
         return {"loaded": self.loaded, "unchanged": self.unchanged, "superseded": self.superseded,
                 "rejected": self.rejected, "surveys_loaded": self.surveys, "rescored": self.rescored,
-                "warnings": self.warnings}
+                "warnings": self.warnings, "twins": [{"file": a, "same_as": b} for a, b in self.twins]}
 
     def describe(self) -> str:
         lines = [f"Dimuat: {self.loaded} workbook, {self.surveys} berkas survei",
@@ -59,20 +66,29 @@ class IngestSummary:
                  f"Peringatan: {self.warnings}",
                  f"Ditolak: {len(self.rejected)}"]
         lines += [f"  - {r['reason']}" for r in self.rejected]
+        if self.twins:
+            lines.append(f"Berkas kembar (isinya sama persis dengan berkas lain, dilewati): {len(self.twins)}")
+            lines += [f"  - {a} = {b}" for a, b in self.twins]
         return "\n".join(lines)
 
 
 def discover(paths: list[Path]) -> tuple[list[Path], list[dict[str, str]]]:
-    """Files under the given paths (folders recursively); a named file of an unknown type is a reject."""
+    """Files under the given paths (folders recursively); a named file of an unknown type is a reject.
+
+    An identitas.csv is no data of its own: it names the workbooks of its folder (readers/identity.py)."""
     found: list[Path] = []
     rejected = []
     for p in map(Path, paths):
         if p.is_dir():
             for f in sorted(p.rglob("*")):
-                if f.is_file() and f.suffix.lower() in SUFFIXES and not f.name.startswith(("~$", ".")):
+                if f.is_file() and f.suffix.lower() in SUFFIXES and not f.name.startswith(("~$", ".")) \
+                        and f.name.casefold() != IDENTITY_CSV:
                     found.append(f)
         elif p.is_file():
-            if p.suffix.lower() in SUFFIXES:
+            if p.name.casefold() == IDENTITY_CSV:
+                rejected.append({"file": str(p), "reason": f"{p.name}: daftar identitas, bukan data: dipakai otomatis "
+                                 "untuk workbook di folder yang sama (muat foldernya)"})
+            elif p.suffix.lower() in SUFFIXES:
                 found.append(p)
             else:
                 rejected.append({"file": str(p), "reason": f"{p.name}: jenis berkas '{p.suffix}' tidak didukung "
@@ -103,11 +119,15 @@ class Prepared:
 SURVEY = "survey"
 
 
-def prepare(path: Path, sha: str, surveys: dict[tuple[str, str, int], dict]) -> Prepared | dict[str, str] | str:
-    """Read and score one workbook (runs in a worker process); a dict is a rejection, SURVEY a survey workbook."""
+def prepare(path: Path, sha: str, surveys: dict[tuple[str, str, int], dict], identity: dict | None = None,
+            allow_partial: bool = False) -> Prepared | dict[str, str] | str:
+    """Read and score one workbook (runs in a worker process); a dict is a rejection, SURVEY a survey workbook.
+
+    `identity` is what the person loading the file says (unit, instansi, year); `allow_partial` loads a
+    file that matches too little of the catalog, marked for review."""
     try:
         try:
-            wb = read_workbook(path)
+            wb = read_workbook(path, identity=identity, allow_partial=allow_partial)
         except ReadError:
             if is_survey_file(path):
                 return SURVEY
@@ -154,8 +174,13 @@ class Progress:
 
 
 def ingest_paths(paths: list[Path], db: Path | str = store.DEFAULT_DB, progress: bool = False,
-                 batch_size: int = BATCH, *, actor_role: str | None) -> IngestSummary:
+                 batch_size: int = BATCH, *, actor_role: str | None, identity: dict | None = None,
+                 allow_partial: bool = False) -> IngestSummary:
     """Load every workbook and survey file under `paths`; each file loads whole or not at all.
+
+    `identity` ({"unit", "instansi", "year"}) is what the person loading says, for files that do not
+    say it themselves (or to correct them); `allow_partial` loads workbooks that match too little of
+    the catalog, marked "perlu diperiksa".
 
     Files are committed in groups of up to `batch_size` complete files (one commit costs more
     than scoring a file); a group that fails is retried file by file, each in its own transaction.
@@ -167,43 +192,48 @@ def ingest_paths(paths: list[Path], db: Path | str = store.DEFAULT_DB, progress:
     files, summary.rejected = discover(paths)
     # The write lock is held only while something is written, so the dashboard can read in between;
     # readers see committed files only.
-    with store.session(db) as con:
-        known = {r[0] for r in con.execute("select sha256 from raw_files").fetchall()}
+    # Files loaded before are skipped; rejected ones are read again: the person may now say who they are
+    # (--unit ...), accept a partial sheet, or a newer reader may read them.
+    with _writer(db) as con:
+        known = {r[0] for r in con.execute("select sha256 from raw_files where status = 'loaded'").fetchall()}
     fresh: list[tuple[Path, str]] = []
-    seen: set[str] = set()
+    seen: dict[str, Path] = {}
     for f in files:
         sha = file_hash(f)
-        if sha in known or sha in seen:
+        if sha in seen:  # the same bytes twice in one run: said, not silently counted as unchanged
+            summary.twins.append((str(f), str(seen[sha])))
+            continue
+        if sha in known:
             summary.unchanged += 1
             continue
-        seen.add(sha)
+        seen[sha] = f
         fresh.append((f, sha))
     bar = Progress(len(fresh), progress)
     books = []
     for f, sha in fresh:  # CSV surveys first, so workbooks of the same run get their values
         if f.suffix.lower() == ".csv":
-            with store.session(db) as con:
+            with _writer(db) as con:
                 _ingest_survey(con, f, sha, summary)
             bar.step(f.name)
         else:
             books.append((f, sha))
-    with store.session(db) as con:
+    with _writer(db) as con:
         surveys = load_surveys(con)
     batch: list[Prepared] = []
 
     def flush() -> None:
         if batch:
-            with store.session(db) as con:
+            with _writer(db) as con:
                 _write_batch(con, batch, summary)
             batch.clear()
 
-    for (f, sha), result in zip(books, _prepared(books, surveys), strict=True):
+    for (f, sha), result in zip(books, _prepared(books, surveys, identity, allow_partial), strict=True):
         if result == SURVEY:  # a survey in an Excel file: stored, then the units it covers are re-scored
             flush()
-            with store.session(db) as con:
+            with _writer(db) as con:
                 _ingest_survey(con, f, sha, summary)
         elif isinstance(result, dict):
-            with store.session(db) as con:
+            with _writer(db) as con:
                 _reject(con, result, summary, sha=sha)
         else:
             batch.append(result)
@@ -215,16 +245,30 @@ def ingest_paths(paths: list[Path], db: Path | str = store.DEFAULT_DB, progress:
     return summary
 
 
-def _prepared(books: list[tuple[Path, str]], surveys: dict):
+@contextmanager
+def _writer(db: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A write session for ingestion. One DuckDB thread: the worker processes already use the machine's
+    cores, and a multi-threaded insert of small Arrow tables costs more CPU than it saves."""
+    with store.session(db) as con:
+        con.execute("set threads = 1")
+        yield con
+
+
+def _prepared(books: list[tuple[Path, str]], surveys: dict, identity: dict | None, allow_partial: bool):
     """Read and score in a process pool when there is enough work; results come back in order."""
     if len(books) < POOL_THRESHOLD or WORKERS < 2:
         for f, sha in books:
-            yield prepare(f, sha, surveys)
+            yield prepare(f, sha, surveys, identity, allow_partial)
         return
     with ProcessPoolExecutor(max_workers=WORKERS) as pool:
         # chunks of files per task: fewer round trips between the processes
         yield from pool.map(prepare, [f for f, _ in books], [sha for _, sha in books], repeat(surveys),
-                            chunksize=8)
+                            repeat(identity), repeat(allow_partial), chunksize=8)
+
+
+def totals_text(ev: Evaluation) -> str:
+    """ "total Unit 85,12; TPI 80,33" for the history."""
+    return "total " + "; ".join(f"{level_name(a)} {fmt(ev.scores.total(a))}" for a in ev.scores.assessors)
 
 
 def _reject(con: duckdb.DuckDBPyConnection, result: dict[str, str], summary: IngestSummary,
@@ -232,8 +276,11 @@ def _reject(con: duckdb.DuckDBPyConnection, result: dict[str, str], summary: Ing
     path = Path(result["file"])
     con.execute("begin")
     try:
-        con.execute("insert into rejects (sha256, file_path, file_name, reason) values (?, ?, ?, ?)",
-                    [sha, str(path), path.name, result["reason"]])
+        seen = sha is not None and con.execute("select 1 from rejects where sha256 = ? and reason = ?",
+                                               [sha, result["reason"]]).fetchone()
+        if not seen:  # the same file refused again for the same reason is recorded once
+            con.execute("insert into rejects (sha256, file_path, file_name, reason) values (?, ?, ?, ?)",
+                        [sha, str(path), path.name, result["reason"]])
         if sha:
             con.execute("insert into raw_files (sha256, file_path, file_name, size_bytes, kind, status) "
                         "values (?, ?, ?, ?, 'lke', 'rejected') on conflict do nothing",
@@ -300,10 +347,10 @@ def _write_files(con: duckdb.DuckDBPyConnection, batch: list[Prepared]) -> int:
         subs.append(dict(submission_id=p.sha256, unit_id=uid, year=wb.year, edition=wb.edition, layout=wb.layout,
                          file_path=str(p.path), file_name=p.path.name, loaded_at=now,
                          has_tpi="tpi" in ev.scores.assessors, workbook_total=wb.own_figures.get("TOTAL"),
-                         is_current=True, superseded_by=None, superseded_at=None))
-        totals = {a: round(ev.scores.total(a), 3) for a in ev.scores.assessors}
-        history.append((now, "loaded", p.sha256, json.dumps({"file": str(p.path), "total": totals},
-                                                             ensure_ascii=False)))
+                         is_current=True, superseded_by=None, superseded_at=None, needs_review=wb.needs_review,
+                         read_info=json.dumps(wb.read_info, ensure_ascii=False, default=str)))
+        history.append((now, "loaded", p.sha256, f"dimuat dari {p.path.name}: {totals_text(ev)}"
+                        + (f"; perlu diperiksa: {wb.needs_review}" if wb.needs_review else "")))
     # DuckDB reads the df_* frames by their Python names; the prefix keeps them apart from table names.
     df_files = pd.DataFrame({"sha256": [p.sha256 for p in batch], "file_path": [str(p.path) for p in batch],  # noqa: F841
                              "file_name": [p.path.name for p in batch], "size_bytes": [p.size for p in batch],
@@ -315,7 +362,9 @@ def _write_files(con: duckdb.DuckDBPyConnection, batch: list[Prepared]) -> int:
                             columns=["unit_id", "year", "new_id"])
     con.execute("begin")
     try:
-        con.execute("insert into raw_files select * from df_files")
+        # a file refused before (its hash recorded as 'rejected') and loaded now becomes 'loaded'
+        con.execute("insert into raw_files select * from df_files on conflict (sha256) do update set "
+                    "status = 'loaded', file_path = excluded.file_path, file_name = excluded.file_name")
         con.execute("insert into stg_units select * from df_units on conflict do nothing")
         old = con.execute(
             "select s.submission_id, f.new_id from stg_submissions s join df_first f "
@@ -326,7 +375,7 @@ def _write_files(con: duckdb.DuckDBPyConnection, batch: list[Prepared]) -> int:
                         "from df_old o where stg_submissions.submission_id = o.submission_id", [now])
             names = {p.sha256: p.path.name for p in batch}
             history += [(now, "superseded", sid, f"digantikan oleh {names[new]}") for sid, new in old]
-        con.execute("insert into stg_submissions select * from df_subs")
+        con.execute("insert into stg_submissions by name select * from df_subs")
         _insert_scored(con, [p.evaluation for p in batch], [p.sha256 for p in batch], raw=True)
         df_history = pd.DataFrame(history, columns=["happened_at", "event", "submission_id", "detail"])  # noqa: F841
         con.execute("insert into history select * from df_history")
@@ -369,13 +418,30 @@ def _insert_scored(con: duckdb.DuckDBPyConnection, evaluations: list[Evaluation]
                          ["submission_id", "message"])
     if df_warnings.num_rows:
         con.execute("insert into warnings select * from df_warnings")
+    df_levels_read = _frame([(sid, lv.key, seq, lv.kind, lv.label, ev.answered.get(lv.key, 0))  # noqa: F841
+                             for ev, sid in pairs for seq, lv in enumerate(ev.workbook.levels)
+                             if lv.key in ev.scores.assessors],
+                            ["submission_id", "assessor", "seq", "kind", "label", "answered"])
+    if df_levels_read.num_rows:
+        con.execute("insert into assessments select * from df_levels_read")
+
+
+# Arrow types of the columns written by _frame (every other column is text): given, not inferred, because
+# inferring them from Python objects costs twice the building.
+ARROW_TYPES = {
+    "raw_number": pa.float64(), "row_number": pa.int64(), "value": pa.float64(), "weight": pa.float64(),
+    "score": pa.float64(), "answered": pa.int64(), "expected": pa.int64(), "completeness": pa.float64(),
+    "minimum": pa.float64(), "margin": pa.float64(), "passed": pa.bool_(), "wbk": pa.bool_(), "wbbm": pa.bool_(),
+    "seq": pa.int64(),
+}
 
 
 def _frame(rows: list[tuple], columns: list[str]) -> pa.Table:
     """Rows as an Arrow table DuckDB reads directly (building pandas string columns costs more than the insert)."""
     if not rows:
-        return pa.table({c: pa.array([], type=pa.string()) for c in columns})
-    return pa.table({c: pa.array(list(values)) for c, values in zip(columns, zip(*rows, strict=True), strict=True)})
+        return pa.table({c: pa.array([], type=ARROW_TYPES.get(c, pa.string())) for c in columns})
+    return pa.table({c: pa.array(values, type=ARROW_TYPES.get(c, pa.string()))
+                     for c, values in zip(columns, zip(*rows, strict=True), strict=True)})
 
 
 def _ingest_survey(con: duckdb.DuckDBPyConnection, path: Path, sha: str, summary: IngestSummary) -> None:
@@ -432,8 +498,13 @@ def stored_workbook(con: duckdb.DuckDBPyConnection, sid: str) -> Workbook:
                        "sheet, row_number, raw_number from raw_answers where submission_id = ?", [sid]).fetchall()
     answers = [(a, q, num if num is not None else raw, n, e, sh, rn) for a, q, raw, n, e, sh, rn, num in rows]
     own = {"TOTAL": s[6]} if s[6] is not None else {}
+    levels = [Level(a, kind, label) for a, kind, label in con.execute(
+        "select assessor, kind, label from assessments where submission_id = ? order by seq", [sid]).fetchall()]
+    # a submission stored before levels were recorded: its answers say which levels there are
+    levels = levels or [Level(a, a.split("_")[0], level_name(a))
+                        for a in sorted({r[0] for r in answers}, key=level_order)]
     return Workbook(path=Path(s[0]), layout=s[1], edition=s[2], unit=s[3], instansi=s[4], year=s[5],
-                    rows=answers, own_figures=own)
+                    rows=answers, own_figures=own, levels=levels)
 
 
 def rescore(con: duckdb.DuckDBPyConnection, sid: str, surveys: dict | None = None) -> None:
@@ -442,13 +513,12 @@ def rescore(con: duckdb.DuckDBPyConnection, sid: str, surveys: dict | None = Non
     surveys = surveys if surveys is not None else load_surveys(con)
     record = find_survey(surveys, wb.unit, wb.instansi, wb.year)
     ev = evaluate(wb, load_catalog(), survey=record, survey_source=record["source"] if record else "")
-    for table in ("stg_answers", "scores", "rule_results", "predicates", "warnings"):
+    for table in ("stg_answers", "scores", "rule_results", "predicates", "warnings", "assessments"):
         con.execute(f"delete from {table} where submission_id = ?", [sid])  # table names are constants
     _insert_scored(con, [ev], [sid], raw=False)
     con.execute("insert into history (happened_at, event, submission_id, detail) values (?, 'rescored', ?, ?)",
-                [datetime.now(), sid, json.dumps({"survey": record["source"] if record else None,
-                                                  "total": {a: round(ev.scores.total(a), 3)
-                                                            for a in ev.scores.assessors}})])
+                [datetime.now(), sid, f"dihitung ulang dengan survei {record['source'] if record else '-'}: "
+                                      f"{totals_text(ev)}"])
 
 
 SAFE_NAME = re.compile(r"[^A-Za-z0-9 ._()-]+")
@@ -457,7 +527,8 @@ SAFE_NAME = re.compile(r"[^A-Za-z0-9 ._()-]+")
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # as .streamlit/config.toml's server.maxUploadSize
 
 
-def ingest_upload(name: str, data: bytes, db: Path | str, upload_dir: Path, *, actor_role: str | None) -> IngestSummary:
+def ingest_upload(name: str, data: bytes, db: Path | str, upload_dir: Path, *, actor_role: str | None,
+                  identity: dict | None = None, allow_partial: bool = False) -> IngestSummary:
     """A file uploaded in the browser: saved under upload_dir with a unique name, then ingested like any file.
 
     Only the accepted types and sizes are saved at all; anything else is refused with its reason.
@@ -472,7 +543,7 @@ def ingest_upload(name: str, data: bytes, db: Path | str, upload_dir: Path, *, a
         refusal = f"{base}: berkas terlalu besar ({len(data) / 1024 / 1024:.0f} MB; batas 20 MB)"
     if refusal:
         summary = IngestSummary(rejected=[{"file": base, "reason": refusal}])
-        with store.session(db) as con:
+        with _writer(db) as con:
             _reject(con, summary.rejected[0], IngestSummary(), sha=None)
         return summary
     upload_dir.mkdir(parents=True, exist_ok=True)
@@ -480,11 +551,39 @@ def ingest_upload(name: str, data: bytes, db: Path | str, upload_dir: Path, *, a
     target = upload_dir / f"{stamp}_{hashlib.sha256(data).hexdigest()[:8]}" / base
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
-    return ingest_paths([target], db, actor_role=actor_role)
+    return ingest_paths([target], db, actor_role=actor_role, identity=identity, allow_partial=allow_partial)
 
 
-def cli_ingest(args) -> int:
-    summary = ingest_paths(args.paths, args.db, progress=not args.json, actor_role=access.COMMAND_LINE_ROLE)
+def identify_upload(name: str, data: bytes) -> dict[str, Any]:
+    """What an uploaded file says about itself before it is loaded: its kind ("lke", "survey" or None when it
+    cannot be read), unit, instansi and year with where each was found, and the problem that stops it."""
+    base = SAFE_NAME.sub("_", Path(name).name).strip(" .") or "unggahan.xlsx"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / base  # the same name: a file named <Tahun>_<Unit Kerja>.xlsx says who it is
+        path.write_bytes(data)
+        out: dict[str, Any] = {"file": base, "kind": None, "unit": "", "instansi": "", "year": None, "sources": {},
+                               "problem": None}
+        if path.suffix.lower() == ".csv" or is_survey_file(path):
+            if is_survey_file(path):
+                return dict(out, kind="survey")
+            return dict(out, problem=f"{base}: bukan berkas survei yang dikenali")
+        try:
+            wb = read_workbook(path, require_identity=False)
+        except ReadError as exc:
+            return dict(out, problem=str(exc))
+        return dict(out, kind="lke", unit=wb.unit, instansi=wb.instansi, year=wb.year,
+                    sources=wb.read_info.get("identity", {}))
+
+
+def cli_ingest(args, identity: dict | None = None) -> int:
+    if identity and identity.get("unit"):
+        files, _ = discover(args.paths)
+        if len(files) > 1:
+            print(f"--unit hanya untuk satu berkas, padahal ada {len(files)} berkas: beri identitas tiap berkas lewat "
+                  "sheet Identitas, identitas.csv, susunan folder atau nama berkas", file=sys.stderr)
+            return 2
+    summary = ingest_paths(args.paths, args.db, progress=not args.json, actor_role=access.COMMAND_LINE_ROLE,
+                           identity=identity, allow_partial=args.terima_sebagian)
     if args.json:
         print(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pandas as pd
 
 from . import store
 from .catalog import load_catalog
+from .readers.base import level_name, level_order
 
 AREA_KEYS = ["MP", "TL", "SDM", "AK", "PW", "PP"]
 AREA_NAMES = {
@@ -54,11 +56,13 @@ def _filters(year: int | None = None, instansi: list[str] | None = None, edition
 
 
 def options(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
-    """What the sidebar filters offer: years (newest first), instansi and editions present."""
+    """What the sidebar filters offer: years (newest first), instansi, editions and assessment levels present."""
     years = [r[0] for r in con.execute("select distinct year from current_submissions order by year desc").fetchall()]
     inst = [r[0] for r in con.execute("select distinct instansi from current_submissions order by 1").fetchall()]
     eds = [r[0] for r in con.execute("select distinct edition from current_submissions order by 1").fetchall()]
-    return {"years": years, "instansi": inst, "editions": eds}
+    levels = [r[0] for r in con.execute("select distinct p.assessor from predicates p join current_submissions c "
+                                        "using (submission_id)").fetchall()]
+    return {"years": years, "instansi": inst, "editions": eds, "levels": sorted(levels, key=level_order)}
 
 
 def unit_scores(con: duckdb.DuckDBPyConnection, year: int | None, assessor: str, instansi: list[str] | None = None,
@@ -70,7 +74,8 @@ def unit_scores(con: duckdb.DuckDBPyConnection, year: int | None, assessor: str,
     where, params = _filters(year, instansi, edition)
     sql = f"""
         with subs as (
-            select c.submission_id, c.unit_id, c.unit_name, c.instansi, c.year, c.edition, c.has_tpi, c.file_name
+            select c.submission_id, c.unit_id, c.unit_name, c.instansi, c.year, c.edition, c.has_tpi, c.file_name,
+                   c.needs_review
             from current_submissions c where {where}
         ),
         lv as (
@@ -118,15 +123,21 @@ def with_change(con: duckdb.DuckDBPyConnection, current: pd.DataFrame, year: int
 
 
 def summary(df: pd.DataFrame) -> dict[str, float | int | None]:
-    """Headline figures of a unit_scores frame (with_change applied)."""
-    scored = df[df["total"].notna()]
+    """Headline figures of a unit_scores frame (with_change applied).
+
+    A partial file loaded on request ("perlu diperiksa") is counted as a unit but left out of the mean and
+    the predicate counts: its score is not comparable with complete ones."""
+    review = df["needs_review"].notna() if "needs_review" in df else pd.Series(False, index=df.index)
+    scored = df[df["total"].notna() & ~review]
     return {
         "units": int(len(df)),
         "scored": int(len(scored)),
+        "review": int(review.sum()),
         "mean_total": float(scored["total"].mean()) if len(scored) else None,
         "wbk": int(scored["wbk"].fillna(False).astype(bool).sum()),
         "wbbm": int(scored["wbbm"].fillna(False).astype(bool).sum()),
-        "mean_change": float(df["change"].mean()) if "change" in df and df["change"].notna().any() else None,
+        "mean_change": float(df.loc[~review, "change"].mean())
+        if "change" in df and df.loc[~review, "change"].notna().any() else None,
     }
 
 
@@ -251,8 +262,28 @@ def trend(con: duckdb.DuckDBPyConnection, assessor: str, by: str = "unit", insta
     return df
 
 
+def levels_of(con: duckdb.DuckDBPyConnection, submission_id: str) -> pd.DataFrame:
+    """The assessment levels of one submission, from the unit up: key, name, label as written, answered."""
+    df = con.execute(
+        """select assessor as level, label, kind, answered from assessments where submission_id = ? order by seq""",
+        [submission_id]).df()
+    if df.empty:  # stored before levels were recorded: the scored levels, with their default names
+        keys = [r[0] for r in con.execute("select assessor from predicates where submission_id = ?",
+                                          [submission_id]).fetchall()]
+        df = pd.DataFrame({"level": sorted(keys, key=level_order)})
+        df["label"], df["kind"], df["answered"] = df["level"].map(level_name), df["level"].str.split("_").str[0], pd.NA
+    df["name"] = df["level"].map(level_name)
+    return df
+
+
+def read_info(con: duckdb.DuckDBPyConnection, submission_id: str) -> dict:
+    """What was read where for one submission (sheet, header row, columns, matches, identity sources)."""
+    row = con.execute("select read_info from stg_submissions where submission_id = ?", [submission_id]).fetchone()
+    return json.loads(row[0]) if row and row[0] else {}
+
+
 def profile_areas(con: duckdb.DuckDBPyConnection, submission_id: str) -> pd.DataFrame:
-    """Area scores of one submission, unit and TPI side by side."""
+    """Area scores of one submission, one column per assessment level (unit, tpi_1, tpi, tpn ...)."""
     df = con.execute(
         """select s.node_id as area_id, s.assessor, s.score, s.weight, c.edition
            from scores s join stg_submissions c using (submission_id)
@@ -295,6 +326,11 @@ def profile_questions(con: duckdb.DuckDBPyConnection, submission_id: str) -> pd.
         q = q.merge(side, on="question_id", how="left")
     # Points a question is worth: its indicator's weight shared by the indicator's questions.
     q["points"] = q["weight"] / q["n_questions"]
+    # every further level (a first TPI level, the TPN) beside them: answer_<level>, value_<level>, note_<level>
+    for a in sorted(set(ans["assessor"]) - {"unit", "tpi"}, key=level_order):
+        side = ans[ans["assessor"] == a][["question_id", "answer", "value", "note"]]
+        q = q.merge(side.rename(columns={c: f"{c}_{a}" for c in ("answer", "value", "note")}), on="question_id",
+                    how="left")
     diff = (pd.to_numeric(q["value_unit"], errors="coerce") - pd.to_numeric(q["value_tpi"], errors="coerce"))
     q["overclaim"] = (diff.clip(lower=0) * q["points"]).where(diff > 1e-9, 0.0)
     q["is_overclaim"] = diff > 1e-9
@@ -322,7 +358,7 @@ def survey_vs_scores(df: pd.DataFrame, con: duckdb.DuckDBPyConnection, assessor:
 def submissions(con: duckdb.DuckDBPyConnection, limit: int = 5000) -> pd.DataFrame:
     return con.execute(
         """select u.unit_name, u.instansi, s.year, s.edition, s.layout, s.file_name, s.loaded_at, s.is_current,
-                  s.superseded_at, s.deleted_at, s.has_tpi, s.workbook_total,
+                  s.superseded_at, s.deleted_at, s.has_tpi, s.workbook_total, s.needs_review,
                   (select count(*) from warnings w where w.submission_id = s.submission_id) as warnings,
                   s.submission_id
            from stg_submissions s join stg_units u using (unit_id)

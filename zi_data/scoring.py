@@ -1,6 +1,7 @@
 """Answers -> values -> indicator, area, Pemenuhan/Reform, Pengungkit, Hasil and total, with completeness.
 
-The unit's answers and the TPI's are scored separately by the same rules (ZI-RULES "Scoring").
+Every assessment level (the unit, each TPI level, the TPN) is scored separately by the same rules
+(ZI-RULES "Scoring").
 The arithmetic runs on plain dicts over a per-edition plan (a workbook has ~130 rows, and
 ingesting thousands of them must stay fast); the results come out as DataFrames.
 """
@@ -17,8 +18,6 @@ import pandas as pd
 from .answers import Valued, value_of
 from .catalog import Edition
 
-ASSESSORS = ("unit", "tpi")
-ASSESSOR_LABELS = {"unit": "Unit", "tpi": "TPI"}
 LEVELS = ("indicator", "area", "sub_komponen", "komponen", "total")
 LEVEL_COLUMNS = ["assessor", "level", "node_id", "parent_id", "area_key", "name", "weight", "score",
                  "answered", "expected", "completeness"]
@@ -162,15 +161,13 @@ class Scores:
 
 
 def score_answers(answers: Mapping[str, Mapping[str, Any]], ed: Edition) -> Scores:
-    """Score raw answers given as {assessor: {question_id: raw cell}}; an assessor with no answer is skipped."""
+    """Score raw answers given as {level: {question_id: raw cell}}, each level (unit, tpi_1, tpi, tpn ...)
+    separately by the same rules, in the order given."""
     q_rows: list[tuple] = []
     l_rows: list[tuple] = []
     present = []
     index = {qid: (ind, role) for qid, ind, role in plan_for(ed).question_rows}
-    for assessor in ASSESSORS:
-        raw = answers.get(assessor)
-        if raw is None:
-            continue
+    for assessor, raw in answers.items():
         present.append(assessor)
         valued = value_answers(raw, ed)
         for qid, v in valued.items():

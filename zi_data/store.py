@@ -35,7 +35,7 @@ create table if not exists raw_files (
 );
 create table if not exists raw_answers (
     submission_id varchar not null,
-    assessor      varchar not null,     -- 'unit' | 'tpi'
+    assessor      varchar not null,     -- the assessment level: 'unit' | 'tpi_1' ... | 'tpi' | 'tpn'
     question_id   varchar not null,
     raw           varchar,              -- the cell as text
     raw_number    double,               -- the cell when it was a number (so re-scoring reads it exactly)
@@ -67,7 +67,22 @@ create table if not exists stg_submissions (
     superseded_at timestamp,
     deleted_at    timestamp,            -- set by an admin; the row is kept
     deleted_by    varchar,
-    delete_reason varchar
+    delete_reason varchar,
+    needs_review  varchar,              -- why a partial file loaded on request must be checked ('perlu diperiksa')
+    read_info     varchar               -- JSON: sheet, header row, columns taken, matches per level, identity sources
+);
+-- a database made before these columns existed gets them (a no-op on a new one)
+alter table stg_submissions add column if not exists needs_review varchar;
+alter table stg_submissions add column if not exists read_info varchar;
+-- the assessment levels of a submission, from the unit up, each with its column label as written
+create table if not exists assessments (
+    submission_id varchar not null,
+    assessor      varchar not null,     -- unit | tpi_1, tpi_2, ... | tpi (the last TPI level) | tpn
+    seq           integer not null,     -- order from the unit up
+    kind          varchar not null,     -- unit | tpi | tpn
+    label         varchar not null,     -- "Jawaban TPI KESDM"
+    answered      integer not null,     -- catalog questions this level answered
+    primary key (submission_id, assessor)
 );
 create table if not exists stg_answers (
     submission_id varchar not null,
@@ -95,7 +110,7 @@ create table if not exists stg_surveys (
     primary key (instansi_norm, unit_norm, year)   -- the newest survey file wins
 );
 
--- scored: every level for unit and TPI, every WBK/WBBM rule, warnings, rejects
+-- scored: every level of the tree for every assessment level, every WBK/WBBM rule, warnings, rejects
 create table if not exists scores (
     submission_id varchar not null,
     assessor      varchar not null,

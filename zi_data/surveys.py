@@ -15,7 +15,7 @@ import pandas as pd
 from .answers import is_blank, parse_number
 from .catalog import DATA_DIR
 from .predicates import fmt
-from .readers.base import ReadError
+from .readers.base import ReadError, level_name
 from .readers.excel import Book
 
 # Header spellings met in practice, normalised (lower case, no spaces/punctuation) -> field.
@@ -176,7 +176,7 @@ def apply_survey(raw: dict[str, dict[str, Any]], record: dict[str, Any], edition
         for assessor, answers in raw.items():
             stated = answers.get(qid)
             if not is_blank(stated) and not _same(stated, value):
-                who = "Unit" if assessor == "unit" else "TPI"
+                who = level_name(assessor)
                 shown = fmt(value) if isinstance(value, float) else str(value)
                 number = parse_number(stated) if isinstance(value, float) else None
                 stated_text = fmt(number) if number is not None else str(stated).strip()

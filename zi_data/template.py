@@ -10,9 +10,11 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .catalog import Edition, load_catalog
-from .readers.jawaban import TEXT, TPI_ANSWER, TPI_NOTE, UNIT_ANSWER, UNIT_EVIDENCE, UNIT_NOTE
 
 HEADER_ROWS = 5  # the 2026 national sheet starts its entries at row 6
+# The 2026 master list's columns (excel_kolom_*): unit answer, note, evidence; TPI answer, note; question text.
+# The reader finds them by their header labels, not by these letters.
+UNIT_ANSWER, UNIT_NOTE, UNIT_EVIDENCE, TPI_ANSWER, TPI_NOTE, TEXT = "K", "L", "M", "N", "Q", "G"
 COLUMNS = {  # column -> (header, width)
     "A": ("No", 6),
     "B": ("Komponen", 12),

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from tests.helpers import edition
+from zi_data.answers import is_blank
 from zi_data.evaluate import evaluate
-from zi_data.readers import read_workbook
+from zi_data.readers import ReadError, read_workbook
 from zi_data.scoring import score_answers
 from zi_data.template import write_template
 
@@ -64,13 +65,19 @@ def test_arbitrary_cells_in_a_workbook_are_read_and_scored_without_crashing(tmp_
     book = load_workbook(path)
     ws = book["Jawaban"]
     rows = EDITIONS["2021"].questions.set_index("question_id")["jawaban_row"]
+    written = []
     for qid, value in answers.items():
         if isinstance(value, float) and not math.isfinite(value):
             value = str(value)  # Excel has no NaN or infinity: a unit would type them as text
         if isinstance(value, str):
             value = "".join(ch for ch in value if ch.isprintable())  # XML cannot hold control characters
         ws[f"K{int(rows[qid])}"] = value
+        written.append(value)
     book.save(path)
+    if all(is_blank(v) for v in written):  # nothing answered: refused, never scored as 0
+        with pytest.raises(ReadError, match="workbook kosong: belum ada jawaban"):
+            read_workbook(path)
+        return
     ev = evaluate(read_workbook(path))
     assert_bounded(ev.scores, EDITIONS["2021"])
     assert all(isinstance(w, str) and w for w in ev.warnings)

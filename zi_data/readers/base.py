@@ -11,11 +11,14 @@ import pandas as pd
 
 from ..answers import is_blank
 
-# One row per answer cell read: who answered (unit/tpi), which catalog question, the raw cell,
-# the note and evidence beside it, and where it came from.
+# One row per answer cell read: which assessment level answered (unit, tpi_1, tpi, tpn), which catalog
+# question, the raw cell, the note and evidence beside it, and where it came from.
 ANSWER_COLUMNS = ["assessor", "question_id", "raw", "note", "evidence", "sheet", "row"]
 # Key prefix in Workbook.own_figures for an indicator group (group_name in indicators.csv).
 GROUP_PREFIX = "GROUP:"
+# The order of assessment levels, from the unit up; "tpi" is always the last TPI level (the one a
+# proposal to the national team is judged on), earlier TPI levels are tpi_1, tpi_2, ...
+KIND_ORDER = {"unit": 0, "tpi": 1, "tpn": 2}
 
 
 class ReadError(Exception):
@@ -31,22 +34,81 @@ class ReadError(Exception):
         super().__init__(f"{where}: {reason}")
 
 
+@dataclass(frozen=True)
+class Level:
+    """One assessment level of a workbook: who answered (kind), its key, and its column label as written."""
+
+    key: str  # unit | tpi_1, tpi_2, ... | tpi | tpn
+    kind: str  # unit | tpi | tpn
+    label: str  # the answer column's header as written ("Jawaban TPI KESDM"), or a default name
+
+    @property
+    def name(self) -> str:
+        """How the level is named to a person: Unit, TPI, TPI tingkat 1, TPN."""
+        return level_name(self.key)
+
+
+def level_name(key: str) -> str:
+    if key == "unit":
+        return "Unit"
+    if key == "tpi":
+        return "TPI"
+    if key == "tpn":
+        return "TPN"
+    if key.startswith("tpi_"):
+        return f"TPI tingkat {key[4:]}"
+    return key
+
+
+def level_keys(kinds: list[str]) -> list[str]:
+    """Keys for answer columns of the given kinds, in sheet order: the last TPI column is "tpi"."""
+    n_tpi = kinds.count("tpi")
+    keys, seen_tpi = [], 0
+    for kind in kinds:
+        if kind == "tpi":
+            seen_tpi += 1
+            keys.append("tpi" if seen_tpi == n_tpi else f"tpi_{seen_tpi}")
+        else:
+            keys.append(kind)
+    return keys
+
+
+def level_order(key: str) -> tuple[int, int]:
+    """Sort key: unit, tpi_1, tpi_2, ..., tpi, tpn."""
+    if key.startswith("tpi_"):
+        return (1, int(key[4:]))
+    return (KIND_ORDER.get(key, 3), 10_000)
+
+
+DEFAULT_LEVELS = (Level("unit", "unit", "Jawaban Unit"), Level("tpi", "tpi", "Jawaban TPI"))
+
+
 @dataclass
 class Workbook:
-    """What a reader gives back: identity, edition, answers in long form, and the workbook's own figures."""
+    """What a reader gives back: identity, edition, levels, answers in long form, and what was read where."""
 
     path: Path
-    layout: str  # "jawaban" (2026 national sheet / the project's template) or "lke_zi" (PermenPANRB 90/2021)
+    layout: str  # "lke_zi": rows matched by hierarchy and text; "jawaban": rows matched by catalog id or row
     edition: str
     unit: str
     instansi: str
     year: int | None  # None only for `zi score` of a workbook that does not say its year
     rows: list[tuple] = field(default_factory=list)  # one tuple per answer cell, in ANSWER_COLUMNS order
+    levels: list[Level] = field(default_factory=lambda: list(DEFAULT_LEVELS))
     # The workbook's own cached results, by catalog id (indicator_id, area node_id, "PENGUNGKIT",
     # "HASIL", "TOTAL", or GROUP_PREFIX + group_name), for the unit's answers; compared with the
     # computed scores as warnings.
     own_figures: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    matched: set[str] = field(default_factory=set)  # catalog questions found as rows, answered or not
+    # What was read where: sheet, header row, columns, identity sources, matches per level (shown by
+    # `zi score` and stored with the submission).
+    read_info: dict[str, Any] = field(default_factory=dict)
+    needs_review: str | None = None  # why a partial file loaded on request must be checked by a person
+
+    def __getstate__(self) -> dict[str, Any]:
+        # sent back from ingestion's worker processes: what can be derived from the rows is not pickled
+        return {k: v for k, v in self.__dict__.items() if k not in ("answers", "_answered")}
 
     @cached_property
     def answers(self) -> pd.DataFrame:
@@ -54,12 +116,26 @@ class Workbook:
         return pd.DataFrame.from_records(self.rows, columns=ANSWER_COLUMNS)
 
     def raw_by_assessor(self) -> dict[str, dict[str, Any]]:
-        """{assessor: {question_id: raw}}; the TPI is present only when it answered something."""
-        out: dict[str, dict[str, Any]] = {"unit": {}}
+        """{level: {question_id: raw}} for the levels that answered something, from the unit up.
+
+        A fresh dict each time: the caller may change it (a survey replaces Hasil answers)."""
+        return {key: dict(answers) for key, answers in self._answered.items()}
+
+    def answered(self) -> dict[str, int]:
+        """How many catalog questions each level answered."""
+        return {key: len(answers) for key, answers in self._answered.items()}
+
+    @cached_property
+    def _answered(self) -> dict[str, dict[str, Any]]:
+        # built once the reader has set the rows; rows are not changed afterwards
+        found: dict[str, dict[str, Any]] = {}
         for assessor, qid, raw, *_ in self.rows:
             if not is_blank(raw):
-                out.setdefault(assessor, {})[qid] = raw
-        return out
+                found.setdefault(assessor, {})[qid] = raw
+        return {lv.key: found[lv.key] for lv in self.levels if lv.key in found}
+
+    def level(self, key: str) -> Level | None:
+        return next((lv for lv in self.levels if lv.key == key), None)
 
     def warn(self, message: str, sheet: str | None = None, row: int | None = None) -> None:
         where = f"sheet '{sheet}'" if sheet else ""

@@ -27,6 +27,7 @@ class Book:
             raise ReadError(self.path, _reason(exc)) from exc
         self.sheet_names: list[str] = list(self._wb.sheet_names)
         self._rows: dict[str, list[list[Any]]] = {}
+        self._errors_done: set[str] = set()
 
     def find_sheet(self, *names: str) -> str | None:
         """The sheet whose name matches one of `names`, ignoring case and spaces."""
@@ -37,7 +38,11 @@ class Book:
         return None
 
     def rows(self, sheet: str, errors: bool = True) -> list[list[Any]]:
-        """The sheet's cells; with `errors`, Excel error cells (#REF!...) as text rather than empty."""
+        """The sheet's cells; with `errors`, Excel error cells (#REF!...) as text rather than empty.
+
+        Looking for the form reads every sheet without errors (cheap); only the sheet that is read
+        for answers has its error cells put back (that parses the sheet's XML once more).
+        """
         if sheet not in self._rows:
             try:
                 # skip_empty_area=False keeps row 1 at index 0 whatever the used range is.
@@ -47,12 +52,15 @@ class Book:
             if len(rows) > MAX_ROWS:  # .xls files state no size the safety check could read
                 raise ReadError(self.path, f"sheet berisi {len(rows):,} baris, melebihi batas {MAX_ROWS:,} baris"
                                 .replace(",", "."), sheet=sheet)
+            self._rows[sheet] = rows
+        rows = self._rows[sheet]
+        if errors and sheet not in self._errors_done:
             # calamine reads error cells (#REF!, #DIV/0!) as empty: put them back so they are reported.
-            for (r, c), error in (error_cells(self.path, sheet) if errors else {}).items():
+            for (r, c), error in error_cells(self.path, sheet).items():
                 if r - 1 < len(rows) and c < len(rows[r - 1]) and rows[r - 1][c] == "":
                     rows[r - 1][c] = error
-            self._rows[sheet] = rows
-        return self._rows[sheet]
+            self._errors_done.add(sheet)
+        return rows
 
 
 def at(line: list[Any], i: int | None) -> Any:
@@ -61,6 +69,25 @@ def at(line: list[Any], i: int | None) -> Any:
         return None
     value = line[i]
     return None if value == "" else value
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text with its white space folded; whole numbers without ".0" (1.0 -> "1")."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return " ".join(str(value).split())
+
+
+def col_letter(i: int) -> str:
+    """List index 0 -> "A", 26 -> "AA"."""
+    out = ""
+    i += 1
+    while i:
+        i, rem = divmod(i - 1, 26)
+        out = chr(65 + rem) + out
+    return out
 
 
 def col_index(col: str) -> int:

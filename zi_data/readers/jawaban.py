@@ -1,53 +1,76 @@
-"""Read the "Jawaban" layout (2026 national sheet and the project's template): one catalog entry per row."""
+"""Read a form whose rows are catalog entries: by the question id in an ID column (the project's template),
+or, for the 2026 national "Jawaban" sheet without its hierarchy, by the catalog's row number, checked by text.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from ..answers import is_blank
-from ..catalog import Edition
-from .base import ReadError, Workbook
-from .excel import Book, at, col_index
-from .identity import Identity
+from ..catalog import Catalog, Edition
+from .base import Workbook
+from .columns import Columns, level_cells
+from .excel import at, cell_text
 from .text import same_question
 
-SHEET = "Jawaban"
-# Columns of the 2026 master list (excel_kolom_*): unit answer, note, evidence; TPI answer, note.
-UNIT_ANSWER, UNIT_NOTE, UNIT_EVIDENCE, TPI_ANSWER, TPI_NOTE, TEXT = "K", "L", "M", "N", "Q", "G"
-COLUMNS = (("unit", UNIT_ANSWER, UNIT_NOTE, UNIT_EVIDENCE), ("tpi", TPI_ANSWER, TPI_NOTE, None))
-# The same columns as list indexes (None: the column does not exist for that assessor).
-TEXT_AT = col_index(TEXT)
-COLUMNS_AT = tuple((a, col_index(ans), col_index(note), col_index(ev) if ev else None) for a, ans, note, ev in COLUMNS)
-# Below this word overlap the text in column G is not the catalog's question: the row was moved.
+# Below this word overlap the text in the question column is not the catalog's question: the row moved.
 TEXT_SIMILARITY = 0.6
 
 
-def read_jawaban(book: Book, sheet: str, ident: Identity, ed: Edition) -> Workbook:
-    rows = book.rows(sheet)
-    wb = Workbook(path=book.path, layout="jawaban", edition=ed.edition, unit=ident.unit,
-                  instansi=ident.instansi, year=ident.year)
-    records = []
-    moved = 0
-    plan = _plan(ed)
-    for qid, r, catalog_text in plan:
-        line = rows[r - 1] if r <= len(rows) else []
-        text = at(line, TEXT_AT)
-        if isinstance(text, str) and text.strip() and not same_question(text.lstrip("- "), catalog_text,
-                                                                        TEXT_SIMILARITY):
-            moved += 1
-            wb.warn(f"teks pertanyaan tidak sesuai katalog ({qid}: '{catalog_text[:60]}')", sheet, r)
-        for assessor, ans_at, note_at, ev_at in COLUMNS_AT:
-            raw = at(line, ans_at)
-            note = at(line, note_at)
-            evidence = at(line, ev_at)
-            if is_blank(raw) and note is None and evidence is None:
+@lru_cache(maxsize=4)
+def catalog_ids(catalog: Catalog) -> dict[str, str]:
+    """Question id -> edition, for every answerable question of every edition."""
+    return {qid: name for name, ed in catalog.editions.items() for qid in ed.answerable["question_id"]}
+
+
+def _record(wb: Workbook, cols: Columns, qid: str, sheet: str, r: int, line: list[Any]) -> None:
+    wb.matched.add(qid)
+    for lc, (raw, note, evidence) in zip(cols.levels, level_cells(line, cols), strict=True):
+        if note is None and evidence is None and is_blank(raw):
+            continue
+        wb.rows.append((lc.level.key, qid, raw, note, evidence, sheet, r))
+
+
+def read_by_id(rows: list[list[Any]], sheet: str, cols: Columns, ed: Edition, wb: Workbook) -> None:
+    """Rows identified by the catalog question id in the ID column; the question text is checked."""
+    texts = _texts(ed)
+    text_col = cols.hierarchy[-1]
+    id_col = cols.id
+    first_row: dict[str, int] = {}
+    for i in range(cols.first_data_row, len(rows)):
+        line = rows[i]
+        qid = line[id_col] if id_col < len(line) else None
+        if qid not in texts:  # ids are text; a number or an empty cell is no catalog question
+            if not isinstance(qid, str) or (qid := qid.strip()) not in texts:
                 continue
-            records.append((assessor, qid, raw, _text(note), _text(evidence), sheet, r))
-    if moved > len(plan) // 2:
-        raise ReadError(book.path, f"baris sheet tidak sesuai katalog edisi {ed.edition} "
-                        f"({moved} teks pertanyaan berbeda): bukan LKE edisi ini", sheet=sheet)
-    wb.rows = records
-    return wb
+        r = i + 1
+        if qid in first_row:
+            if any(not is_blank(a) for a, _, _ in level_cells(line, cols)):
+                wb.warn(f"baris duplikat dari pertanyaan {qid} (baris {first_row[qid]}): diabaikan", sheet, r)
+            continue
+        first_row[qid] = r
+        text = cell_text(at(line, text_col))
+        if text and not same_question(text.lstrip("- "), texts[qid], TEXT_SIMILARITY):
+            wb.warn(f"teks pertanyaan {qid} tidak sesuai katalog ('{texts[qid][:60]}'): dibaca menurut ID-nya",
+                    sheet, r)
+        _record(wb, cols, qid, sheet, r, line)
+
+
+def read_by_row(rows: list[list[Any]], sheet: str, cols: Columns, ed: Edition, wb: Workbook) -> int:
+    """Each catalog question at its row of the 2026 national sheet, where the row's text is that question.
+
+    Returns how many rows held another text (those are not read: the rows moved)."""
+    text_col = cols.hierarchy[-1]
+    moved = 0
+    for qid, r, catalog_text in _plan(ed):
+        line = rows[r - 1] if r <= len(rows) else []
+        text = cell_text(at(line, text_col))
+        if not text or not same_question(text.lstrip("- "), catalog_text, TEXT_SIMILARITY):
+            moved += 1
+            continue
+        _record(wb, cols, qid, sheet, r, line)
+    return moved
 
 
 @lru_cache(maxsize=8)
@@ -56,9 +79,6 @@ def _plan(ed: Edition) -> list[tuple[str, int, str]]:
     return [(q.question_id, int(q.jawaban_row), q.text) for q in ed.answerable.itertuples(index=False)]
 
 
-def _text(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip() or None
+@lru_cache(maxsize=8)
+def _texts(ed: Edition) -> dict[str, str]:
+    return dict(zip(ed.answerable["question_id"], ed.answerable["text"], strict=True))

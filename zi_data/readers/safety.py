@@ -94,8 +94,12 @@ def _col_number(letters: str) -> int:
 def sheet_parts(path: Path) -> dict[str, str]:
     """Sheet name -> its XML part inside an .xlsx/.xlsm."""
     with zipfile.ZipFile(path) as z:
-        book = z.read("xl/workbook.xml").decode("utf-8", errors="replace")
-        rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", errors="replace")
+        return _parts(z)
+
+
+def _parts(z: zipfile.ZipFile) -> dict[str, str]:
+    book = z.read("xl/workbook.xml").decode("utf-8", errors="replace")
+    rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", errors="replace")
     targets = dict(re.findall(r'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
     targets.update({k: v for v, k in re.findall(r'<Relationship[^>]*?Target="([^"]+)"[^>]*?Id="([^"]+)"', rels)})
     out = {}
@@ -121,10 +125,10 @@ def error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return {}
     try:
-        part = sheet_parts(path).get(sheet)
-        if not part:
-            return {}
-        with zipfile.ZipFile(path) as z:
+        with zipfile.ZipFile(path) as z:  # one opening of the archive for both reads
+            part = _parts(z).get(sheet)
+            if not part:
+                return {}
             xml = z.read(part)
     except (KeyError, zipfile.BadZipFile):
         return {}
