@@ -273,3 +273,20 @@ def test_an_unheaded_column_full_of_answers_is_not_taken_for_evidence(tmp_path):
     wb = read_workbook(path)
     assert [lv.key for lv in wb.levels] == ["unit"]
     assert any("tanpa judul berisi jawaban" in w and "tidak dinilai" in w for w in wb.warnings)
+
+
+def test_a_two_row_header_names_the_levels_but_a_title_above_names_none(tmp_path):
+    path = write_lke_zi(tmp_path / "2025_U.xlsx", ED, "U", "I", 2025, unit_answers(),
+                        levels={"Jawaban": tpi_answers()}, quirks={"no_value_columns"})
+    book = load_workbook(path)
+    ws = book["LKE ZI"]
+    # the second "Jawaban" column gets its assessor from a group heading in the row above the header;
+    # a title in column B (left of Bobot) says "TPI" too and must not make the unit's column a TPI's
+    second = [c for c in range(1, ws.max_column + 1) if ws.cell(2, c).value == "Jawaban"][1]
+    ws.cell(1, second).value = "Penilaian TPI"
+    ws.cell(1, 2).value = "LEMBAR KERJA EVALUASI (diisi unit, dinilai TPI)"
+    book.save(path)
+    wb = read_workbook(path)
+    assert [(lv.key, lv.label) for lv in wb.levels] == [("unit", "Jawaban"), ("tpi", "Penilaian TPI Jawaban")]
+    ev = evaluate(wb)
+    assert ev.scores.total("unit") == pytest.approx(UNIT_TOTAL) and ev.scores.total("tpi") == pytest.approx(TPI_TOTAL)

@@ -206,17 +206,23 @@ def columns_from_header(rows: list[list[Any]], index: int, fields: dict[int, str
     def first(name: str) -> int | None:
         return next((c for c in sorted(fields) if fields[c] == name), None)
 
+    answers = [c for c in sorted(fields) if fields[c] == "answer"]
+    weight_col = next((c for c in sorted(fields) if fields[c] == "weight"), -1)
+
     def full_label(c: int) -> str:
-        """The label with the group heading above it, when a two-row header names whose column it is."""
+        """The label with the group heading above it, when a two-row header names whose column it is.
+
+        The heading is looked for from the column leftwards, not past the previous answer column nor the
+        weight column: a title block further left ("... diisi oleh TPI") names no column."""
         label = labels.get(c, "")
         if kind_of(label) is None and above:
-            group = next((cell_text(above[g]) for g in range(min(c, len(above) - 1), -1, -1)
+            stop = max([weight_col] + [a for a in answers if a < c])
+            group = next((cell_text(above[g]) for g in range(min(c, len(above) - 1), stop, -1)
                           if cell_text(above[g])), "")
             if group and kind_of(group):
                 return f"{group} {label}".strip()
         return label
 
-    answers = [c for c in sorted(fields) if fields[c] == "answer"]
     kinds = [kind_of(full_label(c)) or "unit" for c in answers]
     kept: list[tuple[int, str]] = []
     ignored: dict[int, str] = {}
