@@ -577,12 +577,19 @@ def _area_list(failed: pd.DataFrame) -> str:
 # ---------------------------------------------------------------------------------------------- finding units
 
 
+def units_with_data(con: duckdb.DuckDBPyConnection, year: int, instansi: list[str] | None = None) -> pd.DataFrame:
+    """The units with a current submission in a year (and instansi); a ReportError when there are none."""
+    units = queries.units_of_year(con, year, instansi)
+    if units.empty:
+        raise ReportError(f"Tidak ada data untuk tahun {year}"
+                          + (f" dan instansi {', '.join(instansi)}" if instansi else "") + ".")
+    return units
+
+
 def find_submission(con: duckdb.DuckDBPyConnection, name: str, year: int, instansi: str | None = None) -> str:
     """The current submission of the unit called `name` in `year`; a ReportError says what is wrong and what
     might be meant (close names, the instansi to choose)."""
-    units = queries.units_of_year(con, year)
-    if units.empty:
-        raise ReportError(f"Tidak ada data untuk tahun {year}.")
+    units = units_with_data(con, year)
     if instansi:
         inst = units[units["instansi"].map(_norm) == _norm(instansi)]
         if inst.empty:
@@ -592,9 +599,9 @@ def find_submission(con: duckdb.DuckDBPyConnection, name: str, year: int, instan
         units = inst
     match = units[units["unit_name"].map(_norm) == _norm(name)]
     if match.empty:
-        names = sorted(set(units["unit_name"]))
-        close = difflib.get_close_matches(name, names, n=5, cutoff=0.5)
-        close += [n for n in names if _norm(name) in _norm(n) and n not in close][:5 - len(close)]
+        names = {_norm(n): n for n in sorted(set(units["unit_name"]))}
+        close = [names[n] for n in difflib.get_close_matches(_norm(name), list(names), n=5, cutoff=0.5)]
+        close += [n for k, n in names.items() if _norm(name) in k and n not in close][:5 - len(close)]
         where = f" instansi {instansi}" if instansi else ""
         raise ReportError(f"Unit kerja '{name}' tidak ada pada tahun {year}{where}."
                           + (f" Mungkin maksudnya: {', '.join(close)}." if close else ""))
