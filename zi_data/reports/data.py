@@ -524,10 +524,10 @@ def build_recap(year: int, instansi: list[str], scores: dict[str, pd.DataFrame],
              Col("below_WBBM", "Area di bawah minimum WBBM", width=2.2)]
     if rows["note"].notna().any():
         cols.append(Col("note", "Catatan", width=1.3))
-    scored = rows[ranked & rows.get(f"pred_{judged}", pd.Series(dtype=object)).notna()]
+    judged_pred = rows.get(f"pred_{judged}", pd.Series(None, index=rows.index, dtype=object))
+    scored = judged_pred[ranked & judged_pred.notna()]
     counts = {"units": int(sent.sum()), "judged": int(len(scored)), "review": int((review & sent).sum()),
-              "not_sent": int((~sent).sum()),
-              **{p: int((scored[f"pred_{judged}"] == p).sum()) for p in ("WBBM", "WBK", NOT_MET)}}
+              "not_sent": int((~sent).sum()), **{p: int((scored == p).sum()) for p in ("WBBM", "WBK", NOT_MET)}}
     intro = (f"Urutan seperti Peringkat: nilai {level_name(judged)}, lalu nilai Unit. Area di bawah minimum menurut "
              f"jawaban {level_name(judged)} (menurut Unit bila {level_name(judged)} belum menilai). Unit yang berkasnya "
              "perlu diperiksa tidak diberi peringkat dan ditulis di bawah. " + AREA_LEGEND)
