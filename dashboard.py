@@ -13,6 +13,7 @@ PAGES = [
     st.Page("pages/tren.py", title="Tren", icon=":material/trending_up:"),
     st.Page("pages/profil_unit.py", title="Profil Unit", icon=":material/apartment:"),
     st.Page("pages/survei.py", title="Survei", icon=":material/poll:"),
+    st.Page("pages/laporan.py", title="Laporan", icon=":material/description:"),
     st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
 ]
 

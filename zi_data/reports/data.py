@@ -299,9 +299,9 @@ def _totals_table(nodes: pd.DataFrame, keys: list[str], predicates: dict[str, st
 
 
 def _rules_table(rules: pd.DataFrame, judged: str) -> Table:
-    cols = [Col("status", "Status", width=1.2), Col("predicate", "Predikat", width=0.7),
+    cols = [Col("status", "Status", width=1.2), Col("predicate", "Predikat", width=0.8),
             Col("label", "Syarat", width=1.9), Col("target_name", "Bagian yang dinilai", width=2.3),
-            Col("value", "Nilai", "num", 0.7), Col("minimum", "Minimum", "num", 0.75),
+            Col("value", "Nilai", "num", 0.7), Col("minimum", "Minimum", "num", 0.85),
             Col("margin", "Selisih", "signed", 0.7)]
     rows = pd.DataFrame(columns=[c.key for c in cols])
     if len(rules):
@@ -318,8 +318,8 @@ def _rules_table(rules: pd.DataFrame, judged: str) -> Table:
 
 
 def _tree_table(nodes: pd.DataFrame, keys: list[str], judged: str, rules: pd.DataFrame) -> Table:
-    cols = [Col("code", "Kode", width=0.5), Col("name", "Area / indikator", width=3.0),
-            Col("weight", "Bobot", "num", 0.6), *_level_cols(keys, width=0.65),
+    cols = [Col("code", "Kode", width=0.55), Col("name", "Area / indikator", width=3.0),
+            Col("weight", "Bobot", "num", 0.7), *_level_cols(keys, width=0.7),
             Col("share", f"% bobot ({level_name(judged)})", "pct", 0.8),
             Col("min_wbk", "Min. WBK", "num", 0.65), Col("min_wbbm", "Min. WBBM", "num", 0.7),
             Col("status", "Keterangan", width=1.1)]

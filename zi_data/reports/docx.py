@@ -61,8 +61,15 @@ def _document(header: str, footer: str, alert: str | None) -> Document:
         run = head.add_run(f"    {alert}")
         run.bold = True
         run.font.size = Pt(8)
-    foot = section.footer.paragraphs[0]
-    foot.add_run(footer + "    ").font.size = Pt(7)
+    section.footer.paragraphs[0].add_run(footer).font.size = Pt(7)
+    foot = section.footer.add_paragraph()
+    foot.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    mark = foot._p.get_or_add_pPr()  # the paragraph mark's size: what a field's refreshed number takes
+    rpr = OxmlElement("w:rPr")
+    size = OxmlElement("w:sz")
+    size.set(qn("w:val"), "15")
+    rpr.append(size)
+    mark.append(rpr)
     for text, code in (("Halaman ", "PAGE"), (" dari ", "NUMPAGES")):
         run = foot.add_run(text)
         run.font.size = Pt(7.5)
@@ -102,9 +109,8 @@ def add_table(doc: Document, table: Table, share: float = 1.0) -> None:
     out.alignment = WD_TABLE_ALIGNMENT.LEFT
     total = sum(c.width for c in table.columns)
     width = _text_width(doc) * share
+    _widths(out, [int(width * c.width / total) for c in table.columns])
     for j, col in enumerate(table.columns):
-        for cell in out.columns[j].cells:
-            cell.width = int(width * col.width / total)
         head = out.rows[0].cells[j]
         _cell_text(head, col.title, bold=True, right=col.kind in NUMERIC)
         _shade(head, HEAD)
@@ -122,13 +128,22 @@ def add_table(doc: Document, table: Table, share: float = 1.0) -> None:
                 _shade(cells[j], SHADE)
 
 
+def _widths(table, widths: list[int]) -> None:
+    """Fixed column widths, set on the grid (LibreOffice reads it) and on every cell (Word reads those)."""
+    table.autofit = False
+    for j, w in enumerate(widths):
+        table.columns[j].width = w
+        for cell in table.columns[j].cells:
+            cell.width = w
+
+
 def _pairs(doc: Document, pairs: list[tuple[str, str]]) -> None:
     out = doc.add_table(rows=len(pairs), cols=2)
     out.style = "Table Grid"
     width = _text_width(doc)
+    _widths(out, [int(width * 0.25), int(width * 0.75)])
     for i, (k, v) in enumerate(pairs):
         cells = out.rows[i].cells
-        cells[0].width, cells[1].width = int(width * 0.25), int(width * 0.75)
         _cell_text(cells[0], k, bold=True)
         _cell_text(cells[1], v)
 
