@@ -46,7 +46,7 @@ check: setup
 	$(BIN)/pytest
 
 bench: setup
-	$(BIN)/python -m benchmarks.bench --pages
+	$(BIN)/python -m benchmarks.bench --pages --reports
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 import duckdb
 import pandas as pd
@@ -74,22 +75,28 @@ class Table:
     note: str = ""
     indent: str | None = None  # the column indented by a row's `_depth` (the names of a tree)
 
+    @cached_property
+    def records(self) -> list[dict]:
+        """The rows as dicts, read once: writers ask for every cell."""
+        return self.rows.to_dict("records")
+
     def flag(self, i: int, name: str) -> bool:
-        return bool(self.rows[name].iloc[i]) if name in self.rows else False
+        value = self.records[i].get(name)
+        return False if _missing(value) else bool(value)
 
     def kind(self, i: int, col: Col) -> str:
-        override = self.rows["_kind"].iloc[i] if "_kind" in self.rows else None
+        override = self.records[i].get("_kind")
         return override if col.kind in NUMERIC and isinstance(override, str) else col.kind
 
     def value(self, i: int, col: Col):
-        value = self.rows[col.key].iloc[i] if col.key in self.rows else None
+        value = self.records[i].get(col.key)
         return None if _missing(value) else value
 
     def text(self, i: int, col: Col) -> str:
         return cell_text(self.value(i, col), self.kind(i, col))
 
     def depth(self, i: int) -> int:
-        depth = self.rows["_depth"].iloc[i] if "_depth" in self.rows else None
+        depth = self.records[i].get("_depth")
         return 0 if _missing(depth) else int(depth)
 
 
@@ -301,7 +308,7 @@ def _totals_table(nodes: pd.DataFrame, keys: list[str], predicates: dict[str, st
 def _rules_table(rules: pd.DataFrame, judged: str) -> Table:
     cols = [Col("status", "Status", width=1.2), Col("predicate", "Predikat", width=0.8),
             Col("label", "Syarat", width=1.9), Col("target_name", "Bagian yang dinilai", width=2.3),
-            Col("value", "Nilai", "num", 0.7), Col("minimum", "Minimum", "num", 0.85),
+            Col("value", "Nilai", "num", 0.7), Col("minimum", "Minimum", "num", 0.95),
             Col("margin", "Selisih", "signed", 0.7)]
     rows = pd.DataFrame(columns=[c.key for c in cols])
     if len(rules):
