@@ -219,14 +219,15 @@ def unit_gaps(con: duckdb.DuckDBPyConnection, submission_id: str, assessor: str)
     fails = fails[~fails["passed"]]
     failing_areas = set(fails["target"])
     ancestors = _ancestors()
+    failing = list(zip(fails["predicate"], fails["target"], fails["target_name"], strict=True))
 
-    def helped(row) -> list[tuple[str, str]]:
+    def helped(edition: str, indicator: str) -> list[tuple[str, str]]:
         # An indicator helps a failing rule when the rule is about the indicator itself or a node above it
         # (its area, Pemenuhan/Reform, Pengungkit or Hasil, the total): a Hasil indicator never helps Pengungkit.
-        above = {row["indicator_id"], *ancestors.get((row["edition"], row["indicator_id"]), ())}
-        return [(r.predicate, r.target_name) for r in fails.itertuples() if r.target in above]
+        above = {indicator, *ancestors.get((edition, indicator), ())}
+        return [(predicate, name) for predicate, target, name in failing if target in above]
 
-    rules = df.apply(helped, axis=1) if len(df) else pd.Series([], dtype=object)
+    rules = [helped(e, i) for e, i in zip(df["edition"], df["indicator_id"], strict=True)]
     df["membantu"] = [", ".join(p for p in ("WBK", "WBBM") if any(h[0] == p for h in hs)) for hs in rules]
     df["syarat_dibantu"] = [_rules_by_target(hs) for hs in rules]
     df["area_gagal"] = df["area_id"].isin(failing_areas)
