@@ -63,13 +63,6 @@ def db(tmp_path_factory):
 
 
 @pytest.fixture
-def con(db):
-    c = queries.connect(db)
-    yield c
-    c.close()
-
-
-@pytest.fixture
 def report(con):
     return data.unit_report(con, find_submission(con, UNIT, 2026), printed_at=PRINTED)
 
