@@ -286,3 +286,31 @@ def test_screenshots_of_the_first_two_pages(report):
         dark = sum(image.histogram()[:128])
         assert dark > 2000, "the page has text and lines on it"
     assert image.size[1] / image.size[0] == pytest.approx(297 / 210, rel=0.01)  # A4 portrait
+
+
+def test_a_2019_edition_year_and_a_year_without_tpi_read_right(tmp_path):
+    """Kantor Lama: 2021 on the 2019 edition (26 indicators, no WBK area rule), everything best by both
+    (100 and 100); 2022 on the 2021 edition, the unit alone (100)."""
+    filled_workbook(tmp_path / "in" / "2021_lama.xlsx", ed_name="2019", unit=perfect(edition("2019")),
+                    tpi=perfect(edition("2019")), unit_name="Kantor Lama", instansi="Inst", year=2021)
+    filled_workbook(tmp_path / "in" / "2022_lama.xlsx", unit=perfect(edition("2021")), unit_name="Kantor Lama",
+                    instansi="Inst", year=2022)
+    ingest_paths([tmp_path / "in"], tmp_path / "x.duckdb")
+    c = queries.connect(tmp_path / "x.duckdb")
+    try:
+        old = data.unit_report(c, find_submission(c, "Kantor Lama", 2021))
+        new = data.unit_report(c, find_submission(c, "Kantor Lama", 2022))
+    finally:
+        c.close()
+    assert old.edition == "2019" and (old.tree.rows["level"] == "indicator").sum() == 26
+    assert set(old.rules.rows["predicate"]) == {"WBK", "WBBM"} and "area" not in set(
+        old.rules.rows.loc[old.rules.rows["predicate"] == "WBK", "rule_id"])
+    text, _ = pdf_text(reports.write_unit(old, "pdf"))
+    assert "Edisi LKE 2019 (PermenPANRB 52/2014 jo. 10/2019)" in text and "Predikat menurut TPI: WBBM" in text
+    # the year without a TPI is judged by the unit's answers; the earlier year keeps its TPI total and predicate
+    assert new.judged == "unit" and new.predicate == "WBBM"
+    history = new.history.rows.set_index("year")
+    assert history.loc["2021", "score_tpi"] == 100 and history.loc["2021", "predicate"] == "WBBM"
+    assert pd.isna(history.loc["2022", "score_tpi"]) and history.loc["2022", "predicate"] == "WBBM (menurut Unit)"
+    text, _ = pdf_text(reports.write_unit(new, "pdf"))
+    assert re.search(r"2021 2019 100,00 100,00 WBBM 2022 2021 100,00 – WBBM \(menurut Unit\)", text)

@@ -169,7 +169,7 @@ class UnitReport:
     overclaims: Table
     gaps: Table
     history: Table
-    history_chart: pd.DataFrame  # year, unit, judged (the totals drawn as bars)
+    history_chart: pd.DataFrame  # year, unit, tpi (the totals drawn as bars)
     warnings: list[str]
     printed_at: datetime
     stage: str | None = None
@@ -255,8 +255,8 @@ def build_unit_report(info: dict, levels: pd.DataFrame, nodes: pd.DataFrame, rul
         tree=_tree_table(nodes, keys, judged, rules.get(judged, pd.DataFrame())),
         overclaims=_overclaim_table(over, "tpi" in keys),
         gaps=_gaps_table(gaps, judged),
-        history=_history_table(years, keys, judged),
-        history_chart=_history_chart(years, judged),
+        history=_history_table(years),
+        history_chart=_history_chart(years),
         warnings=list(warnings), printed_at=printed_at or datetime.now(),
         stage=stage, tpn_total=tpn_total, tpn_decision=tpn_decision,
         overclaim_points=float(over["overclaim"].sum()) if len(over) else 0.0, overclaim_count=int(len(over)))
@@ -398,26 +398,31 @@ def _gaps_table(gaps: pd.DataFrame, judged: str) -> Table:
                  empty="Tidak ada: semua indikator sudah bernilai penuh.")
 
 
-def _history_table(years: pd.DataFrame, keys: list[str], judged: str) -> Table:
-    shown = [k for k in keys if k in set(years["assessor"])] if len(years) else []
+def _history_table(years: pd.DataFrame) -> Table:
+    """Every year's totals per level; the predicate by the TPI, or the unit's own where the TPI had not assessed."""
+    shown = sorted(set(years["assessor"]), key=level_order) if len(years) else []
     cols = [Col("year", "Tahun", width=0.6), Col("edition", "Edisi", width=0.6), *_level_cols(shown),
-            Col("predicate", f"Predikat ({level_name(judged)})", width=1.2)]
+            Col("predicate", "Predikat", width=1.6)]
     if years.empty:
         return Table("Nilai total dari tahun ke tahun", cols, pd.DataFrame(columns=[c.key for c in cols]))
     wide = years.pivot_table(index=["year", "edition"], columns="assessor", values="total").reset_index()
     wide.columns = [c if c in ("year", "edition") else f"score_{c}" for c in wide.columns]
-    pred = years[years["assessor"] == judged].set_index("year")["predicate"]
-    wide["predicate"] = wide["year"].map(pred)
+    by_tpi = years[years["assessor"] == "tpi"].set_index("year")["predicate"].to_dict()
+    by_unit = years[years["assessor"] == "unit"].set_index("year")["predicate"].to_dict()
+    wide["predicate"] = [by_tpi[y] if isinstance(by_tpi.get(y), str) else
+                         (f"{by_unit[y]} (menurut Unit)" if isinstance(by_unit.get(y), str) else None)
+                         for y in wide["year"]]
     wide["year"] = wide["year"].astype(str)
     return Table("Nilai total dari tahun ke tahun", cols, wide.sort_values("year").reset_index(drop=True))
 
 
-def _history_chart(years: pd.DataFrame, judged: str) -> pd.DataFrame:
+def _history_chart(years: pd.DataFrame) -> pd.DataFrame:
+    """year, unit, tpi: the totals drawn as bars (the TPI's where it assessed)."""
     if years.empty:
-        return pd.DataFrame(columns=["year", "unit", "judged"])
+        return pd.DataFrame(columns=["year", "unit", "tpi"])
     wide = years.pivot_table(index="year", columns="assessor", values="total")
     return pd.DataFrame({"year": wide.index.astype(int), "unit": wide.get("unit"),
-                         "judged": wide.get(judged) if judged != "unit" else None}).reset_index(drop=True)
+                         "tpi": wide.get("tpi")}).reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------------------------- recap

@@ -41,7 +41,7 @@ MARGIN = 16 * mm
 GRID = colors.black
 SHADE = colors.Color(0.88, 0.88, 0.88)  # prints as light grey: rows that need attention, besides bold text
 HEAD = colors.Color(0.78, 0.78, 0.78)
-BAR_UNIT, BAR_JUDGED = colors.white, colors.Color(0.35, 0.35, 0.35)
+BAR_UNIT, BAR_TPI = colors.white, colors.Color(0.35, 0.35, 0.35)
 
 
 @lru_cache(maxsize=1)
@@ -131,9 +131,9 @@ def section(number: int | None, table: Table, width: float) -> list:
     return out
 
 
-def history_chart(chart, judged_name: str, width: float, height: float = 58 * mm) -> Drawing:
-    """Earlier years' totals as bars (Unit white, the judged level dark grey, both outlined and labelled with
-    their value) with the WBK (75) and WBBM (85) lines dashed: readable without colour."""
+def history_chart(chart, width: float, height: float = 58 * mm) -> Drawing:
+    """Every year's totals as bars (Unit white, TPI dark grey, both outlined and labelled with their value) with
+    the WBK (75) and WBBM (85) lines dashed: readable without colour."""
     regular, bold, _ = fonts()
     d = Drawing(width, height)
     left, bottom, top = 26, 16, height - 22
@@ -154,7 +154,7 @@ def history_chart(chart, judged_name: str, width: float, height: float = 58 * mm
     bar = min(slot / 3, 28)
     for i, r in enumerate(chart.itertuples()):
         x0 = left + i * slot + slot / 2 - bar
-        for k, (value, fill) in enumerate(((r.unit, BAR_UNIT), (r.judged, BAR_JUDGED))):
+        for k, (value, fill) in enumerate(((r.unit, BAR_UNIT), (r.tpi, BAR_TPI))):
             if value is None or value != value:
                 continue
             x = x0 + k * bar
@@ -164,9 +164,8 @@ def history_chart(chart, judged_name: str, width: float, height: float = 58 * mm
                          textAnchor="middle"))
         d.add(String(left + i * slot + slot / 2, bottom - 11, str(r.year), fontName=bold, fontSize=8,
                      textAnchor="middle"))
-    for k, (label, fill) in enumerate((("Nilai Unit", BAR_UNIT), (f"Nilai {judged_name}", BAR_JUDGED))):
-        if k == 1 and judged_name == "Unit":
-            break
+    has_tpi = bool(chart["tpi"].notna().any())
+    for k, (label, fill) in enumerate((("Nilai Unit", BAR_UNIT), ("Nilai TPI", BAR_TPI))[:1 + has_tpi]):
         lx = left + 90 * k
         d.add(Rect(lx, height - 10, 8, 8, fillColor=fill, strokeColor=colors.black, strokeWidth=0.6))
         d.add(String(lx + 11, height - 9, label, fontName=regular, fontSize=7.5))
@@ -255,7 +254,7 @@ def unit_pdf(report: UnitReport) -> bytes:
     hist = report.history
     s += [CondPageBreak(95 * mm), para(f"{n}. {hist.title}", "h2")]
     if len(report.history_chart):
-        s += [history_chart(report.history_chart, report.judged_name, width), Spacer(1, 4)]
+        s += [history_chart(report.history_chart, width), Spacer(1, 4)]
     s.append(table_flowable(hist, width * 0.7))
     s += [CondPageBreak(120 * mm), para(f"{n + 1}. Catatan dan saran perbaikan", "h2"),
           para("Diisi oleh evaluator.", "small"), Spacer(1, 4)]
