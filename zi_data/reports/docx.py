@@ -14,7 +14,7 @@ from docx.shared import Cm, Emu, Pt
 
 from .data import NUMERIC, Table, UnitReport, when
 
-FONT = "DejaVu Sans"  # falls back to the reader's sans-serif where missing; Word substitutes silently
+FONT = "Arial"  # on every Windows and Mac running Word; LibreOffice shows it as the metric-equal Liberation Sans
 SHADE, HEAD = "E0E0E0", "C8C8C8"  # light greys: print in black and white, rows are bold besides
 TABLE_PT = 7.5
 
