@@ -6,9 +6,9 @@ STAMP  := $(VENV)/.installed-stamp
 DB     ?= data/zi.duckdb
 PORT   ?= 8501
 
-.PHONY: setup run test check bench demo clean browser
+.PHONY: setup run test check bench demo clean browser fonts
 
-setup: $(STAMP)
+setup: $(STAMP) fonts
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,15 @@ browser:
 	    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 	    echo "Chromium could not be installed: the browser test will be skipped"; }
 
+# DejaVu Sans for the PDF reports (wide Unicode coverage for names and notes); the reports fall back to
+# the Vera fonts that ship inside ReportLab when it is missing. Installed only when missing.
+fonts:
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || \
+	  { echo "Installing DejaVu fonts (Debian package fonts-dejavu-core)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null) || \
+	    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null) || \
+	    echo "DejaVu could not be installed: the PDF reports use ReportLab's own Vera fonts"; }
+
 run: setup
 	$(BIN)/zi demo --if-empty --db $(DB)
 	@echo "Dasbor: http://localhost:$(PORT)"
@@ -38,7 +47,7 @@ check: setup
 	$(BIN)/pytest
 
 bench: setup
-	$(BIN)/python -m benchmarks.bench --pages
+	$(BIN)/python -m benchmarks.bench --pages --reports
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts

@@ -14,11 +14,12 @@ from urllib.parse import urlparse
 import pandas as pd
 import streamlit as st
 
-from zi_data import access, queries
+from zi_data import access, queries, reports
 from zi_data.export import to_csv_bytes, to_xlsx_bytes
 from zi_data.ingest import identify_upload
 from zi_data.predicates import fmt
 from zi_data.readers.base import level_name
+from zi_data.reports import data as report_data
 
 ALL = "Semua"
 
@@ -30,6 +31,7 @@ PAGE_TABLE = [  # script, title, icon (Material Symbols: the font ships with Str
     ("pages/tren.py", "Tren", ":material/trending_up:"),
     ("pages/profil_unit.py", "Profil Unit", ":material/apartment:"),
     ("pages/survei.py", "Survei", ":material/poll:"),
+    ("pages/laporan.py", "Laporan", ":material/description:"),
     ("pages/data.py", "Data", ":material/upload_file:"),
 ]
 _ROUTED: ContextVar[bool] = ContextVar("zi_routed", default=False)
@@ -395,6 +397,69 @@ def downloads(df: pd.DataFrame, name: str, key: str) -> None:
     c2.download_button("Unduh XLSX", to_xlsx_bytes(df, name), file_name=f"{name}.xlsx", key=f"{key}_xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/download:")
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _unit_report(db: str, version: float, submission_id: str, kind: str) -> bytes:
+    con = queries.connect(db)
+    try:
+        return reports.unit_bytes(con, submission_id, kind)
+    finally:
+        con.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _recap(db: str, version: float, year: int, instansi: tuple, edition: str | None):
+    con = queries.connect(db)
+    try:
+        return report_data.recap_report(con, year, list(instansi), edition)
+    finally:
+        con.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _recap_file(db: str, version: float, year: int, instansi: tuple, edition: str | None, kind: str) -> bytes:
+    return reports.write_recap(_recap(db, version, year, instansi, edition), kind)
+
+
+def recap(year: int, instansi: list[str], edition: str | None) -> report_data.RecapReport:
+    """The recap of a year, instansi and edition (cached per database version)."""
+    path = db_path()
+    try:
+        return _recap(str(path), db_version(path), year, tuple(instansi), edition)
+    except queries.DatabaseBusy:
+        st.warning("Basis data sedang diperbarui oleh proses pemuatan. Muat ulang halaman sebentar lagi.")
+        st.stop()
+
+
+FORMAT_LABELS = {"pdf": "PDF", "docx": "Word", "xlsx": "Excel"}
+
+
+def report_buttons(submission_id: str, unit_name: str, year: int) -> None:
+    """Download buttons for one unit's report; each file is made when its button is clicked, once per submission
+    and database version."""
+    path = db_path()
+    db, version = str(path), db_version(path)
+    cols = st.columns([1, 1, 1, 2])
+    for col, kind in zip(cols, reports.UNIT_FORMATS, strict=False):
+        col.download_button(
+            f"Laporan {FORMAT_LABELS[kind]}", data=lambda k=kind: _unit_report(db, version, submission_id, k),
+            file_name=f"LHE_{year}_{report_data.safe_name(unit_name)}.{kind}", mime=reports.MIME[kind],
+            key=f"report_{kind}", icon=":material/description:", on_click="ignore")
+
+
+def recap_buttons(year: int, instansi: list[str], edition: str | None) -> None:
+    """Download buttons for the recap of the sidebar's year, instansi and edition (PDF and XLSX)."""
+    path = db_path()
+    db, version = str(path), db_version(path)
+    scope = report_data.safe_name("_".join(instansi)) if instansi else "semua-instansi"
+    cols = st.columns([1, 1, 2])
+    for col, kind in zip(cols, reports.RECAP_FORMATS, strict=False):
+        col.download_button(
+            f"Rekapitulasi {FORMAT_LABELS[kind]}",
+            data=lambda k=kind: _recap_file(db, version, year, tuple(instansi), edition, k),
+            file_name=f"Rekap_ZI_{year}_{scope}.{kind}", mime=reports.MIME[kind], key=f"recap_{kind}",
+            icon=":material/download:", on_click="ignore", width="stretch")
 
 
 BADGES = {"WBBM": "green", "WBK": "green", "Belum memenuhi": "red"}

@@ -42,6 +42,9 @@ if common.require_data():
     c[3].metric("Pertanyaan diklaim lebih", len(over))
     st.markdown(f"Predikat menurut Unit: {common.badge(row['predicate'])} &nbsp; "
                 f"Predikat menurut TPI: {common.badge(trow['predicate'])}")
+    st.caption("Laporan hasil evaluasi unit ini (draf LHE): nilai per tingkat, syarat WBK/WBBM, area dan indikator, "
+               "klaim berlebih, peluang nilai, riwayat, dan ruang catatan evaluator.")
+    common.report_buttons(row["submission_id"], name, f["year"])
 
     areas = common.query("profile_areas", row["submission_id"])
     st.plotly_chart(charts.profile_area_bars(areas), width="stretch")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from zi_data import queries
 from zi_data.demo import generate
 from zi_data.ingest import ingest_paths
 
@@ -16,3 +17,11 @@ def demo_db(tmp_path_factory):
     db = root / "zi.duckdb"
     ingest_paths([root / "raw"], db, actor_role="evaluator")
     return db
+
+
+@pytest.fixture
+def con(db):
+    """A read-only connection to the module's own `db` fixture (a database built by hand in that module)."""
+    c = queries.connect(db)
+    yield c
+    c.close()

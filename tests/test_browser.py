@@ -11,8 +11,9 @@ PAGES = {  # url path -> text that must be on the page once it has loaded
     "peringkat": ["Peringkat", "Bandingkan unit"],
     "kesenjangan": ["Kesenjangan", "Indikator terlemah"],
     "tren": ["Tren", "Nilai total per tahun"],
-    "profil_unit": ["Profil Unit", "Klaim berlebih", "Jawaban per pertanyaan"],
+    "profil_unit": ["Profil Unit", "Klaim berlebih", "Jawaban per pertanyaan", "Laporan PDF"],
     "survei": ["Survei", "Rata-rata IPAK"],
+    "laporan": ["Laporan", "Rekapitulasi", "Laporan semua unit satu instansi"],
     "data": ["Data", "Pengajuan", "Ditolak"],
 }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -148,3 +150,26 @@ def test_an_empty_database_says_how_to_get_data(tmp_path, monkeypatch):
     at.run()
     assert not at.exception
     assert "Belum ada data" in at.info[0].value
+
+
+def test_profil_unit_offers_the_units_report_in_three_formats(app):
+    at = app("profil_unit")
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert {"Laporan PDF", "Laporan Word", "Laporan Excel"} <= set(labels)
+
+
+def test_laporan_shows_the_recap_and_zips_every_report_of_an_instansi(app):
+    at = app("laporan")
+    assert at.title[0].value == "Laporan"
+    recap = at.dataframe[0].value
+    assert len(recap) == 13 and recap["No"].iloc[0] == "1"
+    assert recap["Nilai TPI"].str.contains(",").any() and not recap["Nilai TPI"].str.contains(r"\.").any()
+    assert {"Rekapitulasi PDF", "Rekapitulasi Excel"} <= {b.proto.label for b in at.get("download_button")}
+    instansi = at.selectbox(key="report_instansi").options[0]
+    at.button(key="report_zip").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert len([b for b in at.get("download_button") if b.proto.label.startswith("Unduh ZIP")]) == 1
+    names = zipfile.ZipFile(io.BytesIO(at.session_state["report_zip_file"][1])).namelist()
+    assert len(names) == (recap["Instansi"] == instansi).sum() and all(n.endswith(".pdf") for n in names)
+    set_filter(at, "f_instansi", [instansi])
+    assert set(at.dataframe[0].value["Instansi"]) == {instansi}

@@ -27,13 +27,6 @@ def db(tmp_path_factory):
     return path
 
 
-@pytest.fixture
-def con(db):
-    c = queries.connect(db)
-    yield c
-    c.close()
-
-
 def test_unit_scores_for_the_unit_answers(con):
     df = queries.unit_scores(con, 2026, "unit").set_index("unit_name")
     assert df.at["Unit A", "total"] == pytest.approx(100)

@@ -1,4 +1,5 @@
-"""The `zi` command: score, template, ingest, demo, user, backup, restore. Messages for people are in Bahasa Indonesia."""
+"""The `zi` command: score, template, ingest, demo, laporan, user, backup, restore. Messages for people are in
+Bahasa Indonesia."""
 
 from __future__ import annotations
 
@@ -112,6 +113,62 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return cli_demo(args)
 
 
+def cmd_laporan(args: argparse.Namespace) -> int:
+    """`zi laporan`: one unit's report, the recap, or every unit's report into a folder."""
+    from . import queries, reports
+    from .ingest import Progress
+    from .reports.data import ReportError, find_submission, units_with_data
+
+    if not Path(args.db).exists():
+        print(f"Basis data {args.db} tidak ada: muat workbook dulu dengan `zi ingest` (atau `zi demo`).",
+              file=sys.stderr)
+        return 2
+    instansi = [args.instansi] if args.instansi else None
+    try:
+        con = queries.connect(args.db)
+    except queries.DatabaseBusy:
+        print(f"Basis data {args.db} sedang dipakai untuk menulis; coba lagi sebentar lagi.", file=sys.stderr)
+        return 2
+    try:
+        if args.unit:
+            sid = find_submission(con, args.unit, args.tahun, args.instansi)
+            content = reports.unit_bytes(con, sid, args.format)
+            _write(args.out, content)
+            print(f"Laporan {args.unit} tahun {args.tahun} ({args.format.upper()}) ditulis ke {args.out}")
+        elif args.rekap:
+            units_with_data(con, args.tahun, instansi)
+            _write(args.out, reports.recap_bytes(con, args.tahun, instansi, args.format))
+            print(f"Rekapitulasi tahun {args.tahun} ({args.format.upper()}) ditulis ke {args.out}")
+        else:
+            if args.out.exists() and not args.out.is_dir():
+                raise ReportError(f"{args.out} adalah berkas; --semua menulis ke sebuah folder")
+            bar: list[Progress] = []
+
+            def step(_done: int, total: int, unit: str) -> None:
+                if not bar:
+                    bar.append(Progress(total, enabled=True))
+                bar[0].step(unit)
+
+            count = 0
+            for name, content in reports.all_units(con, args.tahun, instansi, args.format, on_step=step):
+                _write(args.out / name, content)
+                count += 1
+            if bar:
+                bar[0].close()
+            print(f"{count} laporan ({args.format.upper()}) ditulis ke {args.out}")
+    except ReportError as exc:
+        print(f"Laporan tidak dibuat: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        con.close()
+    return 0
+
+
+def _write(out: Path, content: bytes) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(content)
+
+
 def cmd_user(args: argparse.Namespace) -> int:
     import getpass
 
@@ -201,6 +258,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--if-empty", action="store_true", help="hanya bila basis data masih kosong")
     p.add_argument("--no-ingest", action="store_true", help="tulis berkas saja, jangan dimuat")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("laporan", help="tulis laporan hasil evaluasi per unit atau rekapitulasi (PDF, DOCX, XLSX)",
+                       description="Laporan satu unit (--unit), rekapitulasi (--rekap) atau laporan setiap unit ke "
+                                   "satu folder (--semua).")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--unit", help="nama unit kerja (laporan satu unit)")
+    which.add_argument("--rekap", action="store_true", help="rekapitulasi semua unit tahun itu (pdf atau xlsx)")
+    which.add_argument("--semua", action="store_true", help="laporan setiap unit, satu berkas per unit, ke folder --out")
+    p.add_argument("--tahun", type=int, required=True, help="tahun penilaian")
+    p.add_argument("--instansi", default=None, help="hanya instansi ini (wajib bila nama unit ada di beberapa instansi)")
+    p.add_argument("--format", choices=["pdf", "docx", "xlsx"], default="pdf")
+    p.add_argument("--out", type=Path, required=True, help="berkas tujuan (folder untuk --semua)")
+    p.add_argument("--db", type=Path, default=DEFAULT_DB)
+    p.set_defaults(func=cmd_laporan)
 
     p = sub.add_parser("user", help="tambah atau ganti pengguna dasbor (kontrol akses)")
     p.add_argument("username")

@@ -219,19 +219,123 @@ def unit_gaps(con: duckdb.DuckDBPyConnection, submission_id: str, assessor: str)
     fails = rule_results(con, submission_id, assessor)
     fails = fails[~fails["passed"]]
     failing_areas = set(fails["target"])
-    failing_predicates = {p: set(fails.loc[fails["predicate"] == p, "target"]) for p in ("WBK", "WBBM")}
+    ancestors = _ancestors()
+    failing = list(zip(fails["predicate"], fails["target"], fails["target_name"], strict=True))
 
-    def helps(row) -> str:
-        # An indicator helps a failing rule when the rule is about its area or about the totals.
-        out = []
-        for predicate, targets in failing_predicates.items():
-            if row["area_id"] in targets or targets & {"TOTAL", "PENGUNGKIT", row["indicator_id"]}:
-                out.append(predicate)
-        return ", ".join(out)
+    def helped(edition: str, indicator: str) -> list[tuple[str, str]]:
+        # An indicator helps a failing rule when the rule is about the indicator itself or a node above it
+        # (its area, Pemenuhan/Reform, Pengungkit or Hasil, the total): a Hasil indicator never helps Pengungkit.
+        above = {indicator, *ancestors.get((edition, indicator), ())}
+        return [(predicate, name) for predicate, target, name in failing if target in above]
 
-    df["membantu"] = df.apply(helps, axis=1) if len(df) else []
+    rules = [helped(e, i) for e, i in zip(df["edition"], df["indicator_id"], strict=True)]
+    df["membantu"] = [", ".join(p for p in ("WBK", "WBBM") if any(h[0] == p for h in hs)) for hs in rules]
+    df["syarat_dibantu"] = [_rules_by_target(hs) for hs in rules]
     df["area_gagal"] = df["area_id"].isin(failing_areas)
     return df
+
+
+def _rules_by_target(helped: list[tuple[str, str]]) -> str:
+    """[(WBK, area), (WBBM, area), (WBBM, total)] -> "area (WBK, WBBM); total (WBBM)"."""
+    by_target: dict[str, list[str]] = {}
+    for predicate, name in helped:
+        by_target.setdefault(name, []).append(predicate)
+    return "; ".join(f"{name} ({', '.join(preds)})" for name, preds in by_target.items())
+
+
+@lru_cache(maxsize=1)
+def _ancestors() -> dict[tuple[str, str], tuple[str, ...]]:
+    """(edition, node or indicator id) -> every node above it up to TOTAL, from the catalog's tree."""
+    out = {}
+    for name, ed in load_catalog().editions.items():
+        parent = {r.node_id: r.parent_id for r in ed.structure.itertuples() if r.parent_id}
+        parent.update({r.indicator_id: r.area_id for r in ed.indicators.itertuples()})
+        for node in [*ed.structure["node_id"], *ed.indicators["indicator_id"]]:
+            chain, cur = [], node
+            while cur in parent:
+                cur = parent[cur]
+                chain.append(cur)
+            out[(name, node)] = (*chain, "TOTAL")
+    return out
+
+
+def profile_nodes(con: duckdb.DuckDBPyConnection, submission_id: str) -> pd.DataFrame:
+    """Every node of one submission's tree, total down to indicators, in the catalog's order (column `order`),
+    with its code and one score and one completeness column per assessment level (score_unit, score_tpi ...)."""
+    df = con.execute(
+        """select c.edition, s.assessor, s.level, s.node_id, s.parent_id, s.name, s.weight, s.score, s.completeness
+           from scores s join stg_submissions c using (submission_id) where s.submission_id = ?""",
+        [submission_id]).df()
+    if df.empty:
+        return df
+    out = df.drop_duplicates("node_id")[["edition", "level", "node_id", "parent_id", "name", "weight"]]
+    for col in ("score", "completeness"):
+        wide = df.pivot(index="node_id", columns="assessor", values=col)
+        wide.columns = [f"{col}_{a}" for a in wide.columns]
+        out = out.merge(wide, left_on="node_id", right_index=True, how="left")
+    out = out.merge(tree_order(), on=["edition", "node_id"], how="left")
+    return out.sort_values("order").reset_index(drop=True)
+
+
+@lru_cache(maxsize=1)
+def tree_order() -> pd.DataFrame:
+    """(edition, node_id) -> code and place (`order`) in the catalog's tree read top-down: the total first, then
+    each komponen, sub komponen and area followed by its indicators."""
+    rows = []
+    for name, ed in load_catalog().editions.items():
+        s = ed.structure.sort_values("seq")
+        children = {p: list(g.itertuples()) for p, g in s.groupby(s["parent_id"].fillna(""), sort=False)}
+        indicators = {a: list(g.sort_values("seq").itertuples()) for a, g in ed.indicators.groupby("area_id")}
+        order = [("TOTAL", "")]
+        stack = list(reversed(children.get("", [])))
+        while stack:  # depth first, in seq order
+            node = stack.pop()
+            order.append((node.node_id, node.code))
+            order += [(i.indicator_id, i.code) for i in indicators.get(node.node_id, [])]
+            stack += reversed(children.get(node.node_id, []))
+        rows += [(name, node, code, i) for i, (node, code) in enumerate(order)]
+    return pd.DataFrame(rows, columns=["edition", "node_id", "code", "order"])
+
+
+def unit_years(con: duckdb.DuckDBPyConnection, unit_id: str) -> pd.DataFrame:
+    """A unit's totals and predicates in every year it has a current submission, per assessment level."""
+    return con.execute(
+        """select c.year, c.edition, s.assessor, s.score as total, p.predicate, c.needs_review
+           from current_submissions c join scores s using (submission_id)
+           left join predicates p on p.submission_id = s.submission_id and p.assessor = s.assessor
+           where c.unit_id = ? and s.node_id = 'TOTAL' order by c.year""", [unit_id]).df()
+
+
+def failed_rules(con: duckdb.DuckDBPyConnection, year: int | None, assessor: str, instansi: list[str] | None = None,
+                 edition: str | None = None) -> pd.DataFrame:
+    """Every rule a current submission fails at one assessment level (the recap's areas below their minimum)."""
+    where, params = _filters(year, instansi, edition)
+    return con.execute(
+        f"""select r.submission_id, c.edition, r.predicate, r.rule_id, r.target, r.target_name, s.level as target_level,
+                   s.area_key, p.name as parent_name, r.value, r.minimum, r.margin
+            from rule_results r join current_submissions c using (submission_id)
+            left join scores s on s.submission_id = r.submission_id and s.assessor = r.assessor
+                               and s.node_id = r.target
+            left join scores p on p.submission_id = s.submission_id and p.assessor = s.assessor
+                               and p.node_id = s.parent_id
+            where {where} and r.assessor = ? and not r.passed""", params + [assessor]).df()
+
+
+def submission(con: duckdb.DuckDBPyConnection, submission_id: str) -> dict | None:
+    """Who and what one submission is: unit, instansi, year, edition, file, when loaded, why it needs review."""
+    df = con.execute(
+        """select s.submission_id, s.unit_id, u.unit_name, u.instansi, s.year, s.edition, s.layout, s.file_name,
+                  s.file_path, s.loaded_at, s.needs_review, s.is_current
+           from stg_submissions s join stg_units u using (unit_id) where s.submission_id = ?""",
+        [submission_id]).df()
+    return None if df.empty else df.iloc[0].to_dict()
+
+
+def units_of_year(con: duckdb.DuckDBPyConnection, year: int, instansi: list[str] | None = None) -> pd.DataFrame:
+    """The units with a current submission in a year (and instansi): unit_id, unit_name, instansi, submission_id."""
+    where, params = _filters(year, instansi, None)
+    return con.execute(f"select c.unit_id, c.unit_name, c.instansi, c.submission_id from current_submissions c "
+                       f"where {where} order by c.instansi, c.unit_name", params).df()
 
 
 def trend(con: duckdb.DuckDBPyConnection, assessor: str, by: str = "unit", instansi: list[str] | None = None,
