@@ -14,7 +14,7 @@ from pathlib import Path
 # Each role may do what the roles before it may.
 ROLES = ("viewer", "evaluator", "admin")
 ROLE_LABELS = {"viewer": "Pembaca", "evaluator": "Evaluator (TPI)", "admin": "Admin"}
-ACTIONS = {"read": "viewer", "upload": "evaluator", "ingest": "evaluator", "delete": "admin"}
+ACTIONS = {"read": "viewer", "upload": "evaluator", "ingest": "evaluator", "propose": "evaluator", "delete": "admin"}
 DEFAULT_USERS_FILE = Path(".streamlit/users.toml")
 ITERATIONS = 240_000
 
@@ -27,7 +27,7 @@ class User:
 
 
 def can(role: str | None, action: str) -> bool:
-    """True when `role` is allowed `action` (read, upload, ingest, delete)."""
+    """True when `role` is allowed `action` (read, upload, ingest, propose, delete)."""
     if role not in ROLES:
         return False
     return ROLES.index(role) >= ROLES.index(ACTIONS[action])

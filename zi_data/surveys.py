@@ -15,7 +15,7 @@ from .answers import is_blank, parse_number
 from .catalog import DATA_DIR
 from .predicates import fmt
 from .readers.base import ReadError, level_name
-from .tables import norm_header, read_table, try_read_table
+from .tables import Table, norm_header, read_table, try_read_table
 
 # Header spellings met in practice, normalised (lower case, no spaces/punctuation) -> field.
 HEADERS = {
@@ -79,10 +79,10 @@ def is_survey_file(path: Path) -> bool:
     return table is not None and table.header_index is not None
 
 
-def read_survey(path: Path) -> SurveyFile:
+def read_survey(path: Path, table: Table | None = None) -> SurveyFile:
     """Every valid row of a survey file; invalid rows become warnings naming the row."""
     try:
-        table = read_table(path, looks_like_survey)
+        table = table or read_table(path, looks_like_survey)
     except csv.Error as exc:
         raise ReadError(path, f"berkas survei tidak dapat dibaca ({exc})") from exc
     sheet = table.sheet
