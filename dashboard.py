@@ -12,6 +12,7 @@ PAGES = [
     st.Page("pages/kesenjangan.py", title="Kesenjangan", icon=":material/troubleshoot:"),
     st.Page("pages/tren.py", title="Tren", icon=":material/trending_up:"),
     st.Page("pages/profil_unit.py", title="Profil Unit", icon=":material/apartment:"),
+    st.Page("pages/siklus.py", title="Siklus", icon=":material/conversion_path:"),
     st.Page("pages/survei.py", title="Survei", icon=":material/poll:"),
     st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
 ]

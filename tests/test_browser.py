@@ -27,6 +27,7 @@ PAGES = {  # url path -> text that must be on the page once it has loaded
     "tren": ["Tren", "Nilai total per tahun"],
     "profil_unit": ["Profil Unit", "Klaim berlebih", "Jawaban per pertanyaan"],
     "survei": ["Survei", "Rata-rata IPAK"],
+    "siklus": ["Siklus", "Unit dan tahapnya", "Usulan ke KemenPANRB", "Kalibrasi TPI dan TPN"],
     "data": ["Data", "Pengajuan", "Ditolak"],
 }
 

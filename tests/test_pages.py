@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -139,6 +141,77 @@ def test_data_page_lists_submissions_rejects_and_warnings(app):
     assert len(rejects) >= 2  # the demo's corrupt file and the file without identity
     assert any("identitas tidak lengkap" in r for r in rejects["reason"])
     assert len(warnings) >= 1
+
+
+def raw_values(at: AppTest) -> set[str]:
+    """Cells of every table on the page that show a raw value instead of a word or a dash."""
+    found = set()
+    for frame in at.dataframe:
+        for value in frame.value.astype(str).to_numpy().ravel():
+            if value in ("None", "nan", "NaN", "<NA>", "True", "False", "NaT"):
+                found.add(value)
+    return found
+
+
+def test_siklus_shows_the_stages_the_proposal_and_the_calibration(app):
+    at = app("siklus")
+    assert at.title[0].value == "Siklus"
+    m = metrics(at)
+    # 2026: 12 demo units, the demo's workbook with odd answers (not on the roster), 3 roster units that never send
+    assert m["Unit dalam siklus"] == "16" and m["Belum mengirim LKE"] == "3"
+    assert m["Diusulkan"] == "1"  # the demo's saved proposal: a quota of 1
+    assert charts(at) == 3  # the funnel, TPI against TPN, the areas the TPN marks down
+    units = at.dataframe[1].value
+    assert len(units) == 16 and set(units["Tahap"]) >= {"Belum mengirim LKE", "LKE masuk", "Dinilai TPI", "Diusulkan"}
+    late = date.today() > date(2026, 5, 31)  # the deadline of data/deadlines.csv
+    assert (units["Terlambat"] == "⚠ Terlambat").any() == late
+    assert all("," in v or v == "–" for v in units["Nilai TPI"])  # two decimals, decimal comma
+    # the proposal opens on the quota saved last: one proposed, one in reserve
+    assert (metrics(at)["Kandidat"], metrics(at)["Dalam kuota"], metrics(at)["Cadangan"]) == ("2", "1", "1")
+    assert len(at.get("download_button")) >= 4
+    # calibration opens on the latest year with TPN results (2025): four units, one without a decision yet
+    assert at.selectbox(key="calib_year").value == 2025
+    assert metrics(at)["Unit dengan nilai TPI dan TPN"] == "4"
+    at.selectbox(key="calib_year").set_value(2024).run()
+    assert metrics(at)["TPI memenuhi, TPN tidak"] == "1"
+    assert not raw_values(at)
+
+
+def test_siklus_filters_by_stage_and_lateness(app):
+    at = app("siklus")
+    at.multiselect(key="cycle_stages").set_value(["Belum mengirim LKE"]).run()
+    assert at.dataframe[1].value["Tahap"].tolist() == ["Belum mengirim LKE"] * 3
+    at.multiselect(key="cycle_stages").set_value([]).run()
+    at.toggle(key="cycle_late").set_value(True).run()
+    shown = at.dataframe[1].value
+    assert set(shown["Terlambat"]) <= {"⚠ Terlambat"}
+    set_filter(at, "f_instansi", ["Kementerian Agama"])
+    assert set(at.dataframe[1].value["Instansi"]) <= {"Kementerian Agama"}
+
+
+def test_siklus_quota_and_predicate_change_the_proposal(app):
+    at = app("siklus")
+    at.number_input(key="prop_kuota").set_value(0).run()
+    assert (metrics(at)["Dalam kuota"], metrics(at)["Cadangan"]) == ("0", "2")
+    at.radio(key="prop_predikat").set_value("WBBM").run()
+    assert not at.exception
+    assert metrics(at)["Belum memenuhi WBBM"] != "0"
+
+
+def test_saving_a_proposal_on_the_siklus_page_moves_units_to_diusulkan(demo_db, tmp_path, monkeypatch):
+    db = tmp_path / "zi.duckdb"
+    shutil.copy(demo_db, db)
+    monkeypatch.setenv("ZI_DB", str(db))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/siklus.py")
+    at.run()
+    at.number_input(key="prop_kuota").set_value(2).run()
+    at.button(key="prop_save").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("Usulan nomor 2 disimpan" in s.value for s in at.success)
+    assert metrics(at)["Diusulkan"] == "2"
 
 
 def test_an_empty_database_says_how_to_get_data(tmp_path, monkeypatch):

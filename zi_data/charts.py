@@ -204,3 +204,52 @@ def survey_scatter(df: pd.DataFrame, index: str = "ipak") -> go.Figure:
         fig.add_annotation(text=f"korelasi r = {corr:.2f}".replace(".", ","), xref="paper", yref="paper", x=0.01,
                            y=0.99, showarrow=False, xanchor="left", font=dict(size=12, color="#555"))
     return _layout(fig, f"{name} dan Pengungkit", height=420)
+
+
+STAGE_COLORS = ["#9E9E9E", "#F2A541", "#1F4E79", "#6FA8DC", "#38761D", "#1B7F3B"]
+
+
+def stage_funnel(steps: pd.DataFrame) -> go.Figure:
+    """Units that reached each step of the year's cycle (stages.funnel): a funnel with counts and shares."""
+    if steps.empty or int(steps["units"].iloc[0]) == 0:
+        return empty("Belum ada unit dalam siklus tahun ini")
+    fig = go.Figure(go.Funnel(
+        y=steps["label"], x=steps["units"], textinfo="value+percent initial",
+        marker=dict(color=STAGE_COLORS[:len(steps)]),
+        hovertemplate="%{y}: %{x} unit (%{percentInitial:.0%} dari semua unit)<extra></extra>"))
+    return _layout(fig, "Tahap siklus: unit yang sudah mencapai tiap tahap", height=360)
+
+
+def tpi_tpn_scatter(units: pd.DataFrame) -> go.Figure:
+    """Each unit's last TPI total against the TPN's, with the diagonal where both agree."""
+    data = units.dropna(subset=["tpi_total", "tpn_total"])
+    if data.empty:
+        return empty("Belum ada unit dengan nilai TPI dan TPN")
+    fig = px.scatter(data, x="tpn_total", y="tpi_total", color="instansi", hover_name="unit_name",
+                     hover_data={"tpn_total": ":.2f", "tpi_total": ":.2f", "instansi": False},
+                     labels={"tpn_total": "Nilai TPN", "tpi_total": "Nilai TPI", "instansi": ""})
+    low = float(min(data["tpn_total"].min(), data["tpi_total"].min())) - 2
+    high = float(max(data["tpn_total"].max(), data["tpi_total"].max())) + 2
+    fig.add_trace(go.Scatter(x=[low, high], y=[low, high], mode="lines", name="TPI = TPN",
+                             line=dict(color="#888", dash="dash"), hoverinfo="skip"))
+    fig.add_annotation(text="di atas garis: TPI lebih tinggi daripada TPN", xref="paper", yref="paper", x=0.01,
+                       y=0.99, showarrow=False, xanchor="left", font=dict(size=12, color="#555"))
+    fig.update_xaxes(range=[low, high])
+    fig.update_yaxes(range=[low, high], scaleanchor="x", scaleratio=1)
+    return _layout(fig, "Nilai TPI dan TPN per unit", height=440)
+
+
+def calibration_area_bars(areas: pd.DataFrame) -> go.Figure:
+    """Mean TPI minus TPN per area (points), the areas the TPN marks down most on top."""
+    if areas.empty:
+        return empty("Hasil TPN belum memuat nilai per area")
+    data = areas.assign(label=areas["selisih_mean"].map(lambda v: f"{v:.2f}".replace(".", ",")),
+                        share=areas["selisih_share"] * 100)
+    fig = px.bar(data, x="selisih_mean", y="area", orientation="h", text="label",
+                 color_discrete_sequence=[COLORS["tpi"]],
+                 hover_data={"units": True, "share": ":.1f", "selisih_mean": ":.2f", "label": False},
+                 labels={"selisih_mean": "Rata-rata selisih TPI − TPN (poin)", "area": "", "units": "Unit",
+                         "share": "% dari bobot area"})
+    fig.update_yaxes(autorange="reversed")
+    fig.add_vline(x=0, line_color="#888")
+    return _layout(fig, "Area yang paling diturunkan TPN", height=max(300, 48 * len(data) + 110))

@@ -58,9 +58,13 @@ def _filters(year: int | None = None, instansi: list[str] | None = None, edition
 
 
 def options(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
-    """What the sidebar filters offer: years (newest first), instansi, editions and assessment levels present."""
-    years = [r[0] for r in con.execute("select distinct year from current_submissions order by year desc").fetchall()]
-    inst = [r[0] for r in con.execute("select distinct instansi from current_submissions order by 1").fetchall()]
+    """What the sidebar filters offer: years (newest first, a roster's too), instansi, editions and assessment levels
+    present."""
+    # a year with only a roster is offered too: at the start of a cycle nobody has sent a workbook yet
+    years = [r[0] for r in con.execute("select year from current_submissions union select year from stg_roster "
+                                       "order by year desc").fetchall()]
+    inst = [r[0] for r in con.execute("select instansi from current_submissions union select instansi from stg_roster "
+                                      "order by 1").fetchall()]
     eds = [r[0] for r in con.execute("select distinct edition from current_submissions order by 1").fetchall()]
     levels = [r[0] for r in con.execute("select distinct p.assessor from predicates p join current_submissions c "
                                         "using (submission_id)").fetchall()]
@@ -447,11 +451,9 @@ def cycle_status(con: duckdb.DuckDBPyConnection, year: int, instansi: list[str] 
     return stages.assign(cycle_units(con, year, instansi), stages.deadline_for(int(year)), today or date.today())
 
 
-def cycle_years(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Years with anything of the cycle (workbooks, roster, TPN results), newest first."""
-    return [r[0] for r in con.execute(
-        "select year from current_submissions union select year from stg_roster union select year from tpn_results "
-        "order by year desc").fetchall()]
+def tpn_years(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Years with a TPN level for some unit, newest first."""
+    return [r[0] for r in con.execute("select distinct year from tpn_results order by year desc").fetchall()]
 
 
 def proposal(con: duckdb.DuckDBPyConnection, year: int, predikat: str, kuota: int,

@@ -12,11 +12,12 @@ from ..predicates import fmt
 AREA_ORDER = ["MP", "TL", "SDM", "AK", "PW", "PP", "BERSIH", "PELAYANAN"]
 
 
-@lru_cache(maxsize=8)
-def total_minimum(edition: str, predikat: str) -> float | None:
-    """The minimum total of a predicate in an edition (data/thresholds.csv)."""
+@lru_cache(maxsize=32)
+def minimum(edition: str, predikat: str, node: str = "TOTAL") -> float | None:
+    """A predicate's minimum for the total ("TOTAL") or a node such as PENGUNGKIT (data/thresholds.csv)."""
     t = load_catalog()[edition].thresholds
-    sel = t[(t["predicate"] == predikat) & (t["scope"] == "total")]
+    sel = t[(t["predicate"] == predikat)
+            & ((t["scope"] == "total") if node == "TOTAL" else ((t["scope"] == "node") & (t["target"] == node)))]
     return float(sel["min_value"].iloc[0]) if len(sel) else None
 
 
@@ -70,9 +71,9 @@ def disagreements(units: pd.DataFrame) -> pd.DataFrame:
                 rows.append((r.unit_name, r.instansi, said, r.tpi_total, r.tpn_total, decision,
                              f"TPI: {said}, keputusan TPN: {decision}"))
             continue
-        minimum = total_minimum(r.edition, said)
-        if minimum is not None and round(r.tpn_total, 6) < minimum:
+        least = minimum(r.edition, said)
+        if least is not None and round(r.tpn_total, 6) < least:
             rows.append((r.unit_name, r.instansi, said, r.tpi_total, r.tpn_total, None,
-                         f"TPI: {said}, nilai TPN {fmt(r.tpn_total)} di bawah minimum {said} {fmt(minimum)}"))
+                         f"TPI: {said}, nilai TPN {fmt(r.tpn_total)} di bawah minimum {said} {fmt(least)}"))
     return pd.DataFrame(rows, columns=["unit_name", "instansi", "tpi_predicate", "tpi_total", "tpn_total",
                                        "keputusan", "alasan"])
