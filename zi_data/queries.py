@@ -381,8 +381,10 @@ def warnings(con: duckdb.DuckDBPyConnection, submission_id: str | None = None, l
 
 def history(con: duckdb.DuckDBPyConnection, limit: int = 1000) -> pd.DataFrame:
     return con.execute(
-        """select h.happened_at, h.event, u.unit_name, s.year, s.file_name, h.detail
+        """select h.happened_at, h.event, u.unit_name, s.year, coalesce(s.file_name, f.file_name) as file_name,
+                  h.detail
            from history h left join stg_submissions s using (submission_id) left join stg_units u using (unit_id)
+           left join raw_files f on f.sha256 = h.submission_id and s.submission_id is null
            order by h.happened_at desc limit ?""", [int(limit)]).df()
 
 
