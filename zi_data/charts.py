@@ -227,16 +227,18 @@ def tpi_tpn_scatter(units: pd.DataFrame) -> go.Figure:
         return empty("Belum ada unit dengan nilai TPI dan TPN")
     fig = px.scatter(data, x="tpn_total", y="tpi_total", color="instansi", hover_name="unit_name",
                      hover_data={"tpn_total": ":.2f", "tpi_total": ":.2f", "instansi": False},
-                     labels={"tpn_total": "Nilai TPN", "tpi_total": "Nilai TPI", "instansi": ""})
-    low = float(min(data["tpn_total"].min(), data["tpi_total"].min())) - 2
-    high = float(max(data["tpn_total"].max(), data["tpi_total"].max())) + 2
+                     labels={"tpn_total": "Nilai TPN (titik di atas garis: TPI lebih tinggi)", "tpi_total": "Nilai TPI",
+                             "instansi": ""})
+    low = max(0.0, float(min(data["tpn_total"].min(), data["tpi_total"].min())) - 2)
+    high = min(101.0, float(max(data["tpn_total"].max(), data["tpi_total"].max())) + 2)
     fig.add_trace(go.Scatter(x=[low, high], y=[low, high], mode="lines", name="TPI = TPN",
                              line=dict(color="#888", dash="dash"), hoverinfo="skip"))
-    fig.add_annotation(text="di atas garis: TPI lebih tinggi daripada TPN", xref="paper", yref="paper", x=0.01,
-                       y=0.99, showarrow=False, xanchor="left", font=dict(size=12, color="#555"))
     fig.update_xaxes(range=[low, high])
-    fig.update_yaxes(range=[low, high], scaleanchor="x", scaleratio=1)
-    return _layout(fig, "Nilai TPI dan TPN per unit", height=440)
+    fig.update_yaxes(range=[low, high])
+    fig = _layout(fig, "Nilai TPI dan TPN per unit", height=480)
+    # below the plot: on a phone a legend at the side would cover the points
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0))
+    return fig
 
 
 def calibration_area_bars(areas: pd.DataFrame) -> go.Figure:

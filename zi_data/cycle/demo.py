@@ -30,7 +30,8 @@ def _roster_rows(units: int, seed: int, rng: random.Random) -> list[tuple[str, s
     rows = [(u.name, u.instansi, "WBBM" if u.maturity > 0.85 else "WBK") for u in people]
     taken = {u.name for u in people}
     spare = [(n, i) for i, names in INSTANSI.items() for n in names if n not in taken]
-    spare = rng.sample(spare, k=min(NEVER_SEND, len(spare))) or [("UPT Baru", next(iter(INSTANSI)))]
+    spare = rng.sample(spare, k=min(NEVER_SEND, len(spare)))
+    spare += [(f"UPT Baru {k}", next(iter(INSTANSI))) for k in range(1, NEVER_SEND - len(spare) + 1)]
     return rows + [(n, i, "WBK") for n, i in spare]
 
 

@@ -70,8 +70,8 @@ def build(units: pd.DataFrame, rules: pd.DataFrame, year: int, predikat: str, ku
     """Rank within a quota.
 
     `units`: one row per current submission (unit_id, unit_name, instansi, tpi_total, needs_review);
-    `rules`: the predicate's rule results on the last TPI level (unit_id, label, target_name, passed, margin,
-    message). Candidates meet every rule and are not marked "perlu diperiksa"; they are ranked by the TPI
+    `rules`: the predicate's rule results on the last TPI level (unit_id, rule_id, label, target_name, passed,
+    margin, message). Candidates meet every rule and are not marked "perlu diperiksa"; they are ranked by the TPI
     total, then by the larger smallest margin, then by name; the first `kuota` are proposed.
     """
     if predikat not in PREDICATES:
@@ -92,8 +92,10 @@ def build(units: pd.DataFrame, rules: pd.DataFrame, year: int, predikat: str, ku
             failing.append((u.unit_id, u.unit_name, u.instansi, u.tpi_total, "gagal", bad["message"].tolist()))
         else:
             tight = g.loc[g["margin"].idxmin()]
+            # an area rule is named by its area ("Penataan Tatalaksana (Reform)"), any other by its label
+            name = tight["target_name"] if tight["rule_id"] == "area" else tight["label"]
             ranked.append((u.unit_id, u.unit_name, u.instansi, float(u.tpi_total), float(tight["margin"]),
-                           f"{tight['target_name']} ({tight['label']}): selisih {fmt(float(tight['margin']))}"))
+                           f"{name}: selisih {fmt(float(tight['margin']))}"))
     # totals and margins are sums of floats: compared after rounding, so equal scores tie exactly
     ranked.sort(key=lambda r: (-round(r[3], DIGITS), -round(r[4], DIGITS), r[1].casefold(), r[2].casefold()))
     table = pd.DataFrame([(i, *r) for i, r in enumerate(ranked, start=1)], columns=RANKED)
