@@ -221,3 +221,30 @@ def test_an_empty_database_says_how_to_get_data(tmp_path, monkeypatch):
     at.run()
     assert not at.exception
     assert "Belum ada data" in at.info[0].value
+
+
+PAGE_FILES = ["ringkasan", "peringkat", "kesenjangan", "tren", "profil_unit", "survei", "siklus", "data"]
+
+
+def test_a_year_with_only_a_roster_is_offered_and_every_page_opens_on_it(demo_db, tmp_path, monkeypatch):
+    from zi_data.ingest import ingest_paths
+
+    db = tmp_path / "zi.duckdb"
+    shutil.copy(demo_db, db)
+    roster = tmp_path / "daftar_unit_2027.csv"
+    roster.write_text("Unit Kerja;Instansi;Tahun;Target\nDinas Baru;Pemerintah Kota Harapan Jaya;2027;WBK\n",
+                      encoding="utf-8")
+    assert ingest_paths([roster], db).rosters == 1
+    monkeypatch.setenv("ZI_DB", str(db))
+    monkeypatch.chdir(ROOT)
+    for page in PAGE_FILES:
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+        at.run()
+        assert at.sidebar.selectbox(key="f_year").options[0] == "2027"  # the cycle starts before any workbook
+        at.session_state["f_year"] = 2027
+        if page != "ringkasan":
+            at.switch_page(f"pages/{page}.py")
+        at.run()
+        assert not at.exception, (page, [e.message for e in at.exception])
+        if page == "siklus":
+            assert metrics(at)["Belum mengirim LKE"] == "1"

@@ -24,6 +24,8 @@ def _layout(fig: go.Figure, title: str | None = None, height: int = 380) -> go.F
 
 
 def empty(message: str = "Belum ada data untuk pilihan ini") -> go.Figure:
+    """A figure that says there is nothing to draw. Each chart passes its own message: Streamlit derives an
+    element's id from the figure, and two identical empty figures on one page are refused as duplicates."""
     fig = go.Figure()
     fig.add_annotation(text=message, showarrow=False, font=dict(size=15, color="#666"))
     fig.update_xaxes(visible=False)
@@ -35,7 +37,7 @@ def totals_histogram(df: pd.DataFrame, wbk: float = 75, wbbm: float = 85) -> go.
     """Distribution of total scores with the WBK and WBBM thresholds."""
     data = df[df["total"].notna()]
     if data.empty:
-        return empty()
+        return empty("Belum ada nilai total untuk pilihan ini")
     fig = px.histogram(data, x="total", nbins=20, color_discrete_sequence=[COLORS["tpi"]],
                        labels={"total": "Nilai total", "count": "Jumlah unit"})
     for value, label, color in ((wbk, "WBK", COLORS["WBK"]), (wbbm, "WBBM", COLORS["WBBM"])):
@@ -49,7 +51,7 @@ def area_share_bars(shares: pd.DataFrame, minimum_wbk: float = 0.6, minimum_wbbm
     """The six areas as a share of their weight (mean over units)."""
     data = shares.dropna(subset=["share"])
     if data.empty:
-        return empty()
+        return empty("Belum ada nilai area untuk pilihan ini")
     data = data.assign(pct=data["share"] * 100)
     fig = px.bar(data, x="pct", y="area", orientation="h", text=data["pct"].map(lambda v: f"{v:.1f}%".replace(".", ",")),
                  color_discrete_sequence=[COLORS["tpi"]], labels={"pct": "Capaian terhadap bobot (%)", "area": ""})
@@ -77,7 +79,7 @@ def predicate_donut(df: pd.DataFrame) -> go.Figure:
 def ranking_bars(df: pd.DataFrame, metric: str, label: str, top: int = 30) -> go.Figure:
     data = df[df[metric].notna()].nlargest(top, metric)
     if data.empty:
-        return empty()
+        return empty("Belum ada unit untuk diperingkat")
     # category_orders keeps the ranking: colouring by predicate would otherwise group the bars.
     fig = px.bar(data, x=metric, y="unit_name", orientation="h", color="predicate", color_discrete_map=COLORS,
                  category_orders={"unit_name": data["unit_name"].tolist(),
@@ -111,7 +113,7 @@ def compare_units(df: pd.DataFrame, kind: str = "bar") -> go.Figure:
 def indicator_heatmap(ind: pd.DataFrame, max_units: int = 60) -> go.Figure:
     """Units x indicators, coloured by the share of the indicator's weight earned."""
     if ind.empty:
-        return empty()
+        return empty("Belum ada nilai indikator untuk pilihan ini")
     units = (ind.groupby("unit_name")["score"].sum().sort_values(ascending=False).head(max_units).index)
     data = ind[ind["unit_name"].isin(units)].copy()
     order = data.drop_duplicates("indicator_id")[["indicator_id", "indicator"]]
@@ -129,7 +131,7 @@ def indicator_heatmap(ind: pd.DataFrame, max_units: int = 60) -> go.Figure:
 
 def weak_indicators_bar(weak: pd.DataFrame) -> go.Figure:
     if weak.empty:
-        return empty()
+        return empty("Belum ada indikator untuk pilihan ini")
     data = weak.assign(pct=weak["mean_share"] * 100, label=weak["indicator"].str.slice(0, 55))
     fig = px.bar(data, x="pct", y="label", orientation="h", color="total_gain", color_continuous_scale="Reds",
                  labels={"pct": "Rata-rata capaian (% bobot)", "label": "", "total_gain": "Poin hilang"},
@@ -154,7 +156,7 @@ def gap_bars(gaps: pd.DataFrame, top: int = 15) -> go.Figure:
 
 def trend_lines(df: pd.DataFrame, y: str, color: str, title: str, editions: list[str] | None = None) -> go.Figure:
     if df.empty:
-        return empty()
+        return empty("Belum ada data tren untuk pilihan ini")
     data = df.copy()
     label = "Nilai total" if y == "total" else "Capaian (% bobot)"
     if y == "share":
@@ -174,7 +176,7 @@ def trend_lines(df: pd.DataFrame, y: str, color: str, title: str, editions: list
 def profile_area_bars(areas: pd.DataFrame) -> go.Figure:
     """Areas as a share of their weight, one bar per assessment level present (unit, TPI levels, TPN)."""
     if areas.empty:
-        return empty()
+        return empty("Belum ada nilai area untuk unit ini")
     levels = sorted((c for c in areas.columns if c not in ("edition", "area_id", "weight", "area", "area_key")
                      and areas[c].notna().any()), key=level_order)
     long = areas.melt(id_vars=["area", "weight"], value_vars=levels, var_name="penilai",
@@ -194,9 +196,9 @@ def profile_area_bars(areas: pd.DataFrame) -> go.Figure:
 
 def survey_scatter(df: pd.DataFrame, index: str = "ipak") -> go.Figure:
     data = df.dropna(subset=[index, "pengungkit"])
-    if data.empty:
-        return empty("Belum ada nilai survei untuk pilihan ini")
     name = {"ipak": "IPAK", "ipkp": "IPKP"}[index]
+    if data.empty:
+        return empty(f"Belum ada nilai survei {name} untuk pilihan ini")
     fig = px.scatter(data, x="pengungkit", y=index, color="instansi", hover_name="unit_name",
                      labels={"pengungkit": "Nilai Pengungkit (maks. 60)", index: f"{name} (0-4)", "instansi": ""})
     if len(data) >= 3:
