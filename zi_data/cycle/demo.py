@@ -35,25 +35,30 @@ def _roster_rows(units: int, seed: int, rng: random.Random) -> list[tuple[str, s
     return rows + [(n, i, "WBK") for n, i in spare]
 
 
-def _write_roster(folder: Path, year: int, rows: list[tuple[str, str, str]], excel: bool) -> Path:
-    header = ["Unit Kerja", "Instansi", "Tahun", "Target"]
+def _write_table(path: Path, title: str, header: list[str], rows: list[list], excel: bool) -> Path:
+    """A demo table as a workbook (a title row above the header, as offices send them) or as a ";" CSV with
+    decimal commas, as Indonesian Excel writes it."""
     if excel:
         book = Workbook()
         ws = book.active
-        ws.title = "Daftar Unit"
-        ws.append([f"Daftar unit kerja pembangunan Zona Integritas tahun {year}"])
+        ws.append([title])
         ws.append(header)
-        for unit, instansi, target in rows:
-            ws.append([unit, instansi, year, target])
-        path = folder / f"daftar_unit_{year}.xlsx"
+        for row in rows:
+            ws.append(row)
+        path = path.with_suffix(".xlsx")
         book.save(path)
         return path
-    path = folder / f"daftar_unit_{year}.csv"
+    path = path.with_suffix(".csv")
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, delimiter=";")
         w.writerow(header)
-        w.writerows([(u, i, year, t) for u, i, t in rows])
+        w.writerows([[fmt(v) if isinstance(v, float) else v for v in row] for row in rows])
     return path
+
+
+def _write_roster(folder: Path, year: int, rows: list[tuple[str, str, str]], excel: bool) -> Path:
+    return _write_table(folder / f"daftar_unit_{year}", f"Daftar unit kerja pembangunan Zona Integritas tahun {year}",
+                        ["Unit Kerja", "Instansi", "Tahun", "Target"], [[u, i, year, t] for u, i, t in rows], excel)
 
 
 def _tpn_rows(db: Path, year: int, targets: dict[str, str], rng: random.Random, decide_all: bool,
@@ -113,23 +118,8 @@ def _tpn_rows(db: Path, year: int, targets: dict[str, str], rng: random.Random, 
 def _write_tpn(folder: Path, year: int, rows: list[list], excel: bool) -> Path:
     header = ["Unit Kerja", "Instansi", "Tahun", "Nilai TPN", "Pengungkit", "Hasil",
               *(name for _, name in AREAS + HASIL_AREAS), "Keputusan", "Catatan"]
-    if excel:
-        book = Workbook()
-        ws = book.active
-        ws.title = "Hasil TPN"
-        ws.append([f"Hasil evaluasi Tim Penilai Nasional tahun {year}"])
-        ws.append(header)
-        for row in rows:
-            ws.append(row)
-        path = folder / f"hasil_tpn_{year}.xlsx"
-        book.save(path)
-        return path
-    path = folder / f"hasil_tpn_{year}.csv"
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, delimiter=";")
-        w.writerow(header)  # decimal commas, as Indonesian Excel writes them
-        w.writerows([[fmt(v) if isinstance(v, float) else v for v in row] for row in rows])
-    return path
+    return _write_table(folder / f"hasil_tpn_{year}", f"Hasil evaluasi Tim Penilai Nasional tahun {year}", header,
+                        rows, excel)
 
 
 def add_cycle(out: Path, db: Path, units: int, years: list[int], seed: int) -> IngestSummary:

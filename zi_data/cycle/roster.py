@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..readers.base import ReadError
-from ..tables import Table, read_table
-from .rows import header_fields, lines, mark_repeats, refuse_bad_rows, require, text
+from ..tables import Table
+from .rows import FileRows, finish, header_fields, start, text
 
 WHAT = "daftar unit"
 TARGETS = ("WBK", "WBBM")
@@ -23,11 +22,7 @@ class RosterRow:
     row: int
 
 
-@dataclass
-class RosterFile:
-    path: Path
-    sheet: str | None
-    rows: list[RosterRow]
+RosterFile = FileRows[RosterRow]
 
 
 def looks_like_roster(header: list[Any]) -> bool:
@@ -44,20 +39,13 @@ def target_of(value: Any) -> str | None:
 
 def read_roster(path: Path, table: Table | None = None) -> RosterFile:
     """Every row of a roster file, or a ReadError naming every bad row (nothing is half-read)."""
-    table = table or read_table(path, looks_like_roster)
-    if table.header_index is None:
-        raise ReadError(path, "bukan daftar unit: baris judul harus memuat kolom Unit Kerja, Instansi, Tahun dan "
-                        "Target", sheet=table.sheet)
-    cols = header_fields(table.header)
-    require(path, table, cols, {"unit": "Unit Kerja", "instansi": "Instansi", "year": "Tahun",
-                                "target": "Target"}, WHAT)
-    rows = lines(table, cols)
+    table, rows = start(path, table, looks_like_roster, WHAT,
+                        {"unit": "Unit Kerja", "instansi": "Instansi", "year": "Tahun", "target": "Target"})
     for line in rows:
         target = target_of(line.get("target"))
         if target is None:
             line.problems.append(f"Target '{text(line.get('target'))}' bukan WBK atau WBBM")
         line.cells["target"] = target
-    mark_repeats(rows)
-    refuse_bad_rows(path, table, rows, WHAT)
+    finish(path, table, rows, WHAT)
     return RosterFile(path, table.sheet, [RosterRow(r.get("unit"), r.get("instansi"), r.get("year"),
                                                     r.get("target"), r.number) for r in rows])

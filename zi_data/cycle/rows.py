@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import pandas as pd
 
@@ -13,7 +14,18 @@ from ..answers import is_blank, parse_number
 from ..catalog import DATA_DIR
 from ..readers.base import ReadError
 from ..surveys import unit_id
-from ..tables import Table, norm_header
+from ..tables import Table, norm_header, read_table
+
+T = TypeVar("T")
+
+
+@dataclass
+class FileRows(Generic[T]):
+    """Every row of one roster or TPN results file, with the file and sheet they came from."""
+
+    path: Path
+    sheet: str | None
+    rows: list[T]
 
 
 @lru_cache(maxsize=2)
@@ -96,6 +108,25 @@ def require(path: Path, table: Table, cols: dict[str, int], needed: dict[str, st
     if missing:
         raise ReadError(path, f"{what}: kolom {', '.join(missing)} tidak ada di baris judul "
                         f"(baris {(table.header_index or 0) + 1})", sheet=table.sheet)
+
+
+def start(path: Path, table: Table | None, accept: Callable[[list[Any]], bool], what: str,
+          needed: dict[str, str]) -> tuple[Table, list[Line]]:
+    """The file's table (read unless given) and its rows with unit, instansi and year checked; a file without
+    the header `accept`s, or lacking a `needed` column (field -> label), is refused."""
+    table = table or read_table(path, accept)
+    if table.header_index is None:
+        raise ReadError(path, f"bukan {what}: baris judul harus memuat kolom {', '.join(needed.values())}",
+                        sheet=table.sheet)
+    cols = header_fields(table.header)
+    require(path, table, cols, needed, what)
+    return table, lines(table, cols)
+
+
+def finish(path: Path, table: Table, rows: list[Line], what: str) -> None:
+    """Mark units named twice, then refuse the whole file if any row is bad."""
+    mark_repeats(rows)
+    refuse_bad_rows(path, table, rows, what)
 
 
 def refuse_bad_rows(path: Path, table: Table, rows: list[Line], what: str) -> None:

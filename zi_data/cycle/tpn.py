@@ -10,9 +10,8 @@ from typing import Any
 from ..answers import is_blank, parse_number
 from ..catalog import load_catalog
 from ..predicates import fmt
-from ..readers.base import ReadError
-from ..tables import Table, read_table
-from .rows import Line, header_fields, lines, mark_repeats, refuse_bad_rows, require, text
+from ..tables import Table
+from .rows import FileRows, Line, finish, header_fields, start, text
 
 WHAT = "hasil TPN"
 DECISIONS = ("WBK", "WBBM", "Tidak")
@@ -36,11 +35,7 @@ class TpnRow:
     row: int = 0
 
 
-@dataclass
-class TpnFile:
-    path: Path
-    sheet: str | None
-    rows: list[TpnRow]
+TpnFile = FileRows[TpnRow]
 
 
 def looks_like_tpn(header: list[Any]) -> bool:
@@ -137,15 +132,10 @@ def _check_sums(line: Line, values: dict[str, float], edition: str) -> None:
 
 def read_tpn(path: Path, table: Table | None = None) -> TpnFile:
     """Every row of a TPN results file, or a ReadError naming every bad row (nothing is half-read)."""
-    table = table or read_table(path, looks_like_tpn)
-    if table.header_index is None:
-        raise ReadError(path, "bukan berkas hasil TPN: baris judul harus memuat kolom Unit Kerja, Instansi, Tahun "
-                        "dan Nilai TPN", sheet=table.sheet)
+    table, rows = start(path, table, looks_like_tpn, WHAT,
+                        {"unit": "Unit Kerja", "instansi": "Instansi", "year": "Tahun", "tpn_total": "Nilai TPN"})
     cols = header_fields(table.header)
-    require(path, table, cols, {"unit": "Unit Kerja", "instansi": "Instansi", "year": "Tahun",
-                                "tpn_total": "Nilai TPN"}, WHAT)
     numeric = [n for n in cols if n in ("tpn_total", "pengungkit", "hasil") or n.startswith("area:")]
-    rows = lines(table, cols)
     out = []
     for line in rows:
         values = _numbers(line, numeric)
@@ -158,6 +148,5 @@ def read_tpn(path: Path, table: Table | None = None) -> TpnFile:
                 total=values["tpn_total"], pengungkit=values.get("pengungkit"), hasil=values.get("hasil"),
                 areas={n.removeprefix("area:"): v for n, v in values.items() if n.startswith("area:")},
                 keputusan=decision or None, catatan=text(line.get("catatan")) or None, row=line.number))
-    mark_repeats(rows)
-    refuse_bad_rows(path, table, rows, WHAT)
+    finish(path, table, rows, WHAT)
     return TpnFile(path, table.sheet, out)
