@@ -137,7 +137,8 @@ if common.require_data():
         st.caption("Belum dinilai TPI: " + ", ".join(unassessed["unit_name"]))
 
     c1, c2, _ = st.columns([1, 1, 2])
-    c1.download_button("Unduh usulan (XLSX)", proposal_mod.to_xlsx(p), key="prop_xlsx",
+    # the workbook is written only when asked for (a callable runs on the click, not on every rerun)
+    c1.download_button("Unduh usulan (XLSX)", lambda p=p: proposal_mod.to_xlsx(p), key="prop_xlsx",
                        file_name=f"usulan_{predikat}_{year}.xlsx", icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if common.allowed("propose"):
@@ -171,7 +172,7 @@ if common.require_data():
             pick = st.selectbox("Unduh usulan tersimpan", list(labels), key="prop_saved_pick")
             chosen_p = common.query("saved_proposal", int(labels[pick]))
             if chosen_p is not None:
-                st.download_button("Unduh XLSX", proposal_mod.to_xlsx(chosen_p), key="prop_saved_xlsx",
+                st.download_button("Unduh XLSX", lambda p=chosen_p: proposal_mod.to_xlsx(p), key="prop_saved_xlsx",
                                    file_name=f"usulan_{chosen_p.predikat}_{year}_nomor_{labels[pick]}.xlsx",
                                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                    icon=":material/download:")

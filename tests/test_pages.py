@@ -248,3 +248,34 @@ def test_a_year_with_only_a_roster_is_offered_and_every_page_opens_on_it(demo_db
         assert not at.exception, (page, [e.message for e in at.exception])
         if page == "siklus":
             assert metrics(at)["Belum mengirim LKE"] == "1"
+
+
+def test_only_an_evaluator_or_admin_can_save_a_proposal_and_the_saver_is_recorded(demo_db, tmp_path, monkeypatch):
+    from zi_data import access, queries
+
+    users = tmp_path / "users.toml"
+    access.add_user(users, "pembaca", "sandi-pembaca-1", "viewer", name="Pembaca")
+    access.add_user(users, "tpi", "sandi-evaluator-1", "evaluator", name="Tim TPI")
+    db = tmp_path / "zi.duckdb"
+    shutil.copy(demo_db, db)
+    monkeypatch.setenv("ZI_DB", str(db))
+    monkeypatch.setenv("ZI_USERS", str(users))
+    monkeypatch.chdir(ROOT)
+    for user, password, may in (("pembaca", "sandi-pembaca-1", False), ("tpi", "sandi-evaluator-1", True)):
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+        at.run()
+        at.text_input(key="login_user").set_value(user)
+        at.text_input(key="login_password").set_value(password)
+        at.button[0].click().run()
+        at.switch_page("pages/siklus.py").run()
+        assert not at.exception, [e.message for e in at.exception]
+        assert any(b.key == "prop_save" for b in at.button) == may, user
+        if may:
+            at.button(key="prop_save").click().run()
+        else:
+            assert any("hanya untuk peran Evaluator" in c.value for c in at.caption)
+    con = queries.connect(db)
+    try:
+        assert queries.saved_proposals(con, 2026)["saved_by"].tolist() == ["Tim TPI", "Inspektorat (contoh)"]
+    finally:
+        con.close()

@@ -78,24 +78,28 @@ def build(units: pd.DataFrame, rules: pd.DataFrame, year: int, predikat: str, ku
         raise ValueError(f"predikat harus {' atau '.join(PREDICATES)}, bukan '{predikat}'")
     if kuota < 0:
         raise ValueError("kuota tidak boleh negatif")
-    per_unit = {uid: g for uid, g in rules.groupby("unit_id")} if len(rules) else {}
+    # plain records: a pandas selection per unit costs a millisecond, and there may be thousands of units
+    per_unit: dict[str, list] = {}
+    for r in rules[["unit_id", "rule_id", "label", "target_name", "passed", "margin", "message"]].itertuples(
+            index=False):
+        per_unit.setdefault(r.unit_id, []).append(r)
     ranked, failing = [], []
     for u in units.itertuples(index=False):
-        g = per_unit.get(u.unit_id)
+        found = per_unit.get(u.unit_id)
         if isinstance(u.needs_review, str) and u.needs_review:
             failing.append((u.unit_id, u.unit_name, u.instansi, u.tpi_total, "perlu_diperiksa",
                             [f"perlu diperiksa: {u.needs_review}"]))
-        elif g is None or pd.isna(u.tpi_total):
+        elif found is None or pd.isna(u.tpi_total):
             failing.append((u.unit_id, u.unit_name, u.instansi, None, "belum_dinilai", [NOT_ASSESSED]))
-        elif not g["passed"].all():
-            bad = g[~g["passed"]].sort_values("margin")
-            failing.append((u.unit_id, u.unit_name, u.instansi, u.tpi_total, "gagal", bad["message"].tolist()))
+        elif not all(r.passed for r in found):
+            bad = sorted((r for r in found if not r.passed), key=lambda r: r.margin)
+            failing.append((u.unit_id, u.unit_name, u.instansi, u.tpi_total, "gagal", [r.message for r in bad]))
         else:
-            tight = g.loc[g["margin"].idxmin()]
+            tight = min(found, key=lambda r: r.margin)
             # an area rule is named by its area ("Penataan Tatalaksana (Reform)"), any other by its label
-            name = tight["target_name"] if tight["rule_id"] == "area" else tight["label"]
-            ranked.append((u.unit_id, u.unit_name, u.instansi, float(u.tpi_total), float(tight["margin"]),
-                           f"{name}: selisih {fmt(float(tight['margin']))}"))
+            name = tight.target_name if tight.rule_id == "area" else tight.label
+            ranked.append((u.unit_id, u.unit_name, u.instansi, float(u.tpi_total), float(tight.margin),
+                           f"{name}: selisih {fmt(float(tight.margin))}"))
     # totals and margins are sums of floats: compared after rounding, so equal scores tie exactly
     ranked.sort(key=lambda r: (-round(r[3], DIGITS), -round(r[4], DIGITS), r[1].casefold(), r[2].casefold()))
     table = pd.DataFrame([(i, *r) for i, r in enumerate(ranked, start=1)], columns=RANKED)
