@@ -134,7 +134,8 @@ if common.require_data():
                    + "; ".join(f"{r.unit_name} ({r.gagal[0].removeprefix('perlu diperiksa: ')})"
                                for r in review.itertuples()), icon=":material/report:")
     if len(unassessed):
-        st.caption("Belum dinilai TPI: " + ", ".join(unassessed["unit_name"]))
+        with st.expander(f"Belum dinilai TPI ({len(unassessed)}): belum dapat diusulkan"):
+            st.write(", ".join(unassessed["unit_name"]))
 
     c1, c2, _ = st.columns([1, 1, 2])
     # the workbook is written only when asked for (a callable runs on the click, not on every rerun)

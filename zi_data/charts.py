@@ -252,7 +252,7 @@ def calibration_area_bars(areas: pd.DataFrame) -> go.Figure:
     fig = px.bar(data, x="selisih_mean", y="area", orientation="h", text="label",
                  color_discrete_sequence=[COLORS["tpi"]],
                  hover_data={"units": True, "share": ":.1f", "selisih_mean": ":.2f", "label": False},
-                 labels={"selisih_mean": "Rata-rata selisih TPI − TPN (poin)", "area": "", "units": "Unit",
+                 labels={"selisih_mean": "Selisih TPI − TPN (poin)", "area": "", "units": "Unit",
                          "share": "% dari bobot area"})
     fig.update_yaxes(autorange="reversed")
     fig.add_vline(x=0, line_color="#888")
