@@ -14,6 +14,7 @@ from pathlib import Path
 
 from zi_data import queries
 from zi_data.catalog import load_catalog
+from zi_data.cycle.demo import add_cycle
 from zi_data.demo import answers_for, make_units
 from zi_data.evaluate import evaluate
 from zi_data.ingest import IngestSummary, Prepared, _write_batch
@@ -23,7 +24,7 @@ from zi_data.store import connect
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / ".bench"
 YEARS = [2023, 2024, 2025, 2026]
-PAGES = ["ringkasan", "peringkat", "kesenjangan", "tren", "profil_unit", "survei", "data"]
+PAGES = ["ringkasan", "peringkat", "kesenjangan", "tren", "profil_unit", "survei", "siklus", "data"]
 
 
 def build(units: int) -> Path:
@@ -52,6 +53,8 @@ def build(units: int) -> Path:
                 batch = []
         _write_batch(con, batch, summary)
     con.close()
+    # the cycle: a roster each year, TPN results for the earlier years, a saved proposal
+    add_cycle(WORK / f"pages-{units}-cycle", db, units, YEARS, seed=5)
     print(f"built {db.name}: {summary.loaded} submissions in {time.perf_counter() - t:.0f} s")
     return db
 
@@ -98,13 +101,22 @@ def time_queries(db: Path) -> dict[str, float]:
     def survei():
         queries.survey_vs_scores(queries.unit_scores(con, year, "tpi"), con, "tpi")
 
+    def siklus():
+        queries.cycle_status(con, year)
+        queries.proposal(con, year, "WBK", 25)
+        queries.saved_proposals(con, year)
+        tpn_year = queries.tpn_years(con)[0]
+        queries.calibration_units(con, tpn_year)
+        queries.calibration_areas(con, tpn_year)
+
     def data():
         queries.submissions(con)
         queries.rejects(con)
         queries.warnings(con)
         queries.history(con)
 
-    for name, fn in zip(PAGES, (ringkasan, peringkat, kesenjangan, tren, profil_unit, survei, data), strict=True):
+    for name, fn in zip(PAGES, (ringkasan, peringkat, kesenjangan, tren, profil_unit, survei, siklus, data),
+                        strict=True):
         clock(name, fn)
     con.close()
     return out

@@ -30,6 +30,7 @@ PAGE_TABLE = [  # script, title, icon (Material Symbols: the font ships with Str
     ("pages/kesenjangan.py", "Kesenjangan", ":material/troubleshoot:"),
     ("pages/tren.py", "Tren", ":material/trending_up:"),
     ("pages/profil_unit.py", "Profil Unit", ":material/apartment:"),
+    ("pages/siklus.py", "Siklus", ":material/conversion_path:"),
     ("pages/survei.py", "Survei", ":material/poll:"),
     ("pages/laporan.py", "Laporan", ":material/description:"),
     ("pages/data.py", "Data", ":material/upload_file:"),

@@ -1,4 +1,4 @@
-"""Data: upload workbooks and survey files, see what was loaded, rejected and warned."""
+"""Data: upload workbooks, survey files, unit rosters and TPN results; see what was loaded, rejected and warned."""
 
 import io
 import re
@@ -14,7 +14,7 @@ from zi_data.template import write_template
 common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
 
 UPLOAD_TYPES = ["xlsx", "xlsm", "xls", "csv"]
-KINDS = {"lke": "LKE", "survey": "Survei"}
+KINDS = {"lke": "LKE", "survey": "Survei", "roster": "Daftar unit", "tpn": "Hasil TPN"}
 IDENTITY_COLUMNS = {"unit": "Unit Kerja", "instansi": "Instansi", "year": "Tahun"}
 
 
@@ -39,13 +39,15 @@ def _changed(value, found) -> bool:
 st.title("Data")
 db = common.db_path()
 
-st.subheader("Unggah LKE dan hasil survei")
+st.subheader("Unggah LKE, hasil survei, daftar unit dan hasil TPN")
 can_upload = common.allowed("upload")
 if not can_upload:
     st.info("Unggah dan pemuatan berkas hanya untuk peran Evaluator (TPI) dan Admin.", icon=":material/lock:")
 st.caption("Workbook LKE (.xlsx, .xlsm, .xls) satu per unit per tahun, atau berkas survei (.csv/.xlsx dengan kolom "
-           "Unit Kerja, Tahun, IPAK, IPKP). Berkas yang sama tidak dimuat dua kali; berkas baru untuk unit dan tahun "
-           "yang sama menggantikan yang lama (riwayat tetap disimpan).")
+           "Unit Kerja, Tahun, IPAK, IPKP), daftar unit (Unit Kerja, Instansi, Tahun, Target) atau hasil TPN (Unit "
+           "Kerja, Instansi, Tahun, Nilai TPN, Keputusan ...). Berkas yang sama tidak dimuat dua kali; berkas baru "
+           "untuk unit dan tahun yang sama menggantikan yang lama (riwayat tetap disimpan). Daftar unit dan hasil "
+           "TPN dengan satu baris salah ditolak seluruhnya, dengan nomor barisnya.")
 files = st.file_uploader("Pilih berkas", type=UPLOAD_TYPES, accept_multiple_files=True,
                          key="upload_files") if can_upload else None
 if can_upload and files:
@@ -92,7 +94,7 @@ if can_upload and files:
             if s.rejected:
                 for r in s.rejected:
                     st.error(f"Ditolak: {r['reason']}")
-            elif s.loaded or s.surveys:
+            elif s.loaded or s.surveys or s.rosters or s.tpn:
                 st.success(f"{name}: dimuat" + (f" ({s.warnings} peringatan)" if s.warnings else "")
                            + (", menggantikan pengajuan lama" if s.superseded else ""))
             else:

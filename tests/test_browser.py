@@ -14,6 +14,7 @@ PAGES = {  # url path -> text that must be on the page once it has loaded
     "profil_unit": ["Profil Unit", "Klaim berlebih", "Jawaban per pertanyaan", "Laporan PDF"],
     "survei": ["Survei", "Rata-rata IPAK"],
     "laporan": ["Laporan", "Rekapitulasi", "Laporan semua unit satu instansi"],
+    "siklus": ["Siklus", "Unit dan tahapnya", "Usulan ke KemenPANRB", "Kalibrasi TPI dan TPN"],
     "data": ["Data", "Pengajuan", "Ditolak"],
 }
 

@@ -22,7 +22,7 @@ pytestmark = needs_chromium
 
 PASSWORDS = {"pembaca": "sandi-pembaca-peramban", "tpi": "sandi-tpi-peramban", "admin": "sandi-admin-peramban"}
 ROLES = {"pembaca": "viewer", "tpi": "evaluator", "admin": "admin"}
-PAGE_TITLES = ["Ringkasan", "Peringkat", "Kesenjangan", "Tren", "Profil Unit", "Survei", "Laporan", "Data"]
+PAGE_TITLES = ["Ringkasan", "Peringkat", "Kesenjangan", "Tren", "Profil Unit", "Siklus", "Survei", "Laporan", "Data"]
 SCRIPTS = sorted(p.stem for p in (Path(__file__).resolve().parents[1] / "pages").glob("*.py"))
 # Every address a visitor could try: the pages, every file name under pages/ (helpers too, with and without
 # .py), the entry script, unknown paths, and query strings (embed mode hides the sidebar, the gate must hold).

@@ -83,3 +83,29 @@ def test_empty_frames_give_a_message_not_an_error(fn):
     df = pd.DataFrame({"total": [], "predicate": [], "ipak": [], "pengungkit": []})
     fig = fn(df)
     assert "Belum ada" in fig.layout.annotations[0].text
+
+
+def test_stage_funnel_shows_each_step_with_its_count():
+    steps = pd.DataFrame({"stage": ["semua", "lke_masuk"], "label": ["Unit dalam siklus", "LKE masuk"],
+                          "units": [10, 7]})
+    fig = charts.stage_funnel(steps)
+    assert isinstance(fig.data[0], go.Funnel)
+    assert list(fig.data[0].y) == ["Unit dalam siklus", "LKE masuk"] and list(fig.data[0].x) == [10, 7]
+    assert "Belum ada unit" in charts.stage_funnel(steps.assign(units=0)).layout.annotations[0].text
+
+
+def test_tpi_tpn_scatter_draws_the_diagonal_over_both_axes():
+    units = pd.DataFrame({"unit_name": ["A", "B"], "instansi": ["X", "Y"], "tpi_total": [90.0, 80.0],
+                          "tpn_total": [85.0, 82.0]})
+    fig = charts.tpi_tpn_scatter(units)
+    diagonal = fig.data[-1]
+    assert diagonal.name == "TPI = TPN" and list(diagonal.x) == list(diagonal.y) == [78.0, 92.0]
+    assert fig.layout.yaxis.title.text == "Nilai TPI"
+
+
+def test_calibration_bars_put_the_area_marked_down_most_on_top():
+    areas = pd.DataFrame({"area_key": ["PW", "MP"], "area": ["Penguatan Pengawasan", "Manajemen Perubahan"],
+                          "units": [1, 2], "selisih_mean": [3.0, 1.0], "selisih_share": [0.2, 0.125]})
+    fig = charts.calibration_area_bars(areas)
+    assert list(fig.data[0].y) == ["Penguatan Pengawasan", "Manajemen Perubahan"]
+    assert list(fig.data[0].text) == ["3,00", "1,00"] and fig.layout.yaxis.autorange == "reversed"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import shutil
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -143,6 +145,77 @@ def test_data_page_lists_submissions_rejects_and_warnings(app):
     assert len(warnings) >= 1
 
 
+def raw_values(at: AppTest) -> set[str]:
+    """Cells of every table on the page that show a raw value instead of a word or a dash."""
+    found = set()
+    for frame in at.dataframe:
+        for value in frame.value.astype(str).to_numpy().ravel():
+            if value in ("None", "nan", "NaN", "<NA>", "True", "False", "NaT"):
+                found.add(value)
+    return found
+
+
+def test_siklus_shows_the_stages_the_proposal_and_the_calibration(app):
+    at = app("siklus")
+    assert at.title[0].value == "Siklus"
+    m = metrics(at)
+    # 2026: 12 demo units, the demo's workbook with odd answers (not on the roster), 3 roster units that never send
+    assert m["Unit dalam siklus"] == "16" and m["Belum mengirim LKE"] == "3"
+    assert m["Diusulkan"] == "1"  # the demo's saved proposal: a quota of 1
+    assert charts(at) == 3  # the funnel, TPI against TPN, the areas the TPN marks down
+    units = at.dataframe[1].value
+    assert len(units) == 16 and set(units["Tahap"]) >= {"Belum mengirim LKE", "LKE masuk", "Dinilai TPI", "Diusulkan"}
+    late = date.today() > date(2026, 5, 31)  # the deadline of data/deadlines.csv
+    assert (units["Terlambat"] == "⚠ Terlambat").any() == late
+    assert all("," in v or v == "–" for v in units["Nilai TPI"])  # two decimals, decimal comma
+    # the proposal opens on the quota saved last: one proposed, one in reserve
+    assert (metrics(at)["Kandidat"], metrics(at)["Dalam kuota"], metrics(at)["Cadangan"]) == ("2", "1", "1")
+    assert len(at.get("download_button")) >= 4
+    # calibration opens on the latest year with TPN results (2025): four units, one without a decision yet
+    assert at.selectbox(key="calib_year").value == 2025
+    assert metrics(at)["Unit dengan nilai TPI dan TPN"] == "4"
+    at.selectbox(key="calib_year").set_value(2024).run()
+    assert metrics(at)["TPI memenuhi, TPN tidak"] == "1"
+    assert not raw_values(at)
+
+
+def test_siklus_filters_by_stage_and_lateness(app):
+    at = app("siklus")
+    at.multiselect(key="cycle_stages").set_value(["Belum mengirim LKE"]).run()
+    assert at.dataframe[1].value["Tahap"].tolist() == ["Belum mengirim LKE"] * 3
+    at.multiselect(key="cycle_stages").set_value([]).run()
+    at.toggle(key="cycle_late").set_value(True).run()
+    shown = at.dataframe[1].value
+    assert set(shown["Terlambat"]) <= {"⚠ Terlambat"}
+    set_filter(at, "f_instansi", ["Kementerian Agama"])
+    assert set(at.dataframe[1].value["Instansi"]) <= {"Kementerian Agama"}
+
+
+def test_siklus_quota_and_predicate_change_the_proposal(app):
+    at = app("siklus")
+    at.number_input(key="prop_kuota").set_value(0).run()
+    assert (metrics(at)["Dalam kuota"], metrics(at)["Cadangan"]) == ("0", "2")
+    at.radio(key="prop_predikat").set_value("WBBM").run()
+    assert not at.exception
+    assert metrics(at)["Belum memenuhi WBBM"] != "0"
+
+
+def test_saving_a_proposal_on_the_siklus_page_moves_units_to_diusulkan(demo_db, tmp_path, monkeypatch):
+    db = tmp_path / "zi.duckdb"
+    shutil.copy(demo_db, db)
+    monkeypatch.setenv("ZI_DB", str(db))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/siklus.py")
+    at.run()
+    at.number_input(key="prop_kuota").set_value(2).run()
+    at.button(key="prop_save").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("Usulan nomor 2 disimpan" in s.value for s in at.success)
+    assert metrics(at)["Diusulkan"] == "2"
+
+
 def test_an_empty_database_says_how_to_get_data(tmp_path, monkeypatch):
     monkeypatch.setenv("ZI_DB", str(tmp_path / "kosong.duckdb"))
     monkeypatch.chdir(ROOT)
@@ -162,7 +235,9 @@ def test_laporan_shows_the_recap_and_zips_every_report_of_an_instansi(app):
     at = app("laporan")
     assert at.title[0].value == "Laporan"
     recap = at.dataframe[0].value
-    assert len(recap) == 13 and recap["No"].iloc[0] == "1"
+    # 13 units sent a workbook; the demo's roster names a few more that never did, listed with their stage
+    sent = recap[recap["Tahap"] != "Belum mengirim LKE"]
+    assert len(sent) == 13 and len(recap) > 13 and recap["No"].iloc[0] == "1"
     assert recap["Nilai TPI"].str.contains(",").any() and not recap["Nilai TPI"].str.contains(r"\.").any()
     assert {"Rekapitulasi PDF", "Rekapitulasi Excel"} <= {b.proto.label for b in at.get("download_button")}
     instansi = at.selectbox(key="report_instansi").options[0]
@@ -170,6 +245,64 @@ def test_laporan_shows_the_recap_and_zips_every_report_of_an_instansi(app):
     assert not at.exception, [e.message for e in at.exception]
     assert len([b for b in at.get("download_button") if b.proto.label.startswith("Unduh ZIP")]) == 1
     names = zipfile.ZipFile(io.BytesIO(at.session_state["report_zip_file"][1])).namelist()
-    assert len(names) == (recap["Instansi"] == instansi).sum() and all(n.endswith(".pdf") for n in names)
+    assert len(names) == (sent["Instansi"] == instansi).sum() and all(n.endswith(".pdf") for n in names)
     set_filter(at, "f_instansi", [instansi])
     assert set(at.dataframe[0].value["Instansi"]) == {instansi}
+
+
+PAGE_FILES = ["ringkasan", "peringkat", "kesenjangan", "tren", "profil_unit", "survei", "siklus", "data"]
+
+
+def test_a_year_with_only_a_roster_is_offered_and_every_page_opens_on_it(demo_db, tmp_path, monkeypatch):
+    from zi_data.ingest import ingest_paths
+
+    db = tmp_path / "zi.duckdb"
+    shutil.copy(demo_db, db)
+    roster = tmp_path / "daftar_unit_2027.csv"
+    roster.write_text("Unit Kerja;Instansi;Tahun;Target\nDinas Baru;Pemerintah Kota Harapan Jaya;2027;WBK\n",
+                      encoding="utf-8")
+    assert ingest_paths([roster], db, actor_role="evaluator").rosters == 1
+    monkeypatch.setenv("ZI_DB", str(db))
+    monkeypatch.chdir(ROOT)
+    for page in PAGE_FILES:
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+        at.run()
+        assert at.sidebar.selectbox(key="f_year").options[0] == "2027"  # the cycle starts before any workbook
+        at.session_state["f_year"] = 2027
+        if page != "ringkasan":
+            at.switch_page(f"pages/{page}.py")
+        at.run()
+        assert not at.exception, (page, [e.message for e in at.exception])
+        if page == "siklus":
+            assert metrics(at)["Belum mengirim LKE"] == "1"
+
+
+def test_only_an_evaluator_or_admin_can_save_a_proposal_and_the_saver_is_recorded(demo_db, tmp_path, monkeypatch):
+    from zi_data import access, queries
+
+    users = tmp_path / "users.toml"
+    access.add_user(users, "pembaca", "sandi-pembaca-1", "viewer", name="Pembaca", actor_role="admin")
+    access.add_user(users, "tpi", "sandi-evaluator-1", "evaluator", name="Tim TPI", actor_role="admin")
+    db = tmp_path / "zi.duckdb"
+    shutil.copy(demo_db, db)
+    monkeypatch.setenv("ZI_DB", str(db))
+    monkeypatch.setenv("ZI_USERS", str(users))
+    monkeypatch.chdir(ROOT)
+    for user, password, may in (("pembaca", "sandi-pembaca-1", False), ("tpi", "sandi-evaluator-1", True)):
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+        at.run()
+        at.text_input(key="login_user").set_value(user)
+        at.text_input(key="login_password").set_value(password)
+        at.button[0].click().run()
+        at.switch_page("pages/siklus.py").run()
+        assert not at.exception, [e.message for e in at.exception]
+        assert any(b.key == "prop_save" for b in at.button) == may, user
+        if may:
+            at.button(key="prop_save").click().run()
+        else:
+            assert any("hanya untuk peran Evaluator" in c.value for c in at.caption)
+    con = queries.connect(db)
+    try:
+        assert queries.saved_proposals(con, 2026)["saved_by"].tolist() == ["Tim TPI", "Inspektorat (contoh)"]
+    finally:
+        con.close()

@@ -173,7 +173,8 @@ def test_the_recap_ranks_units_like_the_ranking_and_names_their_weak_areas(con):
 
     text, _ = pdf_text(reports.write_recap(recap, "pdf"))
     assert "Tahun 2026 · semua instansi · predikat menurut TPI" in text
-    assert re.search(r"1 Puskesmas Uji Instansi Satu 100,00 96,38 Belum memenuhi Tidak ada Tidak ada", text)
+    # the stage comes from the cycle, derived from what is stored: the TPI has assessed, nothing more yet
+    assert re.search(r"1 Puskesmas Uji Instansi Satu Dinilai TPI 100,00 96,38 Belum memenuhi Tidak ada Tidak ada", text)
 
     wb = load_workbook(io.BytesIO(reports.write_recap(recap, "xlsx")))
     ws = wb.active
@@ -218,9 +219,10 @@ def test_stage_and_tpn_figures_from_the_cycle_appear_when_known(con):
     assert rows.loc[UNIT, "stage"] == "Dievaluasi TPN" and rows.loc[UNIT, "score_tpn"] == 91.5
     assert rows.loc["Kantor Belum Kirim", "stage"] == "Belum mengirim LKE" and recap.counts["not_sent"] == 1
     assert [c.title for c in recap.table.columns][3] == "Tahap"
-    # without the cycle neither the stage nor a TPN column appears
-    assert "Tahap" not in [c.title for c in data.recap_report(con, 2026).table.columns]
-    assert data.cycle_info(con, 2026).columns.tolist() == data.CYCLE_COLUMNS
+    # the cycle of the stored data itself: every unit's stage is derived, no TPN figures exist
+    stored = data.cycle_info(con, 2026).set_index("unit_name")
+    assert stored.columns.tolist() == data.CYCLE_COLUMNS[:1] + data.CYCLE_COLUMNS[2:]
+    assert stored.loc[UNIT, "stage"] == "dinilai_tpi" and stored["tpn_total"].isna().all()
 
 
 def test_finding_a_unit_says_what_is_wrong_in_indonesian(con):

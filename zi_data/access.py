@@ -20,8 +20,10 @@ from pathlib import Path
 # Each role may do what the roles before it may.
 ROLES = ("viewer", "evaluator", "admin")
 ROLE_LABELS = {"viewer": "Pembaca", "evaluator": "Evaluator (TPI)", "admin": "Admin"}
-ACTIONS = {"read": "viewer", "upload": "evaluator", "ingest": "evaluator", "delete": "admin", "users": "admin"}
+ACTIONS = {"read": "viewer", "upload": "evaluator", "ingest": "evaluator", "propose": "evaluator", "delete": "admin",
+           "users": "admin"}
 ACTION_LABELS = {"read": "membaca data", "upload": "mengunggah berkas", "ingest": "memuat berkas ke basis data",
+                 "propose": "menyimpan usulan",
                  "delete": "menghapus pengajuan", "users": "mengubah pengguna"}
 # Whoever can run `zi` on the server can read and write the database and the users file directly,
 # so the command line acts as admin; the dashboard passes the signed-in user's role instead.
@@ -47,7 +49,7 @@ class User:
 
 
 def can(role: str | None, action: str) -> bool:
-    """True when `role` is allowed `action` (read, upload, ingest, delete, users)."""
+    """True when `role` is allowed `action` (read, upload, ingest, propose, delete, users)."""
     if role not in ROLES:
         return False
     return ROLES.index(role) >= ROLES.index(ACTIONS[action])

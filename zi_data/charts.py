@@ -24,6 +24,8 @@ def _layout(fig: go.Figure, title: str | None = None, height: int = 380) -> go.F
 
 
 def empty(message: str = "Belum ada data untuk pilihan ini") -> go.Figure:
+    """A figure that says there is nothing to draw. Each chart passes its own message: Streamlit derives an
+    element's id from the figure, and two identical empty figures on one page are refused as duplicates."""
     fig = go.Figure()
     fig.add_annotation(text=message, showarrow=False, font=dict(size=15, color="#666"))
     fig.update_xaxes(visible=False)
@@ -35,7 +37,7 @@ def totals_histogram(df: pd.DataFrame, wbk: float = 75, wbbm: float = 85) -> go.
     """Distribution of total scores with the WBK and WBBM thresholds."""
     data = df[df["total"].notna()]
     if data.empty:
-        return empty()
+        return empty("Belum ada nilai total untuk pilihan ini")
     fig = px.histogram(data, x="total", nbins=20, color_discrete_sequence=[COLORS["tpi"]],
                        labels={"total": "Nilai total", "count": "Jumlah unit"})
     for value, label, color in ((wbk, "WBK", COLORS["WBK"]), (wbbm, "WBBM", COLORS["WBBM"])):
@@ -49,7 +51,7 @@ def area_share_bars(shares: pd.DataFrame, minimum_wbk: float = 0.6, minimum_wbbm
     """The six areas as a share of their weight (mean over units)."""
     data = shares.dropna(subset=["share"])
     if data.empty:
-        return empty()
+        return empty("Belum ada nilai area untuk pilihan ini")
     data = data.assign(pct=data["share"] * 100)
     fig = px.bar(data, x="pct", y="area", orientation="h", text=data["pct"].map(lambda v: f"{v:.1f}%".replace(".", ",")),
                  color_discrete_sequence=[COLORS["tpi"]], labels={"pct": "Capaian terhadap bobot (%)", "area": ""})
@@ -77,7 +79,7 @@ def predicate_donut(df: pd.DataFrame) -> go.Figure:
 def ranking_bars(df: pd.DataFrame, metric: str, label: str, top: int = 30) -> go.Figure:
     data = df[df[metric].notna()].nlargest(top, metric)
     if data.empty:
-        return empty()
+        return empty("Belum ada unit untuk diperingkat")
     # category_orders keeps the ranking: colouring by predicate would otherwise group the bars.
     fig = px.bar(data, x=metric, y="unit_name", orientation="h", color="predicate", color_discrete_map=COLORS,
                  category_orders={"unit_name": data["unit_name"].tolist(),
@@ -111,7 +113,7 @@ def compare_units(df: pd.DataFrame, kind: str = "bar") -> go.Figure:
 def indicator_heatmap(ind: pd.DataFrame, max_units: int = 60) -> go.Figure:
     """Units x indicators, coloured by the share of the indicator's weight earned."""
     if ind.empty:
-        return empty()
+        return empty("Belum ada nilai indikator untuk pilihan ini")
     units = (ind.groupby("unit_name")["score"].sum().sort_values(ascending=False).head(max_units).index)
     data = ind[ind["unit_name"].isin(units)].copy()
     order = data.drop_duplicates("indicator_id")[["indicator_id", "indicator"]]
@@ -129,7 +131,7 @@ def indicator_heatmap(ind: pd.DataFrame, max_units: int = 60) -> go.Figure:
 
 def weak_indicators_bar(weak: pd.DataFrame) -> go.Figure:
     if weak.empty:
-        return empty()
+        return empty("Belum ada indikator untuk pilihan ini")
     data = weak.assign(pct=weak["mean_share"] * 100, label=weak["indicator"].str.slice(0, 55))
     fig = px.bar(data, x="pct", y="label", orientation="h", color="total_gain", color_continuous_scale="Reds",
                  labels={"pct": "Rata-rata capaian (% bobot)", "label": "", "total_gain": "Poin hilang"},
@@ -154,7 +156,7 @@ def gap_bars(gaps: pd.DataFrame, top: int = 15) -> go.Figure:
 
 def trend_lines(df: pd.DataFrame, y: str, color: str, title: str, editions: list[str] | None = None) -> go.Figure:
     if df.empty:
-        return empty()
+        return empty("Belum ada data tren untuk pilihan ini")
     data = df.copy()
     label = "Nilai total" if y == "total" else "Capaian (% bobot)"
     if y == "share":
@@ -174,7 +176,7 @@ def trend_lines(df: pd.DataFrame, y: str, color: str, title: str, editions: list
 def profile_area_bars(areas: pd.DataFrame) -> go.Figure:
     """Areas as a share of their weight, one bar per assessment level present (unit, TPI levels, TPN)."""
     if areas.empty:
-        return empty()
+        return empty("Belum ada nilai area untuk unit ini")
     levels = sorted((c for c in areas.columns if c not in ("edition", "area_id", "weight", "area", "area_key")
                      and areas[c].notna().any()), key=level_order)
     long = areas.melt(id_vars=["area", "weight"], value_vars=levels, var_name="penilai",
@@ -194,9 +196,9 @@ def profile_area_bars(areas: pd.DataFrame) -> go.Figure:
 
 def survey_scatter(df: pd.DataFrame, index: str = "ipak") -> go.Figure:
     data = df.dropna(subset=[index, "pengungkit"])
-    if data.empty:
-        return empty("Belum ada nilai survei untuk pilihan ini")
     name = {"ipak": "IPAK", "ipkp": "IPKP"}[index]
+    if data.empty:
+        return empty(f"Belum ada nilai survei {name} untuk pilihan ini")
     fig = px.scatter(data, x="pengungkit", y=index, color="instansi", hover_name="unit_name",
                      labels={"pengungkit": "Nilai Pengungkit (maks. 60)", index: f"{name} (0-4)", "instansi": ""})
     if len(data) >= 3:
@@ -204,3 +206,54 @@ def survey_scatter(df: pd.DataFrame, index: str = "ipak") -> go.Figure:
         fig.add_annotation(text=f"korelasi r = {corr:.2f}".replace(".", ","), xref="paper", yref="paper", x=0.01,
                            y=0.99, showarrow=False, xanchor="left", font=dict(size=12, color="#555"))
     return _layout(fig, f"{name} dan Pengungkit", height=420)
+
+
+STAGE_COLORS = ["#9E9E9E", "#F2A541", "#1F4E79", "#6FA8DC", "#38761D", "#1B7F3B"]
+
+
+def stage_funnel(steps: pd.DataFrame) -> go.Figure:
+    """Units that reached each step of the year's cycle (stages.funnel): a funnel with counts and shares."""
+    if steps.empty or int(steps["units"].iloc[0]) == 0:
+        return empty("Belum ada unit dalam siklus tahun ini")
+    fig = go.Figure(go.Funnel(
+        y=steps["label"], x=steps["units"], textinfo="value+percent initial",
+        marker=dict(color=STAGE_COLORS[:len(steps)]),
+        hovertemplate="%{y}: %{x} unit (%{percentInitial:.0%} dari semua unit)<extra></extra>"))
+    return _layout(fig, "Tahap siklus: unit yang sudah mencapai tiap tahap", height=360)
+
+
+def tpi_tpn_scatter(units: pd.DataFrame) -> go.Figure:
+    """Each unit's last TPI total against the TPN's, with the diagonal where both agree."""
+    data = units.dropna(subset=["tpi_total", "tpn_total"])
+    if data.empty:
+        return empty("Belum ada unit dengan nilai TPI dan TPN")
+    fig = px.scatter(data, x="tpn_total", y="tpi_total", color="instansi", hover_name="unit_name",
+                     hover_data={"tpn_total": ":.2f", "tpi_total": ":.2f", "instansi": False},
+                     labels={"tpn_total": "Nilai TPN (titik di atas garis: TPI lebih tinggi)", "tpi_total": "Nilai TPI",
+                             "instansi": ""})
+    low = max(0.0, float(min(data["tpn_total"].min(), data["tpi_total"].min())) - 2)
+    high = min(101.0, float(max(data["tpn_total"].max(), data["tpi_total"].max())) + 2)
+    fig.add_trace(go.Scatter(x=[low, high], y=[low, high], mode="lines", name="TPI = TPN",
+                             line=dict(color="#888", dash="dash"), hoverinfo="skip"))
+    fig.update_xaxes(range=[low, high])
+    fig.update_yaxes(range=[low, high])
+    fig = _layout(fig, "Nilai TPI dan TPN per unit", height=480)
+    # below the plot: on a phone a legend at the side would cover the points
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0))
+    return fig
+
+
+def calibration_area_bars(areas: pd.DataFrame) -> go.Figure:
+    """Mean TPI minus TPN per area (points), the areas the TPN marks down most on top."""
+    if areas.empty:
+        return empty("Hasil TPN belum memuat nilai per area")
+    data = areas.assign(label=areas["selisih_mean"].map(lambda v: f"{v:.2f}".replace(".", ",")),
+                        share=areas["selisih_share"] * 100)
+    fig = px.bar(data, x="selisih_mean", y="area", orientation="h", text="label",
+                 color_discrete_sequence=[COLORS["tpi"]],
+                 hover_data={"units": True, "share": ":.1f", "selisih_mean": ":.2f", "label": False},
+                 labels={"selisih_mean": "Selisih TPI − TPN (poin)", "area": "", "units": "Unit",
+                         "share": "% dari bobot area"})
+    fig.update_yaxes(autorange="reversed")
+    fig.add_vline(x=0, line_color="#888")
+    return _layout(fig, "Area yang paling diturunkan TPN", height=max(300, 48 * len(data) + 110))

@@ -1,5 +1,5 @@
-"""The `zi` command: score, template, ingest, demo, laporan, user, backup, restore. Messages for people are in
-Bahasa Indonesia."""
+"""The `zi` command: score, template, ingest, demo, status, pengusulan, laporan, user, backup, restore.
+Messages for people are in Bahasa Indonesia."""
 
 from __future__ import annotations
 
@@ -215,6 +215,102 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rounded(value) -> float | None:
+    """A number for JSON: None for a missing one, else rounded off its float noise."""
+    import math
+
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else round(float(value), 6)
+
+
+def _cell(value, digits: int = 2) -> str:
+    return "-" if _rounded(value) is None else fmt(float(value), digits)
+
+
+def _open_read(db: Path):
+    from .queries import connect
+
+    if not Path(db).exists():
+        print(f"Basis data {db} tidak ada: muat data dulu dengan `zi ingest` atau `zi demo`.", file=sys.stderr)
+        return None
+    return connect(db)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from .cycle.stages import STAGE_LABELS, STAGES, deadline_for, tanggal
+    from .queries import cycle_status
+
+    con = _open_read(args.db)
+    if con is None:
+        return 2
+    try:
+        df = cycle_status(con, args.tahun, args.instansi)
+    finally:
+        con.close()
+    if args.json:
+        units = [{"unit": r.unit_name, "instansi": r.instansi, "target": r.target if isinstance(r.target, str) else None,
+                  "stage": r.stage, "unit_total": _rounded(r.unit_total), "tpi_total": _rounded(r.tpi_total),
+                  "tpn_total": _rounded(r.tpn_total),
+                  "keputusan": r.keputusan if isinstance(r.keputusan, str) else None, "terlambat": bool(r.terlambat)}
+                 for r in df.itertuples()]
+        print(json.dumps({"tahun": args.tahun, "units": units}, ensure_ascii=False, indent=2))
+        return 0
+    scope = ", ".join(args.instansi) if args.instansi else "semua instansi"
+    print(f"Tahun {args.tahun} · {scope} · batas pengusulan {tanggal(deadline_for(args.tahun))} · {len(df)} unit")
+    counts = df["stage"].value_counts()
+    print("Tahap: " + "; ".join(f"{STAGE_LABELS[s]} {int(counts.get(s, 0))}" for s in STAGES)
+          + f"; terlambat {int(df['terlambat'].sum())}")
+    if df.empty:
+        return 0
+    print()
+    header = f"{'Unit kerja':36} {'Instansi':30} {'Target':6} {'Tahap':20} {'Unit':>7} {'TPI':>7} {'TPN':>7} " \
+             f"{'Keputusan':9} Terlambat"
+    print(header)
+    print("-" * len(header))
+    for r in df.itertuples():
+        print(f"{r.unit_name[:36]:36} {r.instansi[:30]:30} {r.target if isinstance(r.target, str) else '-':6} "
+              f"{r.stage_label:20} {_cell(r.unit_total):>7} {_cell(r.tpi_total):>7} {_cell(r.tpn_total):>7} "
+              f"{r.keputusan if isinstance(r.keputusan, str) else '-':9} {'TERLAMBAT' if r.terlambat else ''}")
+    return 0
+
+
+def cmd_pengusulan(args: argparse.Namespace) -> int:
+    import getpass
+
+    from . import access
+    from .cycle import proposal as proposal_mod
+    from .queries import proposal
+
+    if args.kuota < 0:
+        print("Kuota tidak boleh negatif.", file=sys.stderr)
+        return 2
+    con = _open_read(args.db)
+    if con is None:
+        return 2
+    try:
+        p = proposal(con, args.tahun, args.predikat, args.kuota, args.instansi)
+    finally:
+        con.close()
+    if args.simpan:
+        who = args.oleh or getpass.getuser()
+        pid = proposal_mod.save(args.db, p, who, actor_role=access.COMMAND_LINE_ROLE)
+        print(f"Usulan nomor {pid} disimpan oleh {who}.", file=sys.stderr)
+    if args.json:
+        print(json.dumps(p.to_json(), ensure_ascii=False, indent=2))
+        return 0
+    print(p.title())
+    for title, df in (("Diusulkan", p.proposed), ("Cadangan", p.reserves)):
+        print(f"\n{title} ({len(df)}):")
+        for r in df.itertuples():
+            print(f"  {r.rank:>3}. {r.unit_name[:40]:40} {r.instansi[:30]:30} TPI {_cell(r.tpi_total):>6}  "
+                  f"selisih terkecil {_cell(r.margin)}  ({r.closest})")
+    print(f"\nTidak memenuhi ({len(p.failing)}):")
+    for r in p.failing.itertuples():
+        print(f"  {r.unit_name} ({r.instansi}), TPI {_cell(r.tpi_total)}")
+        for message in r.gagal:
+            print(f"      - {message}")
+    return 0
+
+
 def add_reading_args(p: argparse.ArgumentParser) -> None:
     """Identity for files that do not state it, and loading a partial sheet on purpose."""
     p.add_argument("--unit", default=None, help="nama unit kerja (satu berkas), bila berkas tidak menyebutnya")
@@ -272,6 +368,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="berkas tujuan (folder untuk --semua)")
     p.add_argument("--db", type=Path, default=DEFAULT_DB)
     p.set_defaults(func=cmd_laporan)
+
+    p = sub.add_parser("status", help="tahap setiap unit dalam siklus ZI satu tahun (daftar unit, LKE, TPI, TPN)")
+    p.add_argument("--tahun", type=int, required=True)
+    p.add_argument("--instansi", action="append", default=None, help="hanya instansi ini (boleh diulang)")
+    p.add_argument("--db", type=Path, default=DEFAULT_DB)
+    p.add_argument("--json", action="store_true", help="cetak satu objek JSON")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("pengusulan", help="unit yang diusulkan ke KemenPANRB dalam kuota, cadangan, yang belum "
+                                          "memenuhi")
+    p.add_argument("--tahun", type=int, required=True)
+    p.add_argument("--predikat", choices=["WBK", "WBBM"], required=True)
+    p.add_argument("--kuota", type=int, required=True, help="jumlah unit yang boleh diusulkan")
+    p.add_argument("--instansi", action="append", default=None, help="hanya instansi ini (boleh diulang)")
+    p.add_argument("--simpan", action="store_true", help="simpan usulan ini (siapa dan kapan dicatat)")
+    p.add_argument("--oleh", default=None, help="nama yang menyimpan (bawaan: pengguna sistem operasi)")
+    p.add_argument("--db", type=Path, default=DEFAULT_DB)
+    p.add_argument("--json", action="store_true", help="cetak satu objek JSON")
+    p.set_defaults(func=cmd_pengusulan)
 
     p = sub.add_parser("user", help="tambah atau ganti pengguna dasbor (kontrol akses)")
     p.add_argument("username")

@@ -1,4 +1,6 @@
-"""Realistic demo workbooks and survey files: units that improve or slip, TPIs that mark down, a few bad files."""
+"""Realistic demo workbooks and survey files: units that improve or slip, TPIs that mark down, a few bad files.
+
+The cycle's roster, TPN results and saved proposal follow once the workbooks are loaded (cycle/demo.py)."""
 
 from __future__ import annotations
 
@@ -307,4 +309,9 @@ def cli_demo(args) -> int:
 
     summary = ingest_paths([Path(args.out)], args.db, progress=True, actor_role=COMMAND_LINE_ROLE)
     print(summary.describe() if hasattr(summary, "describe") else summary)
+    from .cycle.demo import add_cycle
+
+    cycle = add_cycle(Path(args.out), args.db, args.units, years, args.seed)
+    print(f"Siklus contoh: {cycle.rosters} daftar unit, {cycle.tpn} berkas hasil TPN, satu usulan tersimpan"
+          + (f"; ditolak: {'; '.join(r['reason'] for r in cycle.rejected)}" if cycle.rejected else ""))
     return 0

@@ -9,7 +9,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +24,9 @@ import pyarrow as pa
 
 from . import access, predicates, store
 from .catalog import load_catalog
+from .cycle.load import load_roster, load_tpn
+from .cycle.roster import looks_like_roster, read_roster
+from .cycle.tpn import looks_like_tpn, read_tpn
 from .evaluate import Evaluation, evaluate
 from .predicates import fmt
 from .readers import ReadError, Workbook, read_workbook
@@ -31,7 +34,8 @@ from .readers.base import Level, level_name, level_order
 from .readers.excel import EXCEL_SUFFIXES
 from .readers.identity import IDENTITY_CSV
 from .scoring import LEVEL_COLUMNS
-from .surveys import is_survey_file, norm_name, read_survey, unit_id
+from .surveys import looks_like_survey, norm_name, read_survey, unit_id
+from .tables import Table, try_read_table
 
 SUFFIXES = EXCEL_SUFFIXES | {".csv"}
 # Below this many new workbooks a process pool costs more than it saves.
@@ -48,6 +52,8 @@ class IngestSummary:
     superseded: int = 0
     rejected: list[dict[str, str]] = field(default_factory=list)
     surveys: int = 0
+    rosters: int = 0
+    tpn: int = 0
     rescored: int = 0
     warnings: int = 0
     submissions: list[str] = field(default_factory=list)
@@ -55,11 +61,14 @@ class IngestSummary:
 
     def to_json(self) -> dict[str, Any]:
         return {"loaded": self.loaded, "unchanged": self.unchanged, "superseded": self.superseded,
-                "rejected": self.rejected, "surveys_loaded": self.surveys, "rescored": self.rescored,
+                "rejected": self.rejected, "surveys_loaded": self.surveys, "rosters_loaded": self.rosters,
+                "tpn_loaded": self.tpn, "rescored": self.rescored,
                 "warnings": self.warnings, "twins": [{"file": a, "same_as": b} for a, b in self.twins]}
 
     def describe(self) -> str:
-        lines = [f"Dimuat: {self.loaded} workbook, {self.surveys} berkas survei",
+        lines = [f"Dimuat: {self.loaded} workbook, {self.surveys} berkas survei"
+                 + (f", {self.rosters} daftar unit" if self.rosters else "")
+                 + (f", {self.tpn} berkas hasil TPN" if self.tpn else ""),
                  f"Tidak berubah (sudah pernah dimuat): {self.unchanged}",
                  f"Menggantikan pengajuan lama: {self.superseded}",
                  f"Dihitung ulang karena survei: {self.rescored}",
@@ -117,11 +126,26 @@ class Prepared:
 
 
 SURVEY = "survey"
+# Tables recognised by their header row, tried in this order (a TPN file may also name a target).
+TABLE_KINDS: dict[str, Callable[[list[Any]], bool]] = {
+    "tpn": looks_like_tpn, "roster": looks_like_roster, SURVEY: looks_like_survey}
+TABLE_NAMES = {"tpn": "hasil TPN", "roster": "daftar unit", SURVEY: "survei"}
+NOT_A_TABLE = ("bukan berkas yang dikenali: CSV harus berupa hasil survei (kolom Unit Kerja, Tahun, IPAK/IPKP), "
+               "daftar unit (Unit Kerja, Instansi, Tahun, Target) atau hasil TPN (Unit Kerja, Instansi, Tahun, "
+               "Nilai TPN)")
+
+
+def table_kind(path: Path) -> tuple[str | None, Table | None]:
+    """Which of the small tables a file is, by its header row ("tpn", "roster", "survey" or None), and its rows."""
+    table = try_read_table(path, lambda header: any(test(header) for test in TABLE_KINDS.values()))
+    if table is None or table.header_index is None:
+        return None, table
+    return next(kind for kind, test in TABLE_KINDS.items() if test(table.header)), table
 
 
 def prepare(path: Path, sha: str, surveys: dict[tuple[str, str, int], dict], identity: dict | None = None,
             allow_partial: bool = False) -> Prepared | dict[str, str] | str:
-    """Read and score one workbook (runs in a worker process); a dict is a rejection, SURVEY a survey workbook.
+    """Read and score one workbook (runs in a worker process); a dict is a rejection, a TABLE_KINDS key a table.
 
     `identity` is what the person loading the file says (unit, instansi, year); `allow_partial` loads a
     file that matches too little of the catalog, marked for review."""
@@ -129,8 +153,9 @@ def prepare(path: Path, sha: str, surveys: dict[tuple[str, str, int], dict], ide
         try:
             wb = read_workbook(path, identity=identity, allow_partial=allow_partial)
         except ReadError:
-            if is_survey_file(path):
-                return SURVEY
+            kind, _ = table_kind(path)
+            if kind:
+                return kind
             raise
         record = find_survey(surveys, wb.unit, wb.instansi, wb.year)
         ev = evaluate(wb, survey=record, survey_source=record["source"] if record else "")
@@ -210,10 +235,10 @@ def ingest_paths(paths: list[Path], db: Path | str = store.DEFAULT_DB, progress:
         fresh.append((f, sha))
     bar = Progress(len(fresh), progress)
     books = []
-    for f, sha in fresh:  # CSV surveys first, so workbooks of the same run get their values
+    for f, sha in fresh:  # CSV tables first, so workbooks of the same run get their survey values
         if f.suffix.lower() == ".csv":
             with _writer(db) as con:
-                _ingest_survey(con, f, sha, summary)
+                _ingest_table(con, f, sha, summary)
             bar.step(f.name)
         else:
             books.append((f, sha))
@@ -228,10 +253,10 @@ def ingest_paths(paths: list[Path], db: Path | str = store.DEFAULT_DB, progress:
             batch.clear()
 
     for (f, sha), result in zip(books, _prepared(books, surveys, identity, allow_partial), strict=True):
-        if result == SURVEY:  # a survey in an Excel file: stored, then the units it covers are re-scored
+        if isinstance(result, str):  # a table in an Excel file; a survey re-scores the units it covers
             flush()
             with _writer(db) as con:
-                _ingest_survey(con, f, sha, summary)
+                _ingest_table(con, f, sha, summary, result)
         elif isinstance(result, dict):
             with _writer(db) as con:
                 _reject(con, result, summary, sha=sha)
@@ -272,7 +297,7 @@ def totals_text(ev: Evaluation) -> str:
 
 
 def _reject(con: duckdb.DuckDBPyConnection, result: dict[str, str], summary: IngestSummary,
-            sha: str | None) -> None:
+            sha: str | None, kind: str = "lke") -> None:
     path = Path(result["file"])
     con.execute("begin")
     try:
@@ -283,8 +308,8 @@ def _reject(con: duckdb.DuckDBPyConnection, result: dict[str, str], summary: Ing
                         [sha, str(path), path.name, result["reason"]])
         if sha:
             con.execute("insert into raw_files (sha256, file_path, file_name, size_bytes, kind, status) "
-                        "values (?, ?, ?, ?, 'lke', 'rejected') on conflict do nothing",
-                        [sha, str(path), path.name, path.stat().st_size if path.exists() else 0])
+                        "values (?, ?, ?, ?, ?, 'rejected') on conflict do nothing",
+                        [sha, str(path), path.name, path.stat().st_size if path.exists() else 0, kind])
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -444,11 +469,35 @@ def _frame(rows: list[tuple], columns: list[str]) -> pa.Table:
                      for c, values in zip(columns, zip(*rows, strict=True), strict=True)})
 
 
-def _ingest_survey(con: duckdb.DuckDBPyConnection, path: Path, sha: str, summary: IngestSummary) -> None:
+def _ingest_table(con: duckdb.DuckDBPyConnection, path: Path, sha: str, summary: IngestSummary,
+                  kind: str | None = None) -> None:
+    """A survey, roster or TPN results file: each loads whole or is refused whole with every bad row named."""
+    table = None
+    if kind is None:
+        kind, table = table_kind(path)
+    if kind is None:
+        _reject(con, {"file": str(path), "reason": f"{path.name}: {NOT_A_TABLE}"}, summary, sha=sha, kind="table")
+        return
+    if kind == SURVEY:
+        _ingest_survey(con, path, sha, summary, table)
+        return
     try:
-        survey = read_survey(path)
+        if kind == "roster":
+            load_roster(con, read_roster(path, table), sha, path.stat().st_size)
+            summary.rosters += 1
+        else:
+            load_tpn(con, read_tpn(path, table), sha, path.stat().st_size)
+            summary.tpn += 1
     except ReadError as exc:
-        _reject(con, {"file": str(path), "reason": str(exc)}, summary, sha=sha)
+        _reject(con, {"file": str(path), "reason": str(exc)}, summary, sha=sha, kind=kind)
+
+
+def _ingest_survey(con: duckdb.DuckDBPyConnection, path: Path, sha: str, summary: IngestSummary,
+                   table: Table | None = None) -> None:
+    try:
+        survey = read_survey(path, table)
+    except ReadError as exc:
+        _reject(con, {"file": str(path), "reason": str(exc)}, summary, sha=sha, kind=SURVEY)
         return
     now = datetime.now()
     con.execute("begin")
@@ -555,18 +604,19 @@ def ingest_upload(name: str, data: bytes, db: Path | str, upload_dir: Path, *, a
 
 
 def identify_upload(name: str, data: bytes) -> dict[str, Any]:
-    """What an uploaded file says about itself before it is loaded: its kind ("lke", "survey" or None when it
-    cannot be read), unit, instansi and year with where each was found, and the problem that stops it."""
+    """What an uploaded file says about itself before it is loaded: its kind ("lke", "survey", "roster", "tpn" or
+    None when it cannot be read), unit, instansi and year with where each was found, and the problem that stops it."""
     base = SAFE_NAME.sub("_", Path(name).name).strip(" .") or "unggahan.xlsx"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / base  # the same name: a file named <Tahun>_<Unit Kerja>.xlsx says who it is
         path.write_bytes(data)
         out: dict[str, Any] = {"file": base, "kind": None, "unit": "", "instansi": "", "year": None, "sources": {},
                                "problem": None}
-        if path.suffix.lower() == ".csv" or is_survey_file(path):
-            if is_survey_file(path):
-                return dict(out, kind="survey")
-            return dict(out, problem=f"{base}: bukan berkas survei yang dikenali")
+        kind = None if path.suffix.lower() not in SUFFIXES else table_kind(path)[0]
+        if kind:
+            return dict(out, kind=kind)
+        if path.suffix.lower() == ".csv":
+            return dict(out, problem=f"{base}: {NOT_A_TABLE}")
         try:
             wb = read_workbook(path, require_identity=False)
         except ReadError as exc:

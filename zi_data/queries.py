@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,6 +12,8 @@ import pandas as pd
 
 from . import store
 from .catalog import load_catalog
+from .cycle import proposal as proposal_mod
+from .cycle import stages
 from .readers.base import level_name, level_order
 
 AREA_KEYS = ["MP", "TL", "SDM", "AK", "PW", "PP"]
@@ -56,9 +59,13 @@ def _filters(year: int | None = None, instansi: list[str] | None = None, edition
 
 
 def options(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
-    """What the sidebar filters offer: years (newest first), instansi, editions and assessment levels present."""
-    years = [r[0] for r in con.execute("select distinct year from current_submissions order by year desc").fetchall()]
-    inst = [r[0] for r in con.execute("select distinct instansi from current_submissions order by 1").fetchall()]
+    """What the sidebar filters offer: years (newest first, a roster's too), instansi, editions and assessment levels
+    present."""
+    # a year with only a roster is offered too: at the start of a cycle nobody has sent a workbook yet
+    years = [r[0] for r in con.execute("select year from current_submissions union select year from stg_roster "
+                                       "order by year desc").fetchall()]
+    inst = [r[0] for r in con.execute("select instansi from current_submissions union select instansi from stg_roster "
+                                      "order by 1").fetchall()]
     eds = [r[0] for r in con.execute("select distinct edition from current_submissions order by 1").fetchall()]
     levels = [r[0] for r in con.execute("select distinct p.assessor from predicates p join current_submissions c "
                                         "using (submission_id)").fetchall()]
@@ -485,6 +492,148 @@ def warnings(con: duckdb.DuckDBPyConnection, submission_id: str | None = None, l
 
 def history(con: duckdb.DuckDBPyConnection, limit: int = 1000) -> pd.DataFrame:
     return con.execute(
-        """select h.happened_at, h.event, u.unit_name, s.year, s.file_name, h.detail
+        """select h.happened_at, h.event, u.unit_name, s.year, coalesce(s.file_name, f.file_name) as file_name,
+                  h.detail
            from history h left join stg_submissions s using (submission_id) left join stg_units u using (unit_id)
+           left join raw_files f on f.sha256 = h.submission_id and s.submission_id is null
            order by h.happened_at desc limit ?""", [int(limit)]).df()
+
+
+# --- the yearly cycle: roster, stages, proposals, TPN calibration ---------------------------------------------
+
+def _instansi_clause(instansi: list[str] | None, column: str) -> tuple[str, list]:
+    """A filter on an instansi column (a constant of the caller) and its parameters."""
+    return (f"list_contains(?, {column})", [list(instansi)]) if instansi else ("true", [])
+
+
+def cycle_units(con: duckdb.DuckDBPyConnection, year: int, instansi: list[str] | None = None) -> pd.DataFrame:
+    """Every unit of a year's cycle: on the roster, with a current workbook, with a TPN result or in a saved
+    proposal; with what is known of it (target, totals per level, TPN decision, proposed)."""
+    where, params = _instansi_clause(instansi, "instansi")
+    sql = f"""
+        with roster as (
+            select unit_id, unit_name, instansi, target from stg_roster where year = ?
+        ),
+        subs as (
+            select c.unit_id, c.unit_name, c.instansi, c.submission_id, c.needs_review, c.file_name
+            from current_submissions c where c.year = ?
+        ),
+        totals as (
+            select s.submission_id,
+                   max(case when s.assessor = 'unit' then s.score end) as unit_total,
+                   max(case when s.assessor = 'tpi' then s.score end) as tpi_total
+            from scores s join subs using (submission_id)
+            where s.node_id = 'TOTAL' and s.assessor in ('unit', 'tpi')
+            group by s.submission_id
+        ),
+        tpn as (
+            select unit_id, unit_name, instansi, total as tpn_total, keputusan, catatan, source as tpn_source
+            from tpn_results where year = ?
+        ),
+        proposed as (
+            select pu.unit_id, any_value(pu.unit_name) as unit_name, any_value(pu.instansi) as instansi
+            from proposal_units pu join proposals p using (proposal_id)
+            where p.year = ? and p.superseded_at is null and pu.status = 'diusulkan'
+            group by pu.unit_id
+        ),
+        ids as (
+            select unit_id from roster union select unit_id from subs union select unit_id from tpn
+            union select unit_id from proposed
+        ),
+        final as (
+            select ids.unit_id,
+                   coalesce(subs.unit_name, roster.unit_name, tpn.unit_name, proposed.unit_name) as unit_name,
+                   coalesce(subs.instansi, roster.instansi, tpn.instansi, proposed.instansi) as instansi,
+                   roster.target, roster.unit_id is not null as on_roster,
+                   subs.submission_id, subs.submission_id is not null as has_submission, subs.needs_review,
+                   subs.file_name, totals.unit_total, totals.tpi_total, totals.tpi_total is not null as has_tpi,
+                   proposed.unit_id is not null as proposed,
+                   tpn.tpn_total, tpn.tpn_total is not null as has_tpn, tpn.keputusan, tpn.catatan, tpn.tpn_source
+            from ids
+            left join roster using (unit_id) left join subs using (unit_id) left join totals using (submission_id)
+            left join tpn using (unit_id) left join proposed using (unit_id)
+        )
+        select * from final where {where} order by instansi, unit_name
+    """
+    return con.execute(sql, [int(year)] * 4 + params).df()
+
+
+def cycle_status(con: duckdb.DuckDBPyConnection, year: int, instansi: list[str] | None = None,
+                 today: date | None = None) -> pd.DataFrame:
+    """cycle_units with each unit's stage, its label and whether it is late (deadline from data/deadlines.csv)."""
+    return stages.assign(cycle_units(con, year, instansi), stages.deadline_for(int(year)), today or date.today())
+
+
+def tpn_years(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Years with a TPN level for some unit, newest first."""
+    return [r[0] for r in con.execute("select distinct year from tpn_results order by year desc").fetchall()]
+
+
+def proposal(con: duckdb.DuckDBPyConnection, year: int, predikat: str, kuota: int,
+             instansi: list[str] | None = None) -> proposal_mod.Proposal:
+    """The proposal for a year and predicate within a quota, from the last TPI level of the current submissions."""
+    where, params = _instansi_clause(instansi, "c.instansi")
+    units = con.execute(
+        f"""select c.unit_id, c.unit_name, c.instansi, c.needs_review, s.score as tpi_total
+            from current_submissions c
+            left join scores s on s.submission_id = c.submission_id and s.assessor = 'tpi' and s.node_id = 'TOTAL'
+            where c.year = ? and {where} order by c.unit_name""", [int(year)] + params).df()
+    rules = con.execute(
+        f"""select c.unit_id, r.rule_id, r.label, r.target_name, r.value, r.minimum, r.passed, r.margin, r.message
+            from current_submissions c join rule_results r using (submission_id)
+            where c.year = ? and {where} and r.assessor = 'tpi' and r.predicate = ?""",
+        [int(year)] + params + [predikat]).df()
+    return proposal_mod.build(units, rules, int(year), predikat, int(kuota), instansi)
+
+
+def saved_proposals(con: duckdb.DuckDBPyConnection, year: int) -> pd.DataFrame:
+    """The proposals saved for a year, newest first, with how many units each proposed and kept in reserve."""
+    return con.execute(
+        """select p.proposal_id, p.predikat, p.kuota, p.instansi, p.saved_by, p.saved_at, p.superseded_at,
+                  count(*) filter (where u.status = 'diusulkan') as diusulkan,
+                  count(*) filter (where u.status = 'cadangan') as cadangan,
+                  count(*) filter (where u.status = 'tidak_memenuhi') as tidak_memenuhi
+           from proposals p left join proposal_units u using (proposal_id)
+           where p.year = ? group by all order by p.saved_at desc, p.proposal_id desc""", [int(year)]).df()
+
+
+def saved_proposal(con: duckdb.DuckDBPyConnection, proposal_id: int) -> proposal_mod.Proposal | None:
+    return proposal_mod.load(con, proposal_id)
+
+
+def calibration_units(con: duckdb.DuckDBPyConnection, year: int, instansi: list[str] | None = None) -> pd.DataFrame:
+    """Units of a year with both a last TPI level and a TPN level: totals, the TPI's predicate, the TPN decision.
+
+    Files marked "perlu diperiksa" are left out: their scores are not comparable."""
+    where, params = _instansi_clause(instansi, "c.instansi")
+    return con.execute(
+        f"""with final as (
+                select c.unit_id, c.unit_name, c.instansi, c.edition, s.score as tpi_total,
+                       p.predicate as tpi_predicate, t.total as tpn_total, t.keputusan, t.source as tpn_source
+                from current_submissions c
+                join scores s on s.submission_id = c.submission_id and s.assessor = 'tpi' and s.node_id = 'TOTAL'
+                join predicates p on p.submission_id = c.submission_id and p.assessor = 'tpi'
+                join tpn_results t on t.unit_id = c.unit_id and t.year = c.year
+                where c.year = ? and c.needs_review is null and {where}
+            )
+            select * from final order by unit_name""", [int(year)] + params).df()
+
+
+def calibration_areas(con: duckdb.DuckDBPyConnection, year: int, instansi: list[str] | None = None) -> pd.DataFrame:
+    """Per unit and area key: the last TPI level's points (Pemenuhan and Reform together), the area's weight and
+    the TPN's points where known."""
+    where, params = _instansi_clause(instansi, "c.instansi")
+    df = con.execute(
+        f"""with tpi as (
+                select c.unit_id, c.year, s.area_key, sum(s.score) as tpi, sum(s.weight) as weight
+                from current_submissions c join scores s using (submission_id)
+                where c.year = ? and c.needs_review is null and {where} and s.assessor = 'tpi' and s.level = 'area'
+                group by all
+            ),
+            final as (
+                select tpi.unit_id, tpi.area_key, tpi.weight, tpi.tpi, a.score as tpn
+                from tpi join tpn_area_results a using (unit_id, year, area_key)
+            )
+            select * from final""", [int(year)] + params).df()
+    df["area"] = df["area_key"].map(AREA_NAMES)
+    return df

@@ -29,7 +29,7 @@ create table if not exists raw_files (
     file_path    varchar not null,
     file_name    varchar not null,
     size_bytes   bigint  not null,
-    kind         varchar not null,      -- 'lke' | 'survey'
+    kind         varchar not null,      -- 'lke' | 'survey' | 'roster' | 'tpn' | 'table' (a CSV of no known kind)
     status       varchar not null,      -- 'loaded' | 'rejected'
     first_seen   timestamp not null default current_timestamp
 );
@@ -161,9 +161,70 @@ create table if not exists rejects (
 );
 create table if not exists history (
     happened_at   timestamp not null default current_timestamp,
-    event         varchar not null,     -- loaded | superseded | deleted | rescored
-    submission_id varchar not null,
+    event         varchar not null,     -- loaded | superseded | deleted | rescored | roster | tpn | proposal
+    submission_id varchar not null,     -- for roster, tpn: the file's sha256; for proposal: its proposal_id
     detail        varchar
+);
+
+-- the yearly cycle: which units build ZI (the roster), what the national team found (TPN results) and
+-- the proposals saved. A newer roster or TPN file replaces the rows of the units and years it names.
+create table if not exists stg_roster (
+    unit_id      varchar not null,      -- as stg_units: md5 of normalised instansi + unit name
+    year         integer not null,
+    unit_name    varchar not null,
+    instansi     varchar not null,
+    target       varchar not null,      -- WBK | WBBM
+    source_file  varchar not null,
+    sha256       varchar not null,
+    row_number   integer not null,
+    loaded_at    timestamp not null,
+    primary key (unit_id, year)
+);
+create table if not exists stg_tpn (
+    unit_id      varchar not null,
+    year         integer not null,
+    unit_name    varchar not null,
+    instansi     varchar not null,
+    total        double not null,
+    pengungkit   double,
+    hasil        double,
+    keputusan    varchar,               -- WBK | WBBM | Tidak; null while the TPN has not decided
+    catatan      varchar,
+    source_file  varchar not null,
+    sha256       varchar not null,
+    row_number   integer not null,
+    loaded_at    timestamp not null,
+    primary key (unit_id, year)
+);
+create table if not exists stg_tpn_areas (
+    unit_id      varchar not null,
+    year         integer not null,
+    area_key     varchar not null,      -- MP, TL, SDM, AK, PW, PP, BERSIH, PELAYANAN
+    score        double not null,       -- points, Pemenuhan and Reform together
+    primary key (unit_id, year, area_key)
+);
+create sequence if not exists seq_proposal start 1;
+create table if not exists proposals (
+    proposal_id   bigint primary key default nextval('seq_proposal'),
+    year          integer not null,
+    predikat      varchar not null,     -- WBK | WBBM
+    kuota         integer not null,
+    instansi      varchar not null,     -- JSON list of the instansi it covers, sorted; [] = every instansi
+    saved_by      varchar not null,
+    saved_at      timestamp not null,
+    superseded_at timestamp             -- a newer proposal for the same year, predicate and instansi
+);
+create table if not exists proposal_units (
+    proposal_id   bigint not null,
+    unit_id       varchar not null,
+    unit_name     varchar not null,
+    instansi      varchar not null,
+    status        varchar not null,     -- diusulkan | cadangan | tidak_memenuhi
+    rank          integer,              -- 1.. over the proposed and then the reserves
+    tpi_total     double,
+    margin        double,               -- the smallest margin over the predicate's rules
+    detail        varchar,              -- the rule closest to failing, or every rule failed
+    primary key (proposal_id, unit_id)
 );
 
 -- what the pages read: the current, not deleted submission of each unit and year
@@ -172,6 +233,48 @@ select s.*, u.unit_name, u.instansi
 from stg_submissions s
 join stg_units u using (unit_id)
 where s.is_current and s.deleted_at is null;
+
+-- the TPN level of each unit and year: the TPN results file where it names the unit, else a workbook's
+-- TPN answer column (scored like any level); its areas the same way
+create or replace view tpn_results as
+with from_file as (
+    select unit_id, year, unit_name, instansi, total, pengungkit, hasil, keputusan, catatan,
+           'hasil TPN ' || source_file as source
+    from stg_tpn
+),
+from_workbook as (
+    select c.unit_id, c.year, c.unit_name, c.instansi,
+           max(case when s.node_id = 'TOTAL' then s.score end) as total,
+           max(case when s.node_id = 'PENGUNGKIT' then s.score end) as pengungkit,
+           max(case when s.node_id = 'HASIL' then s.score end) as hasil,
+           cast(null as varchar) as keputusan, cast(null as varchar) as catatan,
+           'workbook ' || c.file_name as source
+    from current_submissions c join scores s using (submission_id)
+    where s.assessor = 'tpn' and s.level in ('total', 'komponen')
+    group by all
+),
+final as (
+    select * from from_file
+    union all by name
+    select w.* from from_workbook w anti join from_file f using (unit_id, year)
+)
+select * from final;
+create or replace view tpn_area_results as
+with from_file as (
+    select unit_id, year, area_key, score from stg_tpn_areas
+),
+from_workbook as (
+    select c.unit_id, c.year, s.area_key, sum(s.score) as score
+    from current_submissions c join scores s using (submission_id)
+    where s.assessor = 'tpn' and s.level = 'area'
+    group by all
+),
+final as (
+    select * from from_file
+    union all by name
+    select w.* from from_workbook w anti join stg_tpn t using (unit_id, year)
+)
+select * from final;
 """
 
 

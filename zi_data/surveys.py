@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -16,7 +15,7 @@ from .answers import is_blank, parse_number
 from .catalog import DATA_DIR
 from .predicates import fmt
 from .readers.base import ReadError, level_name
-from .readers.excel import Book
+from .tables import Table, norm_header, read_table, try_read_table
 
 # Header spellings met in practice, normalised (lower case, no spaces/punctuation) -> field.
 HEADERS = {
@@ -29,10 +28,6 @@ HEADERS = {
 }
 SCALE_MAX = 4.0
 CAPAIAN_OPTIONS = ("A", "B", "C", "D", "E")
-
-
-def _norm_header(text: Any) -> str:
-    return "".join(ch for ch in str(text).casefold() if ch.isalnum())
 
 
 def norm_name(text: Any) -> str:
@@ -66,7 +61,7 @@ def header_fields(header: list[Any]) -> dict[str, int]:
     """Column index of each known field in a header row."""
     found: dict[str, int] = {}
     for i, cell in enumerate(header):
-        key = _norm_header(cell)
+        key = norm_header(cell)
         for name, spellings in HEADERS.items():
             if key in spellings and name not in found:
                 found[name] = i
@@ -78,48 +73,31 @@ def looks_like_survey(header: list[Any]) -> bool:
     return {"unit", "year"} <= set(fields) and bool({"ipak", "ipkp"} & set(fields))
 
 
-def _table(path: Path) -> tuple[list[list[Any]], str | None]:
-    """The rows of a CSV file, or of the first sheet that has a survey header in an Excel file."""
-    if path.suffix.lower() == ".csv":
-        raw = path.read_bytes()
-        text = raw.decode("utf-8-sig", errors="replace")
-        dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t") if text.strip() else csv.excel
-        return [row for row in csv.reader(io.StringIO(text), dialect)], None
-    book = Book(path)
-    for sheet in book.sheet_names:
-        rows = book.rows(sheet)
-        if rows and looks_like_survey(rows[0]):
-            return rows, sheet
-    return (book.rows(book.sheet_names[0]) if book.sheet_names else []), (book.sheet_names or [None])[0]
-
-
 def is_survey_file(path: Path) -> bool:
-    """True for a CSV or workbook whose first row names unit, year and IPAK/IPKP columns."""
-    try:
-        rows, _ = _table(path)
-    except (ReadError, UnicodeError, csv.Error):
-        return False
-    return bool(rows) and looks_like_survey(rows[0])
+    """True for a CSV or workbook with a header row naming unit, year and IPAK/IPKP columns."""
+    table = try_read_table(path, looks_like_survey)
+    return table is not None and table.header_index is not None
 
 
-def read_survey(path: Path) -> SurveyFile:
+def read_survey(path: Path, table: Table | None = None) -> SurveyFile:
     """Every valid row of a survey file; invalid rows become warnings naming the row."""
     try:
-        rows, sheet = _table(path)
+        table = table or read_table(path, looks_like_survey)
     except csv.Error as exc:
         raise ReadError(path, f"berkas survei tidak dapat dibaca ({exc})") from exc
-    if not rows or not looks_like_survey(rows[0]):
-        raise ReadError(path, "bukan berkas survei: baris pertama harus memuat kolom Unit Kerja, Tahun dan "
+    sheet = table.sheet
+    if table.header_index is None:
+        raise ReadError(path, "bukan berkas survei: baris judul harus memuat kolom Unit Kerja, Tahun dan "
                         "IPAK/IPKP", sheet=sheet)
-    cols = header_fields(rows[0])
+    cols = header_fields(table.header)
     out = SurveyFile(path=path, rows=[])
-    where = f"sheet '{sheet}', " if sheet else ""
+    where = table.where()
 
     def get(line: list[Any], name: str) -> Any:
         i = cols.get(name)
         return line[i] if i is not None and i < len(line) else None
 
-    for n, line in enumerate(rows[1:], start=2):
+    for n, line in table.data():
         if all(is_blank(c) for c in line):
             continue
         unit = " ".join(str(get(line, "unit") or "").split())

@@ -14,15 +14,11 @@ import pandas as pd
 
 from .. import queries
 from ..catalog import load_catalog
+from ..cycle.stages import STAGE_LABELS
 from ..predicates import NOT_MET, fmt
 from ..readers.base import level_name, level_order
 
 # The stages of the yearly cycle (issue 12) as a person reads them; keys are the cycle module's.
-STAGE_LABELS = {
-    "belum_mengirim": "Belum mengirim LKE", "lke_masuk": "LKE masuk", "dinilai_tpi": "Dinilai TPI",
-    "diusulkan": "Diusulkan ke TPN", "dievaluasi_tpn": "Dievaluasi TPN", "ditetapkan": "Ditetapkan",
-    "tidak_ditetapkan": "Tidak ditetapkan",
-}
 # What the cycle tells a report about each unit of a year; every field but unit_id may be empty.
 CYCLE_COLUMNS = ["unit_id", "unit_name", "instansi", "stage", "tpn_total", "tpn_decision"]
 PASSED, FAILED = "Terpenuhi", NOT_MET
@@ -36,14 +32,13 @@ class ReportError(ValueError):
 
 
 def cycle_info(con: duckdb.DuckDBPyConnection, year: int, instansi: list[str] | None = None) -> pd.DataFrame:
-    """The yearly cycle's view of every unit of a year (CYCLE_COLUMNS): its stage, the TPN's total and decision.
-
-    INTEGRATION POINT for the cycle module (issue 12, built in parallel): return one row per roster unit of
-    `year` (only `instansi` when given) with `stage` a key of STAGE_LABELS, `tpn_total` the TPN's total and
-    `tpn_decision` its decision, None where unknown. Until then it knows nothing: reports leave the stage out
-    and take the TPN's figures from a workbook's own TPN column where there is one.
-    """
-    return pd.DataFrame(columns=CYCLE_COLUMNS)
+    """The yearly cycle's view of every unit of a year (CYCLE_COLUMNS): its stage, the TPN's total and decision
+    (from a TPN results file, else a workbook's own TPN column), None where unknown."""
+    status = queries.cycle_status(con, int(year), instansi)
+    if status.empty:
+        return pd.DataFrame(columns=CYCLE_COLUMNS)
+    out = status.rename(columns={"keputusan": "tpn_decision"})
+    return out[CYCLE_COLUMNS].astype(object).where(out[CYCLE_COLUMNS].notna(), None)
 
 
 # ---------------------------------------------------------------------------------------------- tables

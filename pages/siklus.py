@@ -1,0 +1,229 @@
+"""Siklus: every unit through the year's cycle, whom to propose within the quota, and the TPI beside the TPN."""
+
+import json
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from pages import common
+from zi_data import charts
+from zi_data.cycle import calibration, stages
+from zi_data.cycle import proposal as proposal_mod
+
+common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
+
+LATE = "⚠ Terlambat"
+
+
+def text(value) -> str:
+    """Text for a table cell a person reads: a dash rather than None or nan."""
+    return value if isinstance(value, str) and value else "–"
+
+
+def ranked_table(df: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"No": df["rank"].astype(int), "Unit kerja": df["unit_name"], "Instansi": df["instansi"],
+                         "Nilai TPI": df["tpi_total"].map(common.num),
+                         "Selisih terkecil": df["margin"].map(common.num), "Syarat terdekat": df["closest"]})
+
+
+st.title("Siklus")
+if common.require_data():
+    f = common.filters()
+    year, inst = f["year"], f["instansi"]
+    today = date.today()
+    deadline = stages.deadline_for(year)
+    status = common.query("cycle_status", year, inst, today)
+    scope = ", ".join(inst) if inst else "semua instansi"
+    when = "sudah lewat" if today > deadline else f"{(deadline - today).days} hari lagi"
+    st.caption(f"Tahun {year} · {scope} · batas pengusulan ke KemenPANRB {stages.tanggal(deadline)} ({when}) · "
+               "nilai TPI adalah tingkat TPI terakhir")
+
+    # --- where every unit stands ----------------------------------------------------------------------------
+    counts = status["stage"].value_counts()
+    c = st.columns(5)
+    c[0].metric("Unit dalam siklus", len(status), help="Unit di daftar unit, unit yang mengirim LKE, dan unit dengan "
+                                                       "hasil TPN tahun ini")
+    c[1].metric("Belum mengirim LKE", int(counts.get("belum_mengirim", 0)))
+    c[2].metric("Terlambat", int(status["terlambat"].sum()),
+                help=f"Masih belum mengirim LKE atau belum dinilai TPI setelah {stages.tanggal(deadline)}")
+    c[3].metric("Diusulkan", int(counts.get("diusulkan", 0)),
+                help="Dalam usulan tersimpan yang berlaku dan belum ada hasil TPN-nya")
+    c[4].metric("Ditetapkan", int(counts.get("ditetapkan", 0)), help="Predikat WBK/WBBM ditetapkan menurut hasil TPN")
+    if not status["on_roster"].any():
+        st.info("Belum ada daftar unit untuk tahun ini: muat berkas daftar unit (kolom Unit Kerja, Instansi, Tahun, "
+                "Target) di halaman **Data** agar unit yang belum mengirim LKE terlihat.", icon=":material/info:")
+    left, right = st.columns([3, 2])
+    left.plotly_chart(charts.stage_funnel(stages.funnel(status)), width="stretch")
+    per_stage = pd.DataFrame({"Tahap": [stages.STAGE_LABELS[s] for s in stages.STAGES],
+                              "Unit": [int(counts.get(s, 0)) for s in stages.STAGES]})
+    right.markdown("**Unit per tahap saat ini**")
+    right.dataframe(per_stage, hide_index=True, width="stretch")
+    off_roster = int((~status["on_roster"]).sum()) if status["on_roster"].any() else 0
+    if off_roster:
+        right.caption(f"{off_roster} unit mengirim LKE atau punya hasil TPN tetapi tidak ada di daftar unit "
+                      "(target –).")
+
+    st.subheader("Unit dan tahapnya")
+    a, b = st.columns([3, 1])
+    chosen = a.multiselect("Tahap", list(stages.STAGE_LABELS.values()), key="cycle_stages",
+                           placeholder="Semua tahap")
+    only_late = b.toggle("Hanya yang terlambat", key="cycle_late")
+    shown = status
+    if chosen:
+        shown = shown[shown["stage_label"].isin(chosen)]
+    if only_late:
+        shown = shown[shown["terlambat"]]
+    table = pd.DataFrame({
+        "Unit kerja": shown["unit_name"], "Instansi": shown["instansi"], "Target": shown["target"].map(text),
+        "Tahap": shown["stage_label"], "Terlambat": shown["terlambat"].map({True: LATE, False: ""}),
+        "Nilai Unit": shown["unit_total"].map(common.num), "Nilai TPI": shown["tpi_total"].map(common.num),
+        "Nilai TPN": shown["tpn_total"].map(common.num), "Keputusan TPN": shown["keputusan"].map(text),
+        "Perlu diperiksa": shown["needs_review"].map(lambda v: "ya" if isinstance(v, str) else ""),
+    })
+    st.dataframe(table, hide_index=True, width="stretch", height=min(420, 38 + 35 * max(len(table), 1)),
+                 column_config={"Unit kerja": st.column_config.TextColumn(width="medium"),
+                                "Terlambat": st.column_config.TextColumn(help="Masih belum mengirim LKE atau belum "
+                                                                              "dinilai TPI setelah batas pengusulan")})
+    st.caption(f"{len(table)} unit · nilai dengan dua desimal; – berarti belum ada")
+    export = pd.DataFrame({
+        "unit_kerja": shown["unit_name"], "instansi": shown["instansi"], "target": shown["target"],
+        "tahap": shown["stage_label"], "terlambat": shown["terlambat"].map({True: "ya", False: "tidak"}),
+        "nilai_unit": shown["unit_total"], "nilai_tpi": shown["tpi_total"], "nilai_tpn": shown["tpn_total"],
+        "keputusan_tpn": shown["keputusan"]})
+    common.downloads(export, f"siklus_{year}", "cycle")
+
+    # --- whom to propose ---------------------------------------------------------------------------------------
+    st.subheader("Usulan ke KemenPANRB")
+    st.caption("Kandidat: unit yang nilai tingkat TPI terakhirnya memenuhi semua syarat predikat. Urutan: nilai TPI, "
+               "lalu selisih terkecil terhadap syarat (yang lebih aman lebih dulu), lalu nama. Instansi mengikuti "
+               "filter di samping.")
+    saved = common.query("saved_proposals", year)
+    a, b, _ = st.columns([1, 1, 2])
+    predikat = a.radio("Predikat", ["WBK", "WBBM"], horizontal=True, key="prop_predikat")
+    # the quota of the year's latest saved proposal, else the 25 places one inspectorate general had
+    kuota = int(b.number_input("Kuota", min_value=0, max_value=10_000, step=1, key="prop_kuota",
+                               value=int(saved["kuota"].iloc[0]) if len(saved) else 25,
+                               help="Jumlah unit yang boleh diusulkan"))
+    p = common.query("proposal", year, predikat, kuota, inst)
+    failing = p.failing
+    rule_fails = failing[failing["reason"] == "gagal"]
+    review = failing[failing["reason"] == "perlu_diperiksa"]
+    unassessed = failing[failing["reason"] == "belum_dinilai"]
+    m = st.columns(4)
+    m[0].metric("Kandidat", len(p.proposed) + len(p.reserves), help=f"Memenuhi semua syarat {predikat}")
+    m[1].metric("Dalam kuota", len(p.proposed), help="Diusulkan dalam usulan ini")
+    m[2].metric("Cadangan", len(p.reserves))
+    m[3].metric(f"Belum memenuhi {predikat}", len(rule_fails))
+    st.markdown(f"**Diusulkan ({len(p.proposed)})**")
+    if p.proposed.empty:
+        st.info(f"Tidak ada unit yang diusulkan: belum ada unit yang memenuhi semua syarat {predikat}"
+                + (" atau kuota 0." if kuota == 0 else "."))
+    else:
+        st.dataframe(ranked_table(p.proposed), hide_index=True, width="stretch")
+    if len(p.reserves):
+        st.markdown(f"**Cadangan ({len(p.reserves)})**: memenuhi syarat, di luar kuota")
+        st.dataframe(ranked_table(p.reserves), hide_index=True, width="stretch")
+    if len(rule_fails):
+        st.markdown(f"**Belum memenuhi syarat {predikat} ({len(rule_fails)})**")
+        st.dataframe(pd.DataFrame({"Unit kerja": rule_fails["unit_name"], "Instansi": rule_fails["instansi"],
+                                   "Nilai TPI": rule_fails["tpi_total"].map(common.num),
+                                   "Syarat yang belum terpenuhi": rule_fails["gagal"].map(" · ".join)}),
+                     hide_index=True, width="stretch",
+                     column_config={"Syarat yang belum terpenuhi": st.column_config.TextColumn(width="large")})
+    if len(review):
+        st.warning("Tidak diikutkan karena berkasnya **perlu diperiksa**: "
+                   + "; ".join(f"{r.unit_name} ({r.gagal[0].removeprefix('perlu diperiksa: ')})"
+                               for r in review.itertuples()), icon=":material/report:")
+    if len(unassessed):
+        with st.expander(f"Belum dinilai TPI ({len(unassessed)}): belum dapat diusulkan"):
+            st.write(", ".join(unassessed["unit_name"]))
+
+    c1, c2, _ = st.columns([1, 1, 2])
+    # the workbook is written only when asked for (a callable runs on the click, not on every rerun)
+    c1.download_button("Unduh usulan (XLSX)", lambda p=p: proposal_mod.to_xlsx(p), key="prop_xlsx",
+                       file_name=f"usulan_{predikat}_{year}.xlsx", icon=":material/download:",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    if common.allowed("propose"):
+        if c2.button("Simpan usulan", key="prop_save", type="primary", icon=":material/save:"):
+            who = st.session_state.get("user_name") or "?"
+            try:  # save() checks the role itself, whatever this page shows
+                pid = proposal_mod.save(common.db_path(), p, who, actor_role=common.role())
+            except PermissionError as exc:
+                st.error(str(exc))
+            else:
+                st.cache_data.clear()
+                # drawn again from the top, so the stages above show the units now proposed
+                st.session_state["prop_saved"] = (f"Usulan nomor {pid} disimpan oleh {who}: {len(p.proposed)} unit "
+                                                  f"diusulkan, {len(p.reserves)} cadangan. Unit yang diusulkan kini "
+                                                  "di tahap Diusulkan.")
+                st.rerun()
+    else:
+        c2.caption("Menyimpan usulan hanya untuk peran Evaluator (TPI) dan Admin.")
+
+    if "prop_saved" in st.session_state:
+        st.success(st.session_state.pop("prop_saved"), icon=":material/check_circle:")
+    if len(saved):
+        with st.expander(f"Usulan tersimpan tahun {year} ({len(saved)})", icon=":material/history:"):
+            listing = pd.DataFrame({
+                "Nomor": saved["proposal_id"].astype(int), "Predikat": saved["predikat"],
+                "Kuota": saved["kuota"].astype(int),
+                "Instansi": saved["instansi"].map(lambda v: ", ".join(json.loads(v)) or "semua instansi"),
+                "Disimpan oleh": saved["saved_by"], "Waktu": saved["saved_at"].map(stages.tanggal),
+                "Diusulkan": saved["diusulkan"].astype(int), "Cadangan": saved["cadangan"].astype(int),
+                "Status": saved["superseded_at"].map(lambda v: "digantikan" if pd.notna(v) else "berlaku")})
+            st.dataframe(listing, hide_index=True, width="stretch")
+            labels = {f"Nomor {r.Nomor} · {r.Predikat} · {r.Instansi} · {r.Waktu}": r.Nomor
+                      for r in listing.itertuples()}
+            pick = st.selectbox("Unduh usulan tersimpan", list(labels), key="prop_saved_pick")
+            chosen_p = common.query("saved_proposal", int(labels[pick]))
+            if chosen_p is not None:
+                st.download_button("Unduh XLSX", lambda p=chosen_p: proposal_mod.to_xlsx(p), key="prop_saved_xlsx",
+                                   file_name=f"usulan_{chosen_p.predikat}_{year}_nomor_{labels[pick]}.xlsx",
+                                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                   icon=":material/download:")
+
+    # --- the TPI beside the TPN ----------------------------------------------------------------------------------
+    st.subheader("Kalibrasi TPI dan TPN")
+    years = common.query("tpn_years")
+    if not years:
+        st.info("Belum ada hasil TPN. Muat berkas hasil TPN (kolom Unit Kerja, Instansi, Tahun, Nilai TPN; boleh "
+                "ditambah Pengungkit, Hasil, nilai per area, Keputusan, Catatan) di halaman **Data**.",
+                icon=":material/info:")
+    else:
+        cy = st.selectbox("Tahun hasil TPN", years, index=years.index(year) if year in years else 0, key="calib_year")
+        units = common.query("calibration_units", cy, inst)
+        compared = calibration.by_unit(units)
+        areas = calibration.by_area(common.query("calibration_areas", cy, inst))
+        differ = calibration.disagreements(units)
+        k = st.columns(3)
+        k[0].metric("Unit dengan nilai TPI dan TPN", len(compared))
+        k[1].metric("Rata-rata selisih TPI − TPN",
+                    common.num(compared["selisih"].mean() if len(compared) else None),
+                    help="Positif: TPI memberi nilai lebih tinggi daripada TPN")
+        k[2].metric("TPI memenuhi, TPN tidak", len(differ),
+                    help="TPI menyatakan WBK/WBBM, tetapi keputusan TPN lebih rendah atau nilai TPN di bawah minimum")
+        left, right = st.columns(2)
+        left.plotly_chart(charts.tpi_tpn_scatter(compared), width="stretch")
+        right.plotly_chart(charts.calibration_area_bars(areas), width="stretch")
+        per = calibration.by_instansi(units)
+        st.markdown("**Selisih per instansi**")
+        st.dataframe(pd.DataFrame({"Instansi": per["instansi"], "Unit": per["units"].astype(int),
+                                   "Rata-rata TPI": per["tpi_mean"].map(common.num),
+                                   "Rata-rata TPN": per["tpn_mean"].map(common.num),
+                                   "Rata-rata selisih": per["selisih_mean"].map(common.num)}),
+                     hide_index=True, width="stretch")
+        st.markdown(f"**TPI menyatakan memenuhi, TPN tidak ({len(differ)})**")
+        if differ.empty:
+            st.caption("Tidak ada: setiap unit yang dinyatakan memenuhi oleh TPI juga memenuhi menurut TPN.")
+        else:
+            st.dataframe(pd.DataFrame({"Unit kerja": differ["unit_name"], "Instansi": differ["instansi"],
+                                       "Predikat TPI": differ["tpi_predicate"],
+                                       "Nilai TPI": differ["tpi_total"].map(common.num),
+                                       "Nilai TPN": differ["tpn_total"].map(common.num),
+                                       "Keputusan TPN": differ["keputusan"].map(text), "Alasan": differ["alasan"]}),
+                         hide_index=True, width="stretch")
+        common.downloads(pd.DataFrame({"unit_kerja": compared["unit_name"], "instansi": compared["instansi"],
+                                       "nilai_tpi": compared["tpi_total"], "predikat_tpi": compared["tpi_predicate"],
+                                       "nilai_tpn": compared["tpn_total"], "keputusan_tpn": compared["keputusan"],
+                                       "selisih": compared["selisih"]}), f"kalibrasi_{cy}", "calib")

@@ -1,0 +1,1 @@
+"""The yearly ZI cycle across units: roster, TPN results, stages, proposals within a quota, calibration."""
