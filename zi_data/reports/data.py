@@ -18,7 +18,6 @@ from ..cycle.stages import STAGE_LABELS
 from ..predicates import NOT_MET, fmt
 from ..readers.base import level_name, level_order
 
-# The stages of the yearly cycle (issue 12) as a person reads them; keys are the cycle module's.
 # What the cycle tells a report about each unit of a year; every field but unit_id may be empty.
 CYCLE_COLUMNS = ["unit_id", "unit_name", "instansi", "stage", "tpn_total", "tpn_decision"]
 PASSED, FAILED = "Terpenuhi", NOT_MET
