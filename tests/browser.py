@@ -77,3 +77,20 @@ def wait_until_idle(page, settle_ms: int = 500) -> None:
         page.wait_for_timeout(settle_ms)
         if not page.evaluate(f"!!{RUNNING}") or time.monotonic() > deadline:
             return
+
+
+RENDERED = """() => {
+    const shown = e => e.checkVisibility();  // a table in a hidden tab is drawn only when its tab is opened
+    const charts = [...document.querySelectorAll("[data-testid='stPlotlyChart']")].filter(shown);
+    const tables = [...document.querySelectorAll("[data-testid='stDataFrame']")].filter(shown);
+    return charts.every(c => c.querySelector('.main-svg')) && tables.every(t => t.querySelector('canvas'))
+        && !document.querySelector("[data-testid='stSkeleton']");
+}"""
+
+
+def wait_until_drawn(page, settle_ms: int = 500) -> None:
+    """Until the script has finished and every chart and table on the page has been drawn (their code is
+    loaded by the browser on first use, after the script's run)."""
+    wait_until_idle(page, settle_ms)
+    page.wait_for_function(RENDERED, timeout=60_000)
+    page.wait_for_timeout(300)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -43,12 +44,21 @@ def charts(at: AppTest) -> int:
     return len(at.get("plotly_chart"))
 
 
+def donut_counts(at: AppTest) -> dict[str, int]:
+    """The predicate donut's slices, read from the figure the page sent."""
+    for chart in at.get("plotly_chart"):
+        trace = json.loads(chart.proto.spec)["data"][0]
+        if trace.get("type") == "pie":
+            return dict(zip(trace["labels"], trace["values"], strict=True))
+    raise AssertionError("no donut")
+
+
 def test_ringkasan_shows_the_headline_figures_and_follows_the_year(app):
     at = app()
     assert at.title[0].value == "Ringkasan"
     m = metrics(at)
     assert m["Unit kerja"] == "13"  # 12 demo units and the demo's workbook with odd answers (loaded, warned)
-    assert set(m) >= {"Memenuhi WBK (TPI)", "Memenuhi WBBM (TPI)", "Belum dinilai TPI"}
+    assert set(m) >= {"Predikat WBK (TPI)", "Predikat WBBM (TPI)", "Belum memenuhi (TPI)", "Belum dinilai (TPI)"}
     assert charts(at) == 3
     before = m["Rata-rata nilai total (TPI)"]
     assert at.sidebar.selectbox(key="f_year").options == ["2026", "2025", "2024"]
@@ -61,39 +71,62 @@ def test_ringkasan_shows_the_headline_figures_and_follows_the_year(app):
     assert int(metrics(at)["Unit kerja"]) < 12
 
 
-def test_peringkat_ranks_searches_and_compares(app):
+@pytest.mark.parametrize("level, label", [("tpi", "TPI"), ("unit", "Unit")])
+def test_ringkasan_counts_agree_with_the_donut_and_use_the_chosen_answers(app, level, label):
+    at = app()
+    set_filter(at, "f_assessor", level)
+    m = metrics(at)
+    counts = {"WBBM": int(m[f"Predikat WBBM ({label})"]), "WBK": int(m[f"Predikat WBK ({label})"]),
+              "Belum memenuhi": int(m[f"Belum memenuhi ({label})"]), "Belum dinilai": int(m[f"Belum dinilai ({label})"])}
+    assert donut_counts(at) == {k: v for k, v in counts.items() if v}
+    assert sum(counts.values()) == int(m["Unit kerja"])  # every unit in exactly one group (none is partial here)
+    if level == "unit":
+        assert counts["Belum dinilai"] == 0  # every unit answered its own LKE
+
+
+def test_ringkasan_movers_list_rises_under_naik_and_falls_under_turun(app):
+    at = app()
+    set_filter(at, "f_instansi", ["Kementerian Agama"])
+    rises, falls = at.dataframe[0].value, at.dataframe[1].value
+    assert len(rises) and (rises["change"] > 0).all()
+    assert len(falls) and (falls["change"] < 0).all()
+    assert not set(rises["unit_label"]) & set(falls["unit_label"])
+
+
+def test_peringkat_ranks_only_scored_units_and_keeps_the_rank_in_a_search(app):
     at = app("peringkat")
     assert at.title[0].value == "Peringkat"
     table = at.dataframe[0].value
-    assert len(table) == 13 and list(table["peringkat"]) == list(range(1, 14))
-    totals = table["total"].dropna().tolist()
+    assert table["total"].notna().all()  # a unit without a TPI score is not ranked
+    assert list(table["peringkat"]) == list(range(1, len(table) + 1))
+    totals = table["total"].tolist()
     assert totals == sorted(totals, reverse=True)
+    unscored = [i.value for i in at.info if "belum dinilai" in i.value]
+    assert unscored and str(13 - len(table)) in unscored[0]  # the others are named apart
     set_filter(at, "f_assessor", "unit")
-    assert at.dataframe[0].value["total"].tolist() != table["total"].tolist()
-    first = table["unit_name"].iloc[0]
-    at.text_input(key="rank_search").set_value(first[:6]).run()
-    assert all(first[:6].lower() in n.lower() for n in at.dataframe[0].value["unit_name"])
+    assert len(at.dataframe[0].value) == 13  # every unit answered its own LKE
+    set_filter(at, "f_assessor", "tpi")
+    third = table.iloc[2]
+    at.text_input(key="rank_search").set_value(third["unit_label"]).run()
+    found = at.dataframe[0].value
+    assert found["unit_label"].tolist() == [third["unit_label"]] and found["peringkat"].tolist() == [3]
     at.text_input(key="rank_search").set_value("").run()
     at.selectbox(key="rank_metric").set_value("Hasil").run()
-    hasil = at.dataframe[0].value["hasil"].dropna().tolist()
+    hasil = at.dataframe[0].value["hasil"].tolist()
     assert hasil == sorted(hasil, reverse=True)
-    names = at.dataframe[0].value["unit_name"].tolist()
+
+
+def test_peringkat_comparison_survives_a_search_and_another_order(app):
+    at = app("peringkat")
+    names = at.dataframe[0].value["unit_label"].tolist()
     at.multiselect(key="rank_compare").set_value(names[:3]).run()
+    at.text_input(key="rank_search").set_value(names[0][:5]).run()
+    at.selectbox(key="rank_metric").set_value("Pengungkit").run()
+    assert at.multiselect(key="rank_compare").value == names[:3]
+    assert at.multiselect(key="rank_compare").placeholder == "Pilih unit"
     at.radio(key="rank_kind").set_value("Radar").run()
     assert not at.exception and charts(at) == 2
     assert len(at.get("download_button")) >= 2
-
-
-def test_kesenjangan_shows_heatmap_weakest_and_one_units_gaps(app):
-    at = app("kesenjangan")
-    assert at.title[0].value == "Kesenjangan"
-    assert charts(at) == 3
-    gaps = at.dataframe[1].value
-    assert list(gaps["gain"]) == sorted(gaps["gain"], reverse=True)
-    units = at.selectbox(key="gap_unit").options
-    at.selectbox(key="gap_unit").set_value(units[-1]).run()
-    assert not at.exception
-    assert at.dataframe[1].value["gain"].tolist() != gaps["gain"].tolist()
 
 
 def test_tren_per_unit_instansi_and_area(app):
@@ -115,8 +148,8 @@ def test_profil_unit_compares_unit_and_tpi_and_highlights_overclaims(app):
     assert {"answer_unit", "answer_tpi", "note_unit", "evidence_unit"} <= set(table.columns)
     at.toggle(key="profile_only_over").set_value(True).run()
     assert len(at.dataframe[0].value) == int(metrics(at)["Pertanyaan diklaim lebih"])
-    names = at.selectbox(key="profile_unit").options
-    at.selectbox(key="profile_unit").set_value(names[-1]).run()
+    names = at.selectbox(key="f_unit").options
+    at.selectbox(key="f_unit").set_value(names[-1]).run()
     assert not at.exception
 
 

@@ -32,7 +32,7 @@ def short(text, limit: int) -> str:
 
 
 def label_limit(compact: bool) -> int:
-    return 22 if compact else 42
+    return 22 if compact else 52
 
 
 def _short_ticks(fig: go.Figure, axis: str, names, limit: int) -> None:
@@ -72,7 +72,7 @@ def _threshold_lines(fig: go.Figure, axis: str, compact: bool, values=((WBK_TOTA
         if axis == "x":
             fig.add_vline(x=value, annotation_position="top", **kwargs)
         else:
-            fig.add_hline(y=value, annotation_position="right", **kwargs)
+            fig.add_hline(y=value, annotation_position="top left", **kwargs)
 
 
 def totals_histogram(df: pd.DataFrame, wbk: float = WBK_TOTAL, wbbm: float = WBBM_TOTAL,
