@@ -537,7 +537,7 @@ def table(df: pd.DataFrame, columns: list[Column], key: str, height: int | str =
     """A table a person reads: labelled columns, numbers the Indonesian way (the numbers stay numbers, so a
     column still sorts by value), "–" for an empty cell, yes/no in words, fewer columns on a phone.
 
-    select=True: a click on a row selects it; returns the selected row's position in `df` (or None).
+    select=True: a click on a row (its box or any cell) returns the row's position in `df` (else None).
     `style`: a function given the pandas Styler, for highlights."""
     narrow = phone()
     shown = [c for c in columns if c.phone or not narrow]
@@ -552,9 +552,12 @@ def table(df: pd.DataFrame, columns: list[Column], key: str, height: int | str =
     event = st.dataframe(
         styler, hide_index=True, width="stretch", height=height, key=key, placeholder="–",
         column_order=[c.key for c in shown], column_config={c.key: _config(c, narrow) for c in shown},
-        **({"on_select": "rerun", "selection_mode": "single-row"} if select else {}))
-    if select and event.selection.rows:
-        return event.selection.rows[0]
+        **({"on_select": "rerun", "selection_mode": ["single-row", "single-cell"]} if select else {}))
+    if select:  # the row's box, or any of its cells (a click on the name)
+        if event.selection.rows:
+            return event.selection.rows[0]
+        if event.selection.cells:
+            return event.selection.cells[0][0]
     return None
 
 

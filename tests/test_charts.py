@@ -137,3 +137,11 @@ def test_legends_sit_above_the_plot_not_over_it():
                        "unit_name": ["A", "B", "C"]})
     legend = charts.survey_scatter(df, "ipak").layout.legend
     assert legend.orientation == "h" and legend.y >= 1 and legend.yanchor == "bottom"
+
+
+def test_every_heatmap_cell_carries_its_unit_for_a_click():
+    ind = pd.DataFrame({"unit_name": ["A", "A", "B"], "indicator_id": ["i1", "i2", "i1"],
+                        "indicator": ["Satu", "Dua", "Satu"], "score": [1, 0.5, 0.2], "share": [1.0, 0.5, 0.2]})
+    points = charts.indicator_heatmap(ind).data[1]
+    # B has no value for "Dua": no point there
+    assert [c[0] for c in points.customdata] == ["A", "A", "B"] and list(points.x) == ["1. Satu", "2. Dua", "1. Satu"]

@@ -203,11 +203,19 @@ def indicator_heatmap(ind: pd.DataFrame, max_units: int = 60, compact: bool = Fa
     limit = 18 if compact else 34
     x = [f"{i + 1}. {short(names[c], limit)}" for i, c in enumerate(pivot.columns)]
     full = [[f"{names[c]} · {areas.get(c) or ''}".rstrip(" ·") for c in pivot.columns] for _ in pivot.index]
-    fig = go.Figure(go.Heatmap(
-        z=pivot.values * 100, x=x, y=list(pivot.index), colorscale="RdYlGn",
-        zmin=0, zmax=100, colorbar=dict(title="% bobot", ticksuffix="%", thickness=12),
-        customdata=[[[u, full[r][c]] for c in range(len(pivot.columns))] for r, u in enumerate(pivot.index)],
-        hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>%{z:.0f}% dari bobot<extra></extra>", xgap=1, ygap=1))
+    z = pivot.values * 100
+    fig = go.Figure(go.Heatmap(z=z, x=x, y=list(pivot.index), colorscale="RdYlGn", zmin=0, zmax=100,
+                               colorbar=dict(title="% bobot", ticksuffix="%", thickness=12), hoverinfo="skip",
+                               xgap=1, ygap=1))
+    # A heat map cell cannot be selected (clicked) in the browser; an invisible point on every cell can, and
+    # carries the unit's label and the hover text.
+    cells = [(r, c) for r in range(len(pivot.index)) for c in range(len(pivot.columns)) if not pd.isna(z[r][c])]
+    fig.add_trace(go.Scatter(
+        x=[x[c] for _, c in cells], y=[pivot.index[r] for r, _ in cells], mode="markers", showlegend=False,
+        marker=dict(size=12, opacity=0, symbol="square"), selected=dict(marker=dict(opacity=0)),
+        unselected=dict(marker=dict(opacity=0)),
+        customdata=[[pivot.index[r], full[r][c], z[r][c]] for r, c in cells],
+        hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]:.0f}% dari bobot<extra></extra>"))
     fig.update_xaxes(tickangle=-90, tickfont=dict(size=9 if compact else 11), side="bottom")
     fig.update_yaxes(autorange="reversed", tickfont=dict(size=9 if compact else 11))
     _short_ticks(fig, "y", pivot.index, label_limit(compact))
