@@ -17,7 +17,6 @@ import streamlit as st
 
 from zi_data import access, queries
 from zi_data.export import Column, labelled, to_csv_bytes, to_xlsx_bytes
-from zi_data.ingest import identify_upload
 from zi_data.predicates import fmt
 from zi_data.readers.base import level_name
 
@@ -320,6 +319,8 @@ def surveys() -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=64)
 def identify(name: str, data: bytes) -> dict:
     """What an uploaded file says about itself (kind, unit, instansi, year, where found, problem)."""
+    from zi_data.ingest import identify_upload  # the readers are needed only once a file is uploaded
+
     return identify_upload(name, data)
 
 

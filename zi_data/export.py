@@ -9,9 +9,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from .predicates import fmt
 
@@ -132,6 +129,11 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "Data", note: str | None = None
                   kinds: dict[str, str] | None = None) -> bytes:
     """One sheet: the note (when given) in A1 above the table, numbers as numbers rounded to 2 decimals with a
     number format (Excel shows them with the reader's own decimal separator), the header frozen."""
+    # imported here: openpyxl is needed only when a file is asked for, not to show the first page
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     data = safe_frame(df)
     kind = _kinds(df, kinds)
     kinds_in_order = [kind[c] for c in df.columns]
