@@ -25,10 +25,11 @@ browser:
 	    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 	    echo "Chromium could not be installed: the browser test will be skipped"; }
 
+# serve.py is `streamlit run dashboard.py` with the app's libraries loaded before the server answers.
 run: setup
 	$(BIN)/zi demo --if-empty --db $(DB)
-	@echo "Dasbor: http://localhost:$(PORT)"
-	$(BIN)/streamlit run dashboard.py --server.port $(PORT) --server.headless true -- --db $(DB)
+	@echo "Dasbor: http://localhost:$(PORT) (siap dalam beberapa detik; hentikan dengan Ctrl+C)"
+	$(BIN)/python serve.py --server.port $(PORT) --server.headless true -- --db $(DB)
 
 test: setup browser
 	$(BIN)/pytest
