@@ -6,22 +6,31 @@ waits for pandas, DuckDB, Plotly's figure classes, Streamlit's emoji table and t
 wait. Arguments are those of `streamlit run` after the script name (`-- --db PATH` too).
 """
 
+import logging
 import sys
 from pathlib import Path
 
-import pandas as pd
-import pandas.io.formats.style  # noqa: F401  (the tables' Styler)
 from streamlit import string_util
 from streamlit.web import cli
-
-from pages import common
-from zi_data import charts, queries
-from zi_data.catalog import load_catalog
 
 
 def warm_up() -> None:
     """What the first page would otherwise do on its first run: nothing here is kept but loaded code and the
     catalog (Streamlit's own caches start empty)."""
+    # The pages' cached loaders are declared before Streamlit's runtime exists, which Streamlit reports once per
+    # loader ("No runtime found"); their caches are made on first use, inside the runtime, as usual.
+    cache_log = logging.getLogger("streamlit.runtime.caching.cache_data_api")
+    level = cache_log.level
+    cache_log.setLevel(logging.ERROR)
+    try:
+        import pandas as pd
+        import pandas.io.formats.style  # noqa: F401  (the tables' Styler)
+
+        from pages import common
+        from zi_data import charts, queries
+        from zi_data.catalog import load_catalog
+    finally:
+        cache_log.setLevel(level)
     string_util.is_emoji("🛡️")  # the tab icon: Streamlit's emoji table is a module of its own, and a large regex
     load_catalog()
     queries._area_labels()
