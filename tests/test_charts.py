@@ -145,3 +145,11 @@ def test_every_heatmap_cell_carries_its_unit_for_a_click():
     points = charts.indicator_heatmap(ind).data[1]
     # B has no value for "Dua": no point there
     assert [c[0] for c in points.customdata] == ["A", "A", "B"] and list(points.x) == ["1. Satu", "2. Dua", "1. Satu"]
+
+
+@pytest.mark.parametrize("label, expected", [
+    ("Manajemen Perubahan (Pemenuhan)", "MP (Pemenuhan)"), ("Penguatan Pengawasan (Reform)", "PW (Reform)"),
+    ("Manajemen Perubahan", "MP"), ("Birokrasi yang Bersih dan Akuntabel", "Birokrasi yang Bersih…"),
+])
+def test_a_phone_names_areas_by_their_short_key_keeping_the_half(label, expected):
+    assert charts.area_short(label) == expected

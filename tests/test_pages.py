@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -181,3 +183,26 @@ def test_an_empty_database_says_how_to_get_data(tmp_path, monkeypatch):
     at.run()
     assert not at.exception
     assert "Belum ada data" in at.info[0].value
+
+
+def shown(at: AppTest, index: int) -> pd.DataFrame:
+    """What a table shows: the display values the page sent with it (its Styler), as text."""
+    import pyarrow as pa
+
+    return pa.ipc.open_stream(at.dataframe[index].proto.arrow_data.styler.display_values).read_pandas()
+
+
+@pytest.mark.parametrize("page, index, columns", [
+    ("peringkat", 0, ["total", "pengungkit", "hasil", "change"]),
+    ("survei", 0, ["ipak", "ipkp", "total"]),
+    ("kesenjangan", 1, ["gain", "score", "weight"]),
+    ("profil_unit", 0, ["overclaim"]),
+])
+def test_tables_show_numbers_with_a_decimal_comma_and_two_decimals(app, page, index, columns):
+    at = app(page)
+    table = shown(at, index)
+    for col in columns:
+        values = [v for v in table[col].astype(str) if v != "–"]
+        assert values and all(re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})*,\d{2}", v) for v in values), (col, values[:5])
+    texts = table.astype(str).to_numpy().ravel()
+    assert not [t for t in texts if t in ("None", "nan", "NaN", "True", "False", "<NA>")]

@@ -35,10 +35,23 @@ def label_limit(compact: bool) -> int:
     return 22 if compact else 52
 
 
-def _short_ticks(fig: go.Figure, axis: str, names, limit: int) -> None:
+def _short_ticks(fig: go.Figure, axis: str, names, limit: int, shorten=None) -> None:
     """Whole names stay the categories (two names cut alike would merge); only the tick text is shortened."""
     names = list(dict.fromkeys(names))
-    getattr(fig, f"update_{axis}axes")(tickmode="array", tickvals=names, ticktext=[short(n, limit) for n in names])
+    shorten = shorten or (lambda n: short(n, limit))
+    getattr(fig, f"update_{axis}axes")(tickmode="array", tickvals=names, ticktext=[shorten(n) for n in names])
+
+
+AREA_KEY_OF = {name: key for key, name in AREA_NAMES.items()}
+
+
+def area_short(label: str) -> str:
+    """"Manajemen Perubahan (Reform)" -> "MP (Reform)": on a phone, the two halves of an area stay apart."""
+    name, _, part = label.partition(" (")
+    key = AREA_KEY_OF.get(name)
+    if key is None:
+        return short(label, label_limit(True))
+    return f"{key} ({part}" if part else key
 
 
 def _layout(fig: go.Figure, title: str | None = None, height: int = 380, compact: bool = False,
@@ -320,7 +333,7 @@ def profile_area_bars(areas: pd.DataFrame, compact: bool = False) -> go.Figure:
                           "%{customdata[2]:.2f} (%{x:.1f}%)<extra></extra>"))
     fig.update_layout(barmode="group")
     fig.update_yaxes(autorange="reversed")
-    _short_ticks(fig, "y", areas["area"], limit)
+    _short_ticks(fig, "y", areas["area"], limit, area_short if compact else None)
     fig.update_xaxes(range=[0, 105], title="Capaian terhadap bobot (%)")
     names = [level_name(k) for k in levels]
     return _layout(fig, "Nilai per area: " + ", ".join(names), height=max(420, 60 + 18 * len(areas) * len(levels)),
