@@ -428,11 +428,14 @@ def sync_address() -> None:
         st.query_params.from_dict(wanted)
 
 
-def unit_select(label: str, names: list[str], default: int = 0, key: str = "f_unit") -> str:
-    """A selectbox of units that keeps the chosen unit across pages and in the address (?unit=...)."""
+def unit_select(label: str, names: list[str], default: int = 0, key: str = "f_unit",
+                review: set[str] | frozenset[str] = frozenset()) -> str:
+    """A selectbox of units that keeps the chosen unit across pages and in the address (?unit=...); units in
+    `review` (partial files) are marked "perlu diperiksa" in the list."""
     chosen = st.session_state.get(key, st.session_state.get("_f_unit"))
     st.session_state[key] = chosen if chosen in names else names[default]
-    name = st.selectbox(label, names, key=key)
+    name = st.selectbox(label, names, key=key,
+                        format_func=lambda n: f"{n} · {REVIEW}" if n in review else n)
     st.session_state["_f_unit"] = name
     sync_address()
     return name

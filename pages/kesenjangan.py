@@ -50,7 +50,8 @@ if common.require_data():
 
     st.subheader("Satu unit: poin yang masih bisa diraih")
     options = units[units["submission_id"].isin(ind["submission_id"])].sort_values("unit_label")
-    name = common.unit_select("Unit kerja", options["unit_label"].tolist())
+    name = common.unit_select("Unit kerja", options["unit_label"].tolist(),
+                              review=set(options.loc[options["needs_review"].notna(), "unit_label"]))
     row = options[options["unit_label"] == name].iloc[0]
     st.page_link("pages/profil_unit.py", label=f"Buka Profil Unit {name}", icon=":material/apartment:",
                  query_params=common.view_params())

@@ -23,7 +23,8 @@ if common.require_data():
     names = sorted(df["unit_label"].tolist())
     assessed = set(tpi.loc[tpi["total"].notna(), "unit_label"])
     first = next((i for i, n in enumerate(names) if n in assessed), 0)  # open on a unit the TPI has assessed
-    name = common.unit_select("Unit kerja", names, default=first)
+    name = common.unit_select("Unit kerja", names, default=first,
+                              review=set(df.loc[df["needs_review"].notna(), "unit_label"]))
     row = df[df["unit_label"] == name].iloc[0]
     trow = tpi[tpi["unit_label"] == name].iloc[0]
     st.caption(f"{row['instansi']} · tahun {f['year']} · edisi {row['edition']} · berkas {row['file_name']}")

@@ -206,3 +206,53 @@ def test_tables_show_numbers_with_a_decimal_comma_and_two_decimals(app, page, in
         assert values and all(re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})*,\d{2}", v) for v in values), (col, values[:5])
     texts = table.astype(str).to_numpy().ravel()
     assert not [t for t in texts if t in ("None", "nan", "NaN", "True", "False", "<NA>")]
+
+
+@pytest.fixture(scope="module")
+def partial_db(tmp_path_factory):
+    """Two complete units and one partial file loaded on request, all for 2025, unit and TPI answers."""
+    from tests.test_reading_shapes import ED, _drop_rows, tpi_answers, unit_answers
+    from zi_data.ingest import ingest_paths
+    from zi_data.lke_writer import write_lke_zi
+
+    root = tmp_path_factory.mktemp("sebagian")
+    files = [write_lke_zi(root / "in" / f"2025_{name}.xlsx", ED, name, "Instansi Uji", 2025, unit_answers(),
+                          levels={"Jawaban TPI": tpi_answers()}, unit_label="Jawaban Unit")
+             for name in ("Utuh Satu", "Utuh Dua", "Sebagian")]
+    _drop_rows(files[2], "PENGUATAN PENGAWASAN", "PENINGKATAN KUALITAS PELAYANAN PUBLIK", after="II. REFORM")
+    db = root / "zi.duckdb"
+    ingest_paths(files, db, allow_partial=True, actor_role="evaluator")
+    return db
+
+
+def test_a_partial_file_is_marked_and_kept_apart_on_every_page(partial_db, monkeypatch):
+    monkeypatch.setenv("ZI_DB", str(partial_db))
+    monkeypatch.chdir(ROOT)
+
+    def page(name: str | None = None) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+        at.run()
+        if name:
+            at.switch_page(f"pages/{name}.py")
+            at.run()
+        assert not at.exception, [e.message for e in at.exception]
+        return at
+
+    def warned(at: AppTest) -> bool:
+        return any("perlu diperiksa" in w.value and "Sebagian" in w.value for w in at.warning)
+
+    at = page()
+    m = metrics(at)
+    assert m["Unit kerja"] == "3" and warned(at)
+    # the two complete units alone: 96,25 each (TPI), in the groups and the mean
+    assert m["Rata-rata nilai total (TPI)"] == "96,25"
+    assert sum(donut_counts(at).values()) == 2
+    at = page("peringkat")
+    assert at.dataframe[0].value["unit_label"].tolist() == ["Utuh Dua", "Utuh Satu"] and warned(at)
+    at = page("kesenjangan")
+    assert warned(at) and "Sebagian · perlu diperiksa" in at.selectbox(key="f_unit").format_func("Sebagian")
+    at = page("profil_unit")
+    at.selectbox(key="f_unit").set_value("Sebagian").run()
+    assert any("Perlu diperiksa" in w.value for w in at.warning)
+    at = page("survei")
+    assert warned(at)
