@@ -338,9 +338,9 @@ def has_data() -> bool:
 PARAMS = {"f_year": "tahun", "f_instansi": "instansi", "f_edition": "edisi", "f_assessor": "jawaban", "f_unit": "unit"}
 
 
-def _from_address() -> None:
-    """On a session's first run, the filters the address names (a link sent by a colleague); values the data do
-    not have are left to the defaults, and the sidebar says so."""
+def _from_address() -> set[str]:
+    """On a session's first run, the filters the address names (a link sent by a colleague); returns their keys.
+    Values the data do not have are left to the defaults by sidebar_filters, which says so."""
     q = st.query_params
     given = {}
     if "tahun" in q:
@@ -356,6 +356,7 @@ def _from_address() -> None:
     for key, value in given.items():
         st.session_state[f"_{key}"] = value
     st.session_state["_address_read"] = True
+    return set(given)
 
 
 def sidebar_filters() -> None:
@@ -367,8 +368,7 @@ def sidebar_filters() -> None:
         return
     opts = query("options")
     levels = opts["levels"] or ["tpi"]
-    if not st.session_state.get("_address_read"):
-        _from_address()
+    from_address = _from_address() if not st.session_state.get("_address_read") else set()
     for key, value in st.session_state.pop("_pending_view", {}).items():  # a drill-down's view (open_profile)
         st.session_state[key] = st.session_state[f"_{key}"] = value
     # Streamlit forgets a widget's value when another page is opened: each filter is kept in a copy of
@@ -382,7 +382,8 @@ def sidebar_filters() -> None:
         # set on every run: a widget met on a new page takes its value only from what the code set
         value = st.session_state.get(key, st.session_state.get(f"_{key}", default))
         if not valid[key](value):
-            ignored.append(PARAMS[key])
+            if key in from_address:
+                ignored.append(PARAMS[key])
             value = default
         st.session_state[key] = value
     if ignored:

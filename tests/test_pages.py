@@ -13,20 +13,21 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def open_page(page: str | None = None) -> AppTest:
+    """The dashboard run once, then (when given) the page under pages/; no exception on either run."""
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    if page:
+        at.switch_page(f"pages/{page}.py")
+        at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
 @pytest.fixture
 def app(demo_db, monkeypatch):
     monkeypatch.setenv("ZI_DB", str(demo_db))
     monkeypatch.chdir(ROOT)
-
-    def open_page(page: str | None = None) -> AppTest:
-        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-        at.run()
-        if page:
-            at.switch_page(f"pages/{page}.py")
-            at.run()
-        assert not at.exception, [e.message for e in at.exception]
-        return at
-
     return open_page
 
 
@@ -228,15 +229,7 @@ def partial_db(tmp_path_factory):
 def test_a_partial_file_is_marked_and_kept_apart_on_every_page(partial_db, monkeypatch):
     monkeypatch.setenv("ZI_DB", str(partial_db))
     monkeypatch.chdir(ROOT)
-
-    def page(name: str | None = None) -> AppTest:
-        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-        at.run()
-        if name:
-            at.switch_page(f"pages/{name}.py")
-            at.run()
-        assert not at.exception, [e.message for e in at.exception]
-        return at
+    page = open_page
 
     def warned(at: AppTest) -> bool:
         return any("perlu diperiksa" in w.value and "Sebagian" in w.value for w in at.warning)
