@@ -30,6 +30,8 @@ if common.require_data():
         st.stop()
     units = common.scores()
     ind = ind.merge(units[["submission_id", "unit_label"]], on="submission_id", how="left")
+    # the units with indicator scores (pandas' isin on text columns costs per value given: the unique ones)
+    units = units[units["submission_id"].isin(ind["submission_id"].unique())]
     complete = ind[ind["needs_review"].isna()]
 
     st.caption("Klik sel peta untuk membuka Profil Unit unit itu."
@@ -38,8 +40,7 @@ if common.require_data():
     unit = common.chart(charts.indicator_heatmap(complete, compact=phone), key="heatmap", select=True)
     if unit:
         common.open_profile(unit)
-    common.review_note(units[units["submission_id"].isin(ind["submission_id"])],
-                       "tidak ikut dalam peta dan indikator terlemah")
+    common.review_note(units, "tidak ikut dalam peta dan indikator terlemah")
 
     st.subheader("Indikator terlemah")
     weak = queries.weakest_indicators(ind, top=15)
@@ -49,7 +50,7 @@ if common.require_data():
     common.downloads(table, WEAK, f"indikator_terlemah_{f['year']}", "weak", "Indikator terlemah")
 
     st.subheader("Satu unit: poin yang masih bisa diraih")
-    options = units[units["submission_id"].isin(ind["submission_id"])].sort_values("unit_label")
+    options = units.sort_values("unit_label")
     name = common.unit_select("Unit kerja", options["unit_label"].tolist(),
                               review=set(options.loc[options["needs_review"].notna(), "unit_label"]))
     row = options[options["unit_label"] == name].iloc[0]

@@ -249,3 +249,28 @@ def test_a_partial_file_is_marked_and_kept_apart_on_every_page(partial_db, monke
     assert any("Perlu diperiksa" in w.value for w in at.warning)
     at = page("survei")
     assert warned(at)
+
+
+def test_an_address_with_a_view_opens_it_and_the_address_follows_the_filters(demo_db, monkeypatch):
+    monkeypatch.setenv("ZI_DB", str(demo_db))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params.update(tahun="2025", jawaban="unit", instansi="Kementerian Agama")
+    at.run()
+    assert not at.exception
+    assert at.caption[0].value == "Tahun 2025 · Kementerian Agama · jawaban Unit"
+    assert "Rata-rata nilai total (Unit)" in metrics(at)
+    assert (at.query_params["tahun"], at.query_params["jawaban"]) == ("2025", "unit")
+    set_filter(at, "f_year", 2024)
+    assert at.query_params["tahun"] == "2024" and at.query_params["instansi"] == "Kementerian Agama"
+
+
+def test_an_address_value_the_data_do_not_have_falls_back_and_is_said(demo_db, monkeypatch):
+    monkeypatch.setenv("ZI_DB", str(demo_db))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params.update(tahun="1999", jawaban="tpi")
+    at.run()
+    assert not at.exception
+    assert at.caption[0].value.startswith("Tahun 2026 ·")
+    assert any("(tahun) diganti pilihan awal" in c.value for c in at.sidebar.caption)
