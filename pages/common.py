@@ -505,7 +505,7 @@ def chart(fig, key: str | None = None, select: bool = False):
     title = fig.layout.title.text if fig.layout.title else None
     if title:
         st.markdown(f"**{title}**")
-        fig.update_layout(title=None, margin_t=8)
+        fig.update_layout(title=None, margin_t=30)  # room for the threshold lines' labels at the top
     if not select:
         st.plotly_chart(fig, width="stretch", config=config, key=key)
         return None
@@ -554,6 +554,8 @@ def table(df: pd.DataFrame, columns: list[Column], key: str, height: int | str =
     styler = view.style.format(formats, na_rep="–")
     if style is not None:
         styler = style(styler)
+    if isinstance(height, int) and 35 * (len(view) + 1) + 3 < height:
+        height = "auto"  # a few rows: no empty space below them
     event = st.dataframe(
         styler, hide_index=True, width="stretch", height=height, key=key, placeholder="–",
         column_order=[c.key for c in shown], column_config={c.key: _config(c, narrow) for c in shown},

@@ -153,3 +153,11 @@ def test_every_heatmap_cell_carries_its_unit_for_a_click():
 ])
 def test_a_phone_names_areas_by_their_short_key_keeping_the_half(label, expected):
     assert charts.area_short(label) == expected
+
+
+def test_on_a_phone_the_profile_names_areas_by_key_even_when_the_catalog_names_them_longer():
+    areas = pd.DataFrame({"area": ["Penataan Sistem Manajemen SDM Aparatur (Pemenuhan)",
+                                   "Birokrasi yang Bersih dan Akuntabel"], "area_key": ["SDM", "BERSIH"],
+                          "weight": [5.0, 22.5], "unit": [4.0, 20.0]})
+    fig = charts.profile_area_bars(areas, compact=True)
+    assert list(fig.layout.yaxis.ticktext) == ["SDM (Pemenuhan)", "Birokrasi bersih"]

@@ -43,12 +43,16 @@ def _short_ticks(fig: go.Figure, axis: str, names, limit: int, shorten=None) -> 
 
 
 AREA_KEY_OF = {name: key for key, name in AREA_NAMES.items()}
+HASIL_SHORT = {"BERSIH": "Birokrasi bersih", "PELAYANAN": "Pelayanan prima"}
 
 
-def area_short(label: str) -> str:
-    """"Manajemen Perubahan (Reform)" -> "MP (Reform)": on a phone, the two halves of an area stay apart."""
+def area_short(label: str, key: str | None = None) -> str:
+    """"Manajemen Perubahan (Reform)" -> "MP (Reform)": on a phone, the two halves of an area stay apart. The
+    area's key, when given, wins over its name (the catalog's names are longer than AREA_NAMES')."""
     name, _, part = label.partition(" (")
-    key = AREA_KEY_OF.get(name)
+    key = key if isinstance(key, str) else AREA_KEY_OF.get(name)
+    if key in HASIL_SHORT:
+        return HASIL_SHORT[key]
     if key is None:
         return short(label, label_limit(True))
     return f"{key} ({part}" if part else key
@@ -333,7 +337,8 @@ def profile_area_bars(areas: pd.DataFrame, compact: bool = False) -> go.Figure:
                           "%{customdata[2]:.2f} (%{x:.1f}%)<extra></extra>"))
     fig.update_layout(barmode="group")
     fig.update_yaxes(autorange="reversed")
-    _short_ticks(fig, "y", areas["area"], limit, area_short if compact else None)
+    keys = dict(zip(areas["area"], areas["area_key"], strict=True)) if "area_key" in areas else {}
+    _short_ticks(fig, "y", areas["area"], limit, (lambda a: area_short(a, keys.get(a))) if compact else None)
     fig.update_xaxes(range=[0, 105], title="Capaian terhadap bobot (%)")
     names = [level_name(k) for k in levels]
     return _layout(fig, "Nilai per area: " + ", ".join(names), height=max(420, 60 + 18 * len(areas) * len(levels)),
