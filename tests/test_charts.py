@@ -25,6 +25,7 @@ def test_histogram_counts_only_scored_units_and_marks_thresholds(units):
     assert list(fig.data[0].x) == [90.0, 80.0]
     assert {a.text for a in fig.layout.annotations} == {"WBK 75", "WBBM 85"}
     assert fig.layout.xaxis.title.text == "Nilai total"
+    assert fig.layout.yaxis.dtick == 1  # units are counted in whole numbers
 
 
 def test_area_shares_are_percent_of_weight():

@@ -104,7 +104,9 @@ def totals_histogram(df: pd.DataFrame, wbk: float = WBK_TOTAL, wbbm: float = WBB
     _threshold_lines(fig, "x", compact, ((wbk, "WBK"), (wbbm, "WBBM")))
     fig.update_layout(bargap=0.05)
     fig.update_xaxes(title="Nilai total", range=[max(0, data["total"].min() // 5 * 5 - 5), 100])
-    fig.update_yaxes(title="Jumlah unit")
+    # counts of units: whole-number ticks (Plotly would mark 0,5 steps on a short axis)
+    most = int(pd.cut(data["total"], bins=range(0, 105, 5), include_lowest=True).value_counts().max())
+    fig.update_yaxes(title="Jumlah unit", tick0=0, dtick=max(1, -(-most // 5)))
     return _layout(fig, "Sebaran nilai total", compact=compact, legend=False)
 
 
