@@ -19,7 +19,7 @@ COLORS = {"unit": "#F2A541", "tpi": "#1F4E79", "WBBM": "#1B7F3B", "WBK": "#4CAF5
 LEVEL_COLORS = {"unit": "#F2A541", "tpi_1": "#6FA8DC", "tpi_2": "#3D85C6", "tpi": "#1F4E79", "tpn": "#38761D"}
 # Units and instansi side by side: distinct hues, none of them the red or green that mean a predicate.
 SERIES = ["#1F77B4", "#FF7F0E", "#9467BD", "#8C564B", "#17BECF", "#E377C2", "#7F7F7F", "#BCBD22", "#393B79",
-          "#AD494A"]
+          "#6B6ECF"]
 PREDICATES = ["WBBM", "WBK", "Belum memenuhi"]
 FONT = dict(family="Inter, Segoe UI, Arial, sans-serif", size=13)
 WBK_TOTAL, WBBM_TOTAL = 75, 85  # the totals' thresholds drawn as lines (data/thresholds.csv holds the rules)
