@@ -252,6 +252,20 @@ def test_a_viewer_reads_every_page_but_may_not_upload_or_delete(setup, browser, 
         visit.close()
 
 
+def test_a_link_with_a_view_opens_that_view_once_signed_in_and_not_before(setup, browser, server):
+    visit = Visit(browser, server)
+    try:
+        text = open_signed_out(visit, server, "peringkat?tahun=2025&jawaban=unit&instansi=Kementerian%20Agama")
+        assert_only_the_sign_in_form(visit, text, setup["secret"], "a link with a view, before sign-in")
+        sign_in(visit, "pembaca")
+        page = visit.page
+        page.get_by_text("Tahun 2025 · Kementerian Agama · jawaban Unit").wait_for(timeout=30_000)
+        assert urlparse(page.url).path.endswith("/peringkat")
+        assert visit.foreign == [] and visit.failed == []
+    finally:
+        visit.close()
+
+
 def test_an_evaluator_uploads_but_may_not_delete(setup, browser, server, tmp_path):
     from playwright.sync_api import expect
 
