@@ -145,5 +145,8 @@ def time_apptest(db: Path) -> dict[str, dict[str, float]]:
 
 
 def bench_pages(units: int = 2000) -> dict:
+    from benchmarks.cold import bench_cold
+
     db = build(units)
-    return {"units": units, "years": len(YEARS), "queries_s": time_queries(db), "apptest": time_apptest(db)}
+    return {"units": units, "years": len(YEARS), "cold_first_page": bench_cold(db), "queries_s": time_queries(db),
+            "apptest": time_apptest(db)}

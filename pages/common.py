@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -15,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from zi_data import access, queries, reports
-from zi_data.export import to_csv_bytes, to_xlsx_bytes
+from zi_data.export import Column, labelled, to_csv_bytes, to_xlsx_bytes
 from zi_data.ingest import identify_upload
 from zi_data.predicates import fmt
 from zi_data.readers.base import level_name
@@ -73,18 +74,19 @@ def route() -> None:
     requested = st.session_state.pop("requested_path", None)
     if requested is not None:
         _to_requested_page(requested, page, page_list)
-    sidebar_navigation(page_list)
+    links = st.sidebar.container()  # drawn above the filters, filled once the filters are known
     sidebar_filters()
+    sidebar_navigation(page_list, links)
     with routed():
         page.run()
 
 
 def _to_requested_page(path: str, page, page_list: list) -> None:
-    """Right after signing in, the page whose address was opened: after a failed attempt Streamlit would
-    otherwise show the first page."""
+    """Right after signing in, the page (and view) whose address was opened: after a failed attempt Streamlit
+    would otherwise show the first page."""
     wanted = next((p for p in page_list if p.url_path == path), None)
     if wanted is not None and wanted.url_path != page.url_path:
-        st.switch_page(wanted)
+        st.switch_page(wanted, query_params=st.session_state.pop("requested_query", None) or None)
 
 
 def page_guard() -> None:
@@ -101,10 +103,14 @@ def page_guard() -> None:
     st.stop()
 
 
-def sidebar_navigation(page_list: list) -> None:
-    """The page links (Streamlit's own sidebar list is off in config.toml: it listed every script under pages/)."""
+def sidebar_navigation(page_list: list, where=None) -> None:
+    """The page links (Streamlit's own sidebar list is off in config.toml: it listed every script under pages/).
+    Each carries the view (year, instansi, whose answers, unit) in its address, so a link opened in a new tab
+    shows the same view."""
+    where = where if where is not None else st.sidebar
+    params = view_params()
     for page in page_list:
-        st.sidebar.page_link(page)
+        where.page_link(page, query_params=params or None)
 
 
 def _oidc_configured() -> bool:
@@ -176,8 +182,10 @@ def _signed_in(config: access.Config | None, oidc: bool) -> bool:
 
 
 def _sign_in_form(config: access.Config | None, oidc: bool) -> None:
-    # The address as the browser has it (no page list is known yet in this session, so nothing is resolved).
+    # The address as the browser has it (no page list is known yet in this session, so nothing is resolved),
+    # and the view it asks for, both kept for after sign-in; nothing of it is shown before.
     st.session_state["requested_path"] = urlparse(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
+    st.session_state["requested_query"] = {k: st.query_params.get_all(k) for k in st.query_params}
     st.title("ZI Monitor")
     notice = st.session_state.get("signin_notice")
     if notice:
@@ -283,7 +291,7 @@ def _scores(db: str, version: float, year: int | None, assessor: str, instansi: 
         df = queries.unit_scores(con, year, assessor, list(instansi), edition)
         if year is not None:
             df = queries.with_change(con, df, year, assessor)
-        return df
+        return df.assign(unit_label=queries.unit_labels(df))
     finally:
         con.close()
 
@@ -301,7 +309,7 @@ def _surveys(db: str, version: float, year: int, assessor: str, instansi: tuple,
     con = queries.connect(db)
     try:
         df = queries.unit_scores(con, year, assessor, list(instansi), edition)
-        return queries.survey_vs_scores(df, con, assessor)
+        return queries.survey_vs_scores(df.assign(unit_label=queries.unit_labels(df)), con, assessor)
     finally:
         con.close()
 
@@ -315,6 +323,7 @@ def surveys() -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=64)
 def identify(name: str, data: bytes) -> dict:
     """What an uploaded file says about itself (kind, unit, instansi, year, where found, problem)."""
+
     return identify_upload(name, data)
 
 
@@ -328,24 +337,60 @@ def has_data() -> bool:
         return False
 
 
+# The view in the address: ?tahun=2026&instansi=A&instansi=B&jawaban=tpi&edisi=2021&unit=Nama
+PARAMS = {"f_year": "tahun", "f_instansi": "instansi", "f_edition": "edisi", "f_assessor": "jawaban", "f_unit": "unit"}
+
+
+def _from_address() -> set[str]:
+    """On a session's first run, the filters the address names (a link sent by a colleague); returns their keys.
+    Values the data do not have are left to the defaults by sidebar_filters, which says so."""
+    q = st.query_params
+    given = {}
+    if "tahun" in q:
+        given["f_year"] = int(q["tahun"]) if q["tahun"].isdigit() else q["tahun"]
+    if "instansi" in q:
+        given["f_instansi"] = q.get_all("instansi")
+    if "edisi" in q:
+        given["f_edition"] = q["edisi"]
+    if "jawaban" in q:
+        given["f_assessor"] = q["jawaban"]
+    if "unit" in q:
+        st.session_state["_f_unit"] = q["unit"]
+    for key, value in given.items():
+        st.session_state[f"_{key}"] = value
+    st.session_state["_address_read"] = True
+    return set(given)
+
+
 def sidebar_filters() -> None:
-    """Year, instansi, edition and whose answers (TPI by default); values live in st.session_state."""
+    """Year, instansi, edition and whose answers (TPI by default); values live in st.session_state and in the
+    address (query parameters), so a link opens the same view."""
     st.sidebar.markdown("### Filter")
     if not has_data():
         st.sidebar.info("Basis data masih kosong.")
         return
     opts = query("options")
     levels = opts["levels"] or ["tpi"]
+    from_address = _from_address() if not st.session_state.get("_address_read") else set()
+    for key, value in st.session_state.pop("_pending_view", {}).items():  # a drill-down's view (open_profile)
+        st.session_state[key] = st.session_state[f"_{key}"] = value
     # Streamlit forgets a widget's value when another page is opened: each filter is kept in a copy of
     # its own ("_f_year" ...) and given back to the widget before it is drawn.
     defaults = {"f_year": opts["years"][0], "f_instansi": [], "f_edition": ALL,
                 "f_assessor": "tpi" if "tpi" in levels else levels[0]}
     valid = {"f_year": lambda v: v in opts["years"], "f_instansi": lambda v: set(v) <= set(opts["instansi"]),
              "f_edition": lambda v: v == ALL or v in opts["editions"], "f_assessor": lambda v: v in levels}
+    ignored = []
     for key, default in defaults.items():
         # set on every run: a widget met on a new page takes its value only from what the code set
         value = st.session_state.get(key, st.session_state.get(f"_{key}", default))
-        st.session_state[key] = value if valid[key](value) else default
+        if not valid[key](value):
+            if key in from_address:
+                ignored.append(PARAMS[key])
+            value = default
+        st.session_state[key] = value
+    if ignored:
+        st.sidebar.caption(f"Isian alamat yang tidak ada dalam data ({', '.join(ignored)}) diganti pilihan awal.")
     st.sidebar.selectbox("Tahun", opts["years"], key="f_year")
     st.sidebar.multiselect("Instansi", opts["instansi"], key="f_instansi", placeholder="Semua instansi")
     st.sidebar.selectbox("Edisi LKE", [ALL] + opts["editions"], key="f_edition",
@@ -359,6 +404,56 @@ def sidebar_filters() -> None:
     for key in defaults:
         st.session_state[f"_{key}"] = st.session_state[key]
     st.sidebar.caption(f"Basis data: `{db_path()}`")
+    sync_address()
+
+
+def view_params() -> dict[str, str | list[str]]:
+    """The view as query parameters (only what differs from the defaults is left out: the year always)."""
+    out: dict[str, str | list[str]] = {}
+    year = st.session_state.get("_f_year")
+    if year is None:
+        return out
+    out["tahun"] = str(year)
+    if st.session_state.get("_f_instansi"):
+        out["instansi"] = list(st.session_state["_f_instansi"])
+    if st.session_state.get("_f_edition", ALL) != ALL:
+        out["edisi"] = str(st.session_state["_f_edition"])
+    out["jawaban"] = str(st.session_state.get("_f_assessor", "tpi"))
+    if st.session_state.get("_f_unit"):
+        out["unit"] = str(st.session_state["_f_unit"])
+    return out
+
+
+def sync_address() -> None:
+    """Write the view into the address bar (only when it changed: each write is a message to the browser)."""
+    wanted = view_params()
+    current = {k: (st.query_params.get_all(k) if k == "instansi" else st.query_params[k]) for k in st.query_params}
+    if current != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def unit_select(label: str, names: list[str], default: int = 0, key: str = "f_unit",
+                review: set[str] | frozenset[str] = frozenset()) -> str:
+    """A selectbox of units that keeps the chosen unit across pages and in the address (?unit=...); units in
+    `review` (partial files) are marked "perlu diperiksa" in the list."""
+    chosen = st.session_state.get(key, st.session_state.get("_f_unit"))
+    st.session_state[key] = chosen if chosen in names else names[default]
+    name = st.selectbox(label, names, key=key,
+                        format_func=lambda n: f"{n} · {REVIEW}" if n in review else n)
+    st.session_state["_f_unit"] = name
+    sync_address()
+    return name
+
+
+def open_profile(unit: str, year: int | None = None) -> None:
+    """Drill-down: the unit's Profil Unit (of another year when given), the rest of the view kept.
+
+    The widgets of this run may not be changed any more: the new values wait in "_pending_view" and are put
+    in place by the next run's sidebar_filters, before any widget is drawn."""
+    pending = {"f_unit": unit, **({"f_year": int(year)} if year is not None else {})}
+    st.session_state["_pending_view"] = pending
+    params = dict(view_params(), unit=unit, **({"tahun": str(int(year))} if year is not None else {}))
+    st.switch_page("pages/profil_unit.py", query_params=params)
 
 
 def filters() -> dict:
@@ -383,21 +478,114 @@ def require_data() -> bool:
     return False
 
 
-def caption() -> None:
-    f = filters()
+def view_text(f: dict | None = None) -> str:
+    """The view in words: year, instansi, whose answers, edition."""
+    f = f or filters()
     inst = ", ".join(f["instansi"]) if f["instansi"] else "semua instansi"
-    st.caption(f"Tahun {f['year']} · {inst} · jawaban {f['assessor_label']}"
-               + (f" · edisi {f['edition']}" if f["edition"] else ""))
+    return (f"Tahun {f['year']} · {inst} · jawaban {f['assessor_label']}"
+            + (f" · edisi {f['edition']}" if f["edition"] else ""))
 
 
-def downloads(df: pd.DataFrame, name: str, key: str) -> None:
-    """CSV and XLSX downloads of a table, side by side."""
+def caption() -> None:
+    st.caption(view_text())
+
+
+def phone() -> bool:
+    """A phone's browser: every mobile browser's User-Agent says "Mobi" (MDN's advice for telling them apart).
+    Pages then show fewer table columns and charts with shorter labels."""
+    try:
+        return "Mobi" in (st.context.headers.get("User-Agent") or "")
+    except Exception:  # no browser behind this run (AppTest)
+        return False
+
+
+def chart(fig, key: str | None = None, select: bool = False):
+    """A Plotly figure across the page's width (its tool bar only on hover, none on a phone where it covers the
+    title). select=True: a click on a point returns the first item of its customdata (a unit's label), else None."""
+    config = {"displaylogo": False, "displayModeBar": False if phone() else "hover"}
+    # The title goes above the chart as text: inside the figure, a legend that wraps to several rows (six
+    # instansi on a narrow plot) would run over it. The legend then sits alone above the plot.
+    title = fig.layout.title.text if fig.layout.title else None
+    if title:
+        st.markdown(f"**{title}**")
+        fig.update_layout(title=None, margin_t=30)  # room for the threshold lines' labels at the top
+    if not select:
+        st.plotly_chart(fig, width="stretch", config=config, key=key)
+        return None
+    event = st.plotly_chart(fig, width="stretch", config=config, key=key, on_select="rerun",
+                            selection_mode="points")
+    for point in (event.selection.points if event else []):
+        data = point.get("customdata")
+        if isinstance(data, list) and data:
+            return data[0]
+        if isinstance(data, str):
+            return data
+    return None
+
+
+PHONE_WIDTHS = {"large": 170, "medium": 150, "small": 40}  # px: the name, a number and a predicate fit 390 px
+
+
+def _config(c: Column, narrow: bool = False):
+    width = PHONE_WIDTHS.get(c.width, c.width) if narrow and isinstance(c.width, str) else c.width
+    if c.kind in ("score", "change"):  # shown as the Styler formats them (table())
+        return st.column_config.NumberColumn(c.label, help=c.help, width=width)
+    if c.kind == "pct":
+        return st.column_config.ProgressColumn(c.label, min_value=0, max_value=100, format="%.0f%%", help=c.help,
+                                               width=width)
+    if c.kind == "int":
+        return st.column_config.NumberColumn(c.label, format="%d", help=c.help, width=width)
+    if c.kind == "date":
+        return st.column_config.DatetimeColumn(c.label, format="DD-MM-YYYY HH:mm", help=c.help, width=width)
+    return st.column_config.TextColumn(c.label, help=c.help, width=width)
+
+
+def table(df: pd.DataFrame, columns: list[Column], key: str, height: int | str = "auto", select: bool = False,
+          style=None):
+    """A table a person reads: labelled columns, numbers the Indonesian way (the numbers stay numbers, so a
+    column still sorts by value), "–" for an empty cell, yes/no in words, fewer columns on a phone.
+
+    select=True: a click on a row (its box or any cell) returns the row's position in `df` (else None).
+    `style`: a function given the pandas Styler, for highlights."""
+    narrow = phone()
+    shown = [c for c in columns if c.phone or not narrow]
+    view = df[[c.key for c in columns]].reset_index(drop=True)
+    for c in columns:
+        if c.kind == "bool":
+            view[c.key] = view[c.key].map(lambda v: "–" if pd.isna(v) else ("ya" if v else "tidak"))
+    formats = {c.key: (signed if c.kind == "change" else num) for c in shown if c.kind in ("score", "change")}
+    styler = view.style.format(formats, na_rep="–")
+    if style is not None:
+        styler = style(styler)
+    if isinstance(height, int) and 35 * (len(view) + 1) + 3 < height:
+        height = "auto"  # a few rows: no empty space below them
+    event = st.dataframe(
+        styler, hide_index=True, width="stretch", height=height, key=key, placeholder="–",
+        column_order=[c.key for c in shown], column_config={c.key: _config(c, narrow) for c in shown},
+        **({"on_select": "rerun", "selection_mode": ["single-row", "single-cell"]} if select else {}))
+    if select:  # the row's box, or any of its cells (a click on the name)
+        if event.selection.rows:
+            return event.selection.rows[0]
+        if event.selection.cells:
+            return event.selection.cells[0][0]
+    return None
+
+
+def downloads(df: pd.DataFrame, columns: list[Column] | None, name: str, key: str, title: str,
+              note: str | None = None) -> None:
+    """CSV and XLSX of a table side by side: the columns as labelled on screen, numbers rounded to 2 decimals,
+    and a first line saying what the file holds (title, year, instansi, whose answers). Made on click."""
+    if columns is not None:
+        frame, kinds = labelled(df, columns)
+    else:
+        frame, kinds = df, None
+    note = f"{title} · {note or view_text()}"
     c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button("Unduh CSV", to_csv_bytes(df), file_name=f"{name}.csv", mime="text/csv", key=f"{key}_csv",
-                       icon=":material/download:")
-    c2.download_button("Unduh XLSX", to_xlsx_bytes(df, name), file_name=f"{name}.xlsx", key=f"{key}_xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       icon=":material/download:")
+    c1.download_button("Unduh CSV", partial(to_csv_bytes, frame, note, kinds), file_name=f"{name}.csv",
+                       mime="text/csv", key=f"{key}_csv", icon=":material/download:", on_click="ignore")
+    c2.download_button("Unduh XLSX", partial(to_xlsx_bytes, frame, title, note, kinds), file_name=f"{name}.xlsx",
+                       key=f"{key}_xlsx", mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/download:", on_click="ignore")
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -477,19 +665,41 @@ def num(value, digits: int = 2) -> str:
     return "–" if value is None or pd.isna(value) else fmt(float(value), digits)
 
 
+def signed(value, digits: int = 2) -> str:
+    """A change with its sign: +8,36 / -0,94."""
+    return "–" if value is None or pd.isna(value) else ("+" if value > 0 else "") + fmt(float(value), digits)
+
+
 def pct(value, digits: int = 0) -> str:
     return "–" if value is None or pd.isna(value) else fmt(100 * float(value), digits) + "%"
 
 
-PERCENT = st.column_config.ProgressColumn  # shares shown as bars 0-100 %
+def failing_rules(rules: pd.DataFrame, who: str | None = None) -> None:
+    """The WBK and WBBM rules side by side: all met, or each failing rule with its value, minimum and shortfall."""
+    suffix = f" menurut {who}" if who else ""
+    if rules.empty:
+        st.info(f"Belum ada nilai{suffix}: syarat WBK/WBBM belum dapat diperiksa.")
+        return
+    fails = rules[~rules["passed"].astype(bool)]
+    for col, predicate in zip(st.columns(2), ("WBK", "WBBM"), strict=True):
+        sel = fails[fails["predicate"] == predicate]
+        if sel.empty:
+            col.success(f"Semua syarat {predicate} terpenuhi{suffix}")
+        else:
+            col.error(f"{predicate}: {len(sel)} syarat belum terpenuhi{suffix}\n\n"
+                      + "\n".join(f"- {m}" for m in sel["message"]))
 
 
-def share_column(label: str, help: str | None = None):
-    return PERCENT(label, min_value=0, max_value=100, format="%.0f%%", help=help)
+REVIEW = "perlu diperiksa"
 
 
-def score_column(label: str, help: str | None = None):
-    return st.column_config.NumberColumn(label, format="%.2f", help=help)
+def review_note(df: pd.DataFrame, what: str = "tidak ikut dalam peringkat, rata-rata dan hitungan predikat") -> None:
+    """Units whose file is partial ("perlu diperiksa"), named, with the reason, wherever units are listed."""
+    review = df[df["needs_review"].notna()] if "needs_review" in df else df.iloc[0:0]
+    if len(review):
+        st.warning(f"{len(review)} unit **{REVIEW}** (berkasnya hanya sebagian cocok dengan daftar pertanyaan), "
+                   f"{what}: " + "; ".join(f"{r.unit_name} ({r.needs_review})" for r in review.itertuples()),
+                   icon=":material/report:")
 
 
 if __name__ == "__main__":  # Streamlit ran this helper as a page (/common on a freshly started server)

@@ -7,8 +7,10 @@ import pandas as pd
 import streamlit as st
 
 from pages import common
-from zi_data import store
-from zi_data.ingest import ingest_upload
+from zi_data import queries, store
+from zi_data.export import Column
+from zi_data.ingest import IngestSummary, ingest_upload
+from zi_data.readers.base import level_name
 from zi_data.template import write_template
 
 common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
@@ -16,6 +18,24 @@ common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in g
 UPLOAD_TYPES = ["xlsx", "xlsm", "xls", "csv"]
 KINDS = {"lke": "LKE", "survey": "Survei", "roster": "Daftar unit", "tpn": "Hasil TPN"}
 IDENTITY_COLUMNS = {"unit": "Unit Kerja", "instansi": "Instansi", "year": "Tahun"}
+SUBMISSIONS = [
+    Column("unit_name", "Unit kerja", width="medium"), Column("year", "Tahun", "int"),
+    Column("is_current", "Aktif", "bool", help="Pengajuan terbaru unit itu untuk tahun itu"),
+    Column("workbook_total", "Total menurut workbook", "score", phone=False),
+    Column("needs_review", "Perlu diperiksa", phone=False,
+           help="Berkas yang hanya sebagian cocok dengan daftar pertanyaan, dimuat atas permintaan"),
+    Column("warnings", "Peringatan", "int", phone=False), Column("instansi", "Instansi", phone=False),
+    Column("edition", "Edisi", phone=False), Column("layout", "Tata letak", phone=False),
+    Column("file_name", "Berkas", phone=False), Column("has_tpi", "Ada TPI", "bool", phone=False),
+    Column("loaded_at", "Dimuat", "date", phone=False), Column("superseded_at", "Digantikan", "date", phone=False),
+    Column("deleted_at", "Dihapus", "date", phone=False)]
+REJECTS = [Column("file_name", "Berkas", width="medium"), Column("reason", "Alasan", width="large"),
+           Column("rejected_at", "Waktu", "date", phone=False), Column("file_path", "Lokasi", phone=False)]
+WARNINGS = [Column("unit_name", "Unit kerja", width="medium"), Column("message", "Peringatan", width="large"),
+            Column("year", "Tahun", "int", phone=False), Column("file_name", "Berkas", phone=False)]
+HISTORY = [Column("happened_at", "Waktu", "date"), Column("event", "Kejadian"),
+           Column("unit_name", "Unit kerja", width="medium"), Column("detail", "Rincian", width="large", phone=False),
+           Column("year", "Tahun", "int", phone=False), Column("file_name", "Berkas", phone=False)]
 
 
 def sources_text(info: dict) -> str:
@@ -48,8 +68,9 @@ st.caption("Workbook LKE (.xlsx, .xlsm, .xls) satu per unit per tahun, atau berk
            "Kerja, Instansi, Tahun, Nilai TPN, Keputusan ...). Berkas yang sama tidak dimuat dua kali; berkas baru "
            "untuk unit dan tahun yang sama menggantikan yang lama (riwayat tetap disimpan). Daftar unit dan hasil "
            "TPN dengan satu baris salah ditolak seluruhnya, dengan nomor barisnya.")
+# A new key after each load empties the uploader: the files just loaded are not offered (or loaded) again.
 files = st.file_uploader("Pilih berkas", type=UPLOAD_TYPES, accept_multiple_files=True,
-                         key="upload_files") if can_upload else None
+                         key=f"upload_files_{st.session_state.get('upload_round', 0)}") if can_upload else None
 if can_upload and files:
     # What each file says about itself, before anything is stored: the unit, instansi and year it names
     # (and where), or why it cannot be loaded. What is missing is asked for here, not guessed.
@@ -88,17 +109,63 @@ if can_upload and files:
                                       identity=given or None, allow_partial=partial)
                     results.append((f.name, s))
         except PermissionError as exc:
-            st.error(str(exc))
+            results.append(("", IngestSummary(rejected=[{"file": "", "reason": str(exc)}])))
         st.cache_data.clear()
-        for name, s in results:
-            if s.rejected:
-                for r in s.rejected:
-                    st.error(f"Ditolak: {r['reason']}")
-            elif s.loaded or s.surveys or s.rosters or s.tpn:
-                st.success(f"{name}: dimuat" + (f" ({s.warnings} peringatan)" if s.warnings else "")
-                           + (", menggantikan pengajuan lama" if s.superseded else ""))
-            else:
-                st.info(f"{name}: tidak berubah (sudah pernah dimuat)")
+        st.session_state["upload_results"] = [(name, s.rejected, s.loaded, s.surveys, s.superseded, s.submissions,
+                                               s.rosters, s.tpn) for name, s in results]
+        st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
+        st.rerun()
+
+
+def show_results() -> None:
+    """What the last upload did, file by file: the scores and predicates it got, its warnings, a way to its
+    profile; kept on screen until the next upload."""
+    found = st.session_state.get("upload_results")
+    if not found:
+        return
+    st.markdown("**Hasil pemuatan terakhir**")
+    sids = [sid for r in found for sid in r[5]]
+    scored = common.query("loaded_results", sids)
+    for i, (name, rejected, loaded, surveys, superseded, subs, rosters, tpn) in enumerate(found):
+        for r in rejected:
+            st.error(f"Ditolak: {r['reason']}", icon=":material/block:")
+        if rejected:
+            continue
+        if surveys and not loaded:
+            st.success(f"{name}: berkas survei dimuat; nilai Hasil unit yang disebutnya dihitung ulang.",
+                       icon=":material/check_circle:")
+            continue
+        if rosters or tpn:
+            what = "daftar unit" if rosters else "hasil TPN"
+            st.success(f"{name}: {what} dimuat; tahap siklus unit yang disebutnya diperbarui (halaman Siklus).",
+                       icon=":material/check_circle:")
+            continue
+        if not loaded:
+            st.info(f"{name}: tidak berubah (sudah pernah dimuat).", icon=":material/info:")
+            continue
+        for sid in subs:
+            rows = scored[scored["submission_id"] == sid]
+            if rows.empty:
+                continue
+            first = rows.iloc[0]
+            levels = " · ".join(f"{level_name(r.assessor)} {common.num(r.total)} ({r.predicate})"
+                                for r in rows.itertuples() if isinstance(r.assessor, str))
+            with st.container(border=True):
+                st.markdown(f":material/check_circle: **{name}** dimuat: {first.unit_name} ({first.instansi}), "
+                            f"tahun {first.year}" + (", menggantikan pengajuan lama" if superseded else ""))
+                st.markdown(f"Nilai total dan predikat: {levels or 'belum ada jawaban yang dinilai'}")
+                if isinstance(first.needs_review, str):
+                    st.warning(f"**Perlu diperiksa**: {first.needs_review}", icon=":material/report:")
+                warns = common.query("warnings", sid)
+                if len(warns):
+                    with st.expander(f"{len(warns)} peringatan"):
+                        for m in warns["message"]:
+                            st.markdown(f"- {m}")
+                if st.button("Buka Profil Unit", key=f"open_{i}_{sid}", icon=":material/apartment:"):
+                    common.open_profile(first.unit_name, first.year)
+
+
+show_results()
 
 with st.expander("Unduh template LKE kosong"):
     edition = st.selectbox("Edisi", ["2021", "2019"], key="tpl_edition")
@@ -113,35 +180,23 @@ if common.has_data() or (db.exists() and db.stat().st_size > 0):
     with tabs[0]:
         subs = common.query("submissions")
         st.caption(f"{len(subs)} berkas dimuat; yang aktif (terbaru per unit dan tahun) ditandai.")
-        st.dataframe(subs, hide_index=True, width="stretch", height=380, column_config={
-            "unit_name": "Unit kerja", "instansi": "Instansi", "year": st.column_config.NumberColumn("Tahun", format="%d"),
-            "edition": "Edisi", "layout": "Tata letak", "file_name": "Berkas", "loaded_at": "Dimuat",
-            "is_current": st.column_config.CheckboxColumn("Aktif"), "superseded_at": "Digantikan",
-            "deleted_at": "Dihapus", "has_tpi": st.column_config.CheckboxColumn("Ada TPI"),
-            "workbook_total": common.score_column("Total menurut workbook"), "warnings": "Peringatan",
-            "needs_review": st.column_config.TextColumn("Perlu diperiksa", help="Berkas yang hanya sebagian cocok "
-                                                        "dengan daftar pertanyaan, dimuat atas permintaan"),
-            "submission_id": None})
-        common.downloads(subs.drop(columns=["submission_id"]), "pengajuan", "subs")
+        common.table(subs, SUBMISSIONS, key="subs_table", height=380)
+        common.downloads(subs, SUBMISSIONS, "pengajuan", "subs", "Pengajuan", note="semua tahun dan instansi")
     with tabs[1]:
         rej = common.query("rejects")
         st.caption(f"{len(rej)} berkas atau baris ditolak, dengan alasannya.")
-        st.dataframe(rej, hide_index=True, width="stretch", column_config={
-            "rejected_at": "Waktu", "file_name": "Berkas", "reason": st.column_config.TextColumn("Alasan", width="large"),
-            "file_path": "Lokasi"})
-        common.downloads(rej, "ditolak", "rej")
+        common.table(rej, REJECTS, key="rejects_table")
+        common.downloads(rej, REJECTS, "ditolak", "rej", "Berkas ditolak", note="semua tahun dan instansi")
     with tabs[2]:
         warn = common.query("warnings")
         st.caption(f"{len(warn)} peringatan pada pengajuan aktif.")
-        st.dataframe(warn, hide_index=True, width="stretch", column_config={
-            "unit_name": "Unit kerja", "year": st.column_config.NumberColumn("Tahun", format="%d"),
-            "file_name": "Berkas", "message": st.column_config.TextColumn("Peringatan", width="large")})
-        common.downloads(warn, "peringatan", "warn")
+        common.table(warn, WARNINGS, key="warnings_table")
+        common.downloads(warn, WARNINGS, "peringatan", "warn", "Peringatan", note="pengajuan aktif, semua tahun")
     with tabs[3]:
         hist = common.query("history")
-        st.dataframe(hist, hide_index=True, width="stretch", column_config={
-            "happened_at": "Waktu", "event": "Kejadian", "unit_name": "Unit kerja",
-            "year": st.column_config.NumberColumn("Tahun", format="%d"), "file_name": "Berkas", "detail": "Rincian"})
+        hist = hist.assign(event=hist["event"].map(lambda e: queries.HISTORY_EVENTS.get(e, e)),
+                           detail=hist["detail"].map(queries.history_text))
+        common.table(hist, HISTORY, key="history_table")
     if common.allowed("delete"):
         with st.expander("Hapus pengajuan (Admin)", icon=":material/delete:"):
             st.caption("Pengajuan yang dihapus keluar dari semua tampilan, tetapi tetap tersimpan beserta siapa, "

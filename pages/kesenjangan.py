@@ -4,56 +4,66 @@ import streamlit as st
 
 from pages import common
 from zi_data import charts, queries
+from zi_data.export import Column
 
 common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
+
+WEAK = [Column("indicator", "Indikator", width="large"), Column("mean_share", "Rata-rata capaian", "pct"),
+        Column("area", "Area", phone=False), Column("weight", "Bobot", "score", phone=False),
+        Column("mean_gain", "Poin hilang per unit", "score", phone=False),
+        Column("total_gain", "Poin hilang (semua unit)", "score", phone=False),
+        Column("units", "Unit", "int", phone=False)]
+GAPS = [Column("indicator", "Indikator", width="large"), Column("gain", "Poin bisa diraih", "score"),
+        Column("area", "Area", phone=False), Column("score", "Nilai", "score", phone=False),
+        Column("weight", "Bobot", "score", phone=False), Column("share", "Capaian", "pct", phone=False),
+        Column("membantu", "Membantu syarat", phone=False,
+               help="Predikat yang syaratnya belum terpenuhi dan ikut naik bila indikator ini diperbaiki")]
 
 st.title("Kesenjangan")
 if common.require_data():
     common.caption()
     f = common.filters()
+    phone = common.phone()
     ind = common.query("indicator_scores", f["year"], f["assessor"], f["instansi"], f["edition"])
     if ind.empty:
         st.info(f"Belum ada nilai {f['assessor_label']} untuk pilihan ini.")
         st.stop()
+    units = common.scores()
+    ind = ind.merge(units[["submission_id", "unit_label"]], on="submission_id", how="left")
+    # the units with indicator scores (pandas' isin on text columns costs per value given: the unique ones)
+    units = units[units["submission_id"].isin(ind["submission_id"].unique())]
+    complete = ind[ind["needs_review"].isna()]
 
-    st.plotly_chart(charts.indicator_heatmap(ind), width="stretch")
+    st.caption("Klik sel peta untuk membuka Profil Unit unit itu."
+               + (" Peta ini paling jelas di layar lebar; di ponsel, daftar indikator terlemah di bawah." if phone
+                  else ""))
+    unit = common.chart(charts.indicator_heatmap(complete, compact=phone), key="heatmap", select=True)
+    if unit:
+        common.open_profile(unit)
+    common.review_note(units, "tidak ikut dalam peta dan indikator terlemah")
 
     st.subheader("Indikator terlemah")
     weak = queries.weakest_indicators(ind, top=15)
-    st.plotly_chart(charts.weak_indicators_bar(weak), width="stretch")
+    common.chart(charts.weak_indicators_bar(weak, compact=phone))
     table = weak.assign(mean_share=weak["mean_share"] * 100)
-    st.dataframe(table[["indicator", "area", "weight", "mean_share", "mean_gain", "total_gain", "units"]],
-                 hide_index=True, width="stretch", column_config={
-                     "indicator": st.column_config.TextColumn("Indikator", width="large"), "area": "Area",
-                     "weight": common.score_column("Bobot"),
-                     "mean_share": common.share_column("Rata-rata capaian"),
-                     "mean_gain": common.score_column("Poin hilang per unit"),
-                     "total_gain": common.score_column("Poin hilang (semua unit)"), "units": "Unit"})
-    common.downloads(table, f"indikator_terlemah_{f['year']}", "weak")
+    common.table(table, WEAK, key="weak_table")
+    common.downloads(table, WEAK, f"indikator_terlemah_{f['year']}", "weak", "Indikator terlemah")
 
     st.subheader("Satu unit: poin yang masih bisa diraih")
-    units = ind.drop_duplicates("unit_id").sort_values("unit_name")
-    name = st.selectbox("Unit kerja", units["unit_name"].tolist(), key="gap_unit")
-    sid = units.loc[units["unit_name"] == name, "submission_id"].iloc[0]
-    gaps = common.query("unit_gaps", sid, f["assessor"])
-    rules = common.query("rule_results", sid, f["assessor"])
-    fails = rules[~rules["passed"]]
-    c1, c2 = st.columns(2)
-    for col, predicate in ((c1, "WBK"), (c2, "WBBM")):
-        sel = fails[fails["predicate"] == predicate]
-        if sel.empty:
-            col.success(f"Semua syarat {predicate} terpenuhi")
-        else:
-            col.error(f"{predicate}: {len(sel)} syarat belum terpenuhi\n\n"
-                      + "\n".join(f"- {m}" for m in sel["message"]))
-    st.plotly_chart(charts.gap_bars(gaps), width="stretch")
+    options = units.sort_values("unit_label")
+    name = common.unit_select("Unit kerja", options["unit_label"].tolist(),
+                              review=set(options.loc[options["needs_review"].notna(), "unit_label"]))
+    row = options[options["unit_label"] == name].iloc[0]
+    st.page_link("pages/profil_unit.py", label=f"Buka Profil Unit {name}", icon=":material/apartment:",
+                 query_params=common.view_params())
+    if isinstance(row["needs_review"], str):
+        st.warning(f"**Perlu diperiksa**: {row['needs_review']}. Poin di bawah dihitung dari bagian berkas yang "
+                   "terbaca saja.", icon=":material/report:")
+    gaps = common.query("unit_gaps", row["submission_id"], f["assessor"])
+    rules = common.query("rule_results", row["submission_id"], f["assessor"])
+    common.failing_rules(rules)
+    common.chart(charts.gap_bars(gaps, compact=phone))
     table = gaps.assign(share=gaps["score"] / gaps["weight"] * 100)
-    st.dataframe(table[["indicator", "area", "score", "weight", "share", "gain", "membantu"]], hide_index=True,
-                 width="stretch", column_config={
-                     "indicator": st.column_config.TextColumn("Indikator", width="large"), "area": "Area",
-                     "score": common.score_column("Nilai"), "weight": common.score_column("Bobot"),
-                     "share": common.share_column("Capaian"), "gain": common.score_column("Poin bisa diraih"),
-                     "membantu": st.column_config.TextColumn(
-                         "Membantu syarat", help="Predikat yang syaratnya belum terpenuhi dan ikut naik bila "
-                                                 "indikator ini diperbaiki")})
-    common.downloads(table, f"kesenjangan_{name}_{f['year']}", "gap")
+    common.table(table, GAPS, key="gap_table")
+    common.downloads(table, GAPS, f"kesenjangan_{row['unit_name']}_{f['year']}", "gap",
+                     f"Kesenjangan {name}")

@@ -4,71 +4,89 @@ import streamlit as st
 
 from pages import common
 from zi_data import charts
+from zi_data.export import Column
+from zi_data.predicates import DIGITS
 from zi_data.queries import AREA_KEYS, AREA_NAMES
 
 common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
 
 METRICS = {"Nilai total": "total", "Pengungkit": "pengungkit", "Hasil": "hasil",
            **{f"Area: {AREA_NAMES[k]}": k for k in AREA_KEYS}}
+AREA_LEGEND = " · ".join(f"**{k}** {AREA_NAMES[k]}" for k in AREA_KEYS)
 
 st.title("Peringkat")
 if common.require_data():
     common.caption()
     f = common.filters()
+    phone = common.phone()
     df = common.scores().copy()
-    # A partial file loaded on request is not ranked with complete ones: listed apart, marked.
-    review = df[df["needs_review"].notna()]
-    df = df[df["needs_review"].isna()]
     c1, c2 = st.columns([2, 3])
     metric_label = c1.selectbox("Urutkan menurut", list(METRICS), key="rank_metric")
     search = c2.text_input("Cari unit kerja", key="rank_search", placeholder="ketik sebagian nama unit")
     metric = METRICS[metric_label]
-    if search:
-        df = df[df["unit_name"].str.contains(search, case=False, regex=False)]
-    df = df.sort_values(metric, ascending=False, na_position="last").reset_index(drop=True)
-    df.insert(0, "peringkat", range(1, len(df) + 1))
-    for key in AREA_KEYS:
+    for key in AREA_KEYS:  # shares 0-1 -> % of the area's weight
         df[key] = df[key] * 100
     df["kelengkapan"] = df["completeness"] * 100
-    cols = ["peringkat", "unit_name", "instansi", "total", "pengungkit", "hasil", *AREA_KEYS, "predicate",
-            "kelengkapan", "change"]
-    config = {
-        "peringkat": st.column_config.NumberColumn("No", format="%d", width="small"),
-        "unit_name": st.column_config.TextColumn("Unit kerja", width="medium"),
-        "instansi": "Instansi",
-        "total": common.score_column("Total"),
-        "pengungkit": common.score_column("Pengungkit", "maks. 60"),
-        "hasil": common.score_column("Hasil", "maks. 40"),
-        **{k: common.share_column(k, f"{AREA_NAMES[k]}: capaian terhadap bobot") for k in AREA_KEYS},
-        "predicate": st.column_config.TextColumn("Predikat"),
-        "kelengkapan": common.share_column("Kelengkapan", "Pertanyaan yang sudah dijawab"),
-        "change": common.score_column("Perubahan", "Nilai total dibanding tahun lalu"),
-    }
-    st.caption(f"{len(df)} unit · kolom area: % capaian terhadap bobot area (Pemenuhan + Reform)")
-    if len(review):
-        st.warning(f"{len(review)} unit tidak diperingkat karena berkasnya **perlu diperiksa** (hanya sebagian sheet "
-                   "yang cocok dengan daftar pertanyaan): "
-                   + "; ".join(f"{r.unit_name} ({r.needs_review})" for r in review.itertuples()),
-                   icon=":material/report:")
-    st.dataframe(df[cols], column_config=config, hide_index=True, width="stretch", height=420)
-    export = df[cols].rename(columns={"unit_name": "unit_kerja", "predicate": "predikat", "change": "perubahan"})
-    common.downloads(export, f"peringkat_{f['year']}_{metric}", "peringkat")
-    st.plotly_chart(charts.ranking_bars(df, metric, metric_label),
-                    width="stretch")
+    # Ranked: complete files with a score for the metric. A partial file ("perlu diperiksa") and a unit
+    # without a score at this level (no TPI yet) are listed apart, never given a rank.
+    review = df[df["needs_review"].notna()]
+    unscored = df[df["needs_review"].isna() & df[metric].isna()]
+    ranked = df[df["needs_review"].isna() & df[metric].notna()].sort_values([metric, "unit_label"],
+                                                                              ascending=[False, True])
+    # the rank is given before any search: a search shows the real place of each unit found
+    ranked.insert(0, "peringkat", ranked[metric].round(DIGITS).rank(method="min", ascending=False)
+                  .astype(int))
+    shown = ranked[ranked["unit_label"].str.contains(search, case=False, regex=False)] if search else ranked
+    value_col = [Column(metric, metric_label.removeprefix("Area: "), "pct" if metric in AREA_KEYS else "score",
+                        help="% capaian terhadap bobot area" if metric in AREA_KEYS else None)]
+    columns = [
+        Column("peringkat", "No", "int", width="small"),
+        Column("unit_label", "Unit kerja", width=240 if not phone else "medium"),
+        *value_col,
+        Column("predicate", "Predikat"),
+        Column("change", "Perubahan", "change", help="Nilai total dibanding tahun lalu (edisi LKE yang sama)",
+               phone=False),
+        *[Column(k, label, "score", phone=False) for k, label in (("total", "Total"), ("pengungkit", "Pengungkit"),
+                                                                  ("hasil", "Hasil")) if k != metric],
+        Column("kelengkapan", "Kelengkapan", "pct", help="Pertanyaan yang sudah dijawab", phone=False),
+        *[Column(k, k, "pct", help=f"{AREA_NAMES[k]}: % capaian terhadap bobot area (Pemenuhan + Reform)",
+                 phone=False) for k in AREA_KEYS if k != metric],
+        Column("instansi", "Instansi", phone=False),
+    ]
+    st.caption(f"{len(shown)} dari {len(ranked)} unit diperingkat · klik baris untuk membuka Profil Unit"
+               + ("" if phone else f" · kolom area (% capaian terhadap bobot): {AREA_LEGEND}"))
+    row = common.table(shown, columns, key="rank_table", height=420, select=True)
+    if row is not None:
+        common.open_profile(shown["unit_label"].iloc[row])
+    if len(unscored):
+        st.info(f"{len(unscored)} unit belum dinilai ({f['assessor_label']}) untuk {metric_label.lower()}: tidak "
+                "diperingkat.", icon=":material/hourglass:")
+        with st.expander(f"Unit yang belum dinilai ({len(unscored)})"):
+            st.markdown(", ".join(sorted(unscored["unit_label"])))
+    common.review_note(review, "tidak diperingkat")
+    common.downloads(ranked, columns, f"peringkat_{f['year']}_{metric}", "peringkat", f"Peringkat menurut {metric_label}")
+    unit = common.chart(charts.ranking_bars(shown, metric, metric_label, compact=phone), key="rank_chart",
+                        select=True)
+    if unit:
+        common.open_profile(unit)
 
     st.subheader("Bandingkan unit")
-    names = df["unit_name"].tolist()
-    chosen = st.multiselect("Pilih 2 sampai 5 unit", names, default=names[:3] if len(names) >= 3 else names,
-                            max_selections=5, key="rank_compare")
+    # every ranked unit, by name: neither a search nor another order changes the choices (or empties them)
+    names = sorted(ranked["unit_label"])
+    if "rank_compare" not in st.session_state:
+        st.session_state["rank_compare"] = ranked["unit_label"].head(3).tolist()
+    else:  # another year or instansi: keep the units that are still there
+        st.session_state["rank_compare"] = [n for n in st.session_state["rank_compare"] if n in names]
+    chosen = st.multiselect("Pilih 2 sampai 5 unit", names, max_selections=5, key="rank_compare",
+                            placeholder="Pilih unit")
     kind = st.radio("Tampilan", ["Batang", "Radar"], horizontal=True, key="rank_kind")
     if 2 <= len(chosen) <= 5:
-        sel = df[df["unit_name"].isin(chosen)].copy()
+        sel = ranked.set_index("unit_label").loc[chosen].reset_index()
         for k in AREA_KEYS:
             sel[k] = sel[k] / 100
-        st.plotly_chart(charts.compare_units(sel, "radar" if kind == "Radar" else "bar"), width="stretch")
-        st.dataframe(sel[["unit_name", "total", "pengungkit", "hasil", "predicate"]], hide_index=True,
-                     column_config={"unit_name": "Unit kerja", "total": common.score_column("Total"),
-                                    "pengungkit": common.score_column("Pengungkit"),
-                                    "hasil": common.score_column("Hasil"), "predicate": "Predikat"})
+        common.chart(charts.compare_units(sel, "radar" if kind == "Radar" else "bar", compact=phone))
+        common.table(sel, [Column("unit_label", "Unit kerja"), Column("total", "Total", "score"),
+                           Column("pengungkit", "Pengungkit", "score"), Column("hasil", "Hasil", "score"),
+                           Column("predicate", "Predikat")], key="compare_table")
     else:
         st.info("Pilih 2 sampai 5 unit untuk dibandingkan.")

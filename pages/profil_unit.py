@@ -5,7 +5,8 @@ import streamlit as st
 
 from pages import common
 from zi_data import charts
-from zi_data.readers.base import level_name
+from zi_data.export import Column
+from zi_data.readers.base import level_name, level_order
 from zi_data.readers.provenance import read_summary
 
 common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
@@ -13,41 +14,52 @@ common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in g
 st.title("Profil Unit")
 if common.require_data():
     f = common.filters()
+    phone = common.phone()
     df = common.scores(assessor="unit")
     if df.empty:
         st.info("Tidak ada unit untuk pilihan ini.")
         st.stop()
     tpi = common.scores(assessor="tpi")
-    names = sorted(df["unit_name"].tolist())
-    assessed = set(tpi.loc[tpi["total"].notna(), "unit_name"])
+    names = sorted(df["unit_label"].tolist())
+    assessed = set(tpi.loc[tpi["total"].notna(), "unit_label"])
     first = next((i for i, n in enumerate(names) if n in assessed), 0)  # open on a unit the TPI has assessed
-    name = st.selectbox("Unit kerja", names, index=first, key="profile_unit")
-    row = df[df["unit_name"] == name].iloc[0]
-    trow = tpi[tpi["unit_name"] == name].iloc[0]
+    name = common.unit_select("Unit kerja", names, default=first,
+                              review=set(df.loc[df["needs_review"].notna(), "unit_label"]))
+    row = df[df["unit_label"] == name].iloc[0]
+    trow = tpi[tpi["unit_label"] == name].iloc[0]
     st.caption(f"{row['instansi']} · tahun {f['year']} · edisi {row['edition']} · berkas {row['file_name']}")
     if isinstance(row.get("needs_review"), str):
         st.warning(f"**Perlu diperiksa**: {row['needs_review']}. Berkas ini dimuat atas permintaan walau hanya "
-                   "sebagian cocok dengan daftar pertanyaan; nilainya tidak sebanding dengan unit lain.",
-                   icon=":material/report:")
+                   "sebagian cocok dengan daftar pertanyaan; nilainya tidak sebanding dengan unit lain dan tidak "
+                   "ikut dalam peringkat maupun rata-rata.", icon=":material/report:")
 
     questions = common.query("profile_questions", row["submission_id"])
     over = questions[questions["is_overclaim"]] if not questions.empty else questions
-    c = st.columns(4)
-    c[0].metric("Nilai total Unit", common.num(row["total"]))
-    c[1].metric("Nilai total TPI", common.num(trow["total"]),
-                delta=None if pd.isna(trow["total"]) else common.num(trow["total"] - row["total"]) + " dari Unit")
-    c[2].metric("Klaim berlebih", f"{common.num(over['overclaim'].sum() if len(over) else 0)} poin",
-                help="Jumlah poin pertanyaan yang nilainya menurut Unit lebih tinggi daripada menurut TPI "
-                     "(selisih nilai x bobot indikator dibagi jumlah pertanyaannya)")
-    c[3].metric("Pertanyaan diklaim lebih", len(over))
+    with st.container(horizontal=True, gap="medium"):
+        st.metric("Nilai total Unit", common.num(row["total"]), width="content")
+        st.metric("Nilai total TPI", common.num(trow["total"]), width="content",
+                  delta=None if pd.isna(trow["total"]) else common.signed(trow["total"] - row["total"]) + " dari Unit")
+        st.metric("Klaim berlebih", f"{common.num(over['overclaim'].sum() if len(over) else 0)} poin", width="content",
+                  help="Jumlah poin pertanyaan yang nilainya menurut Unit lebih tinggi daripada menurut TPI "
+                       "(selisih nilai x bobot indikator dibagi jumlah pertanyaannya)")
+        st.metric("Pertanyaan diklaim lebih", len(over), width="content")
     st.markdown(f"Predikat menurut Unit: {common.badge(row['predicate'])} &nbsp; "
                 f"Predikat menurut TPI: {common.badge(trow['predicate'])}")
     st.caption("Laporan hasil evaluasi unit ini (draf LHE): nilai per tingkat, syarat WBK/WBBM, area dan indikator, "
                "klaim berlebih, peluang nilai, riwayat, dan ruang catatan evaluator.")
     common.report_buttons(row["submission_id"], name, f["year"])
 
+    # Why each level's predicate is what it is: the rules that fail, with value, minimum and shortfall.
+    levels = common.query("levels_of", row["submission_id"])
+    scored = sorted(levels["level"], key=lambda k: (k != "tpi", level_order(k)))  # the deciding TPI first
+    st.subheader("Syarat WBK dan WBBM")
+    tabs = st.tabs([f"Menurut {level_name(k)}" for k in scored]) if scored else []
+    for tab, key in zip(tabs, scored, strict=True):
+        with tab:
+            common.failing_rules(common.query("rule_results", row["submission_id"], key), level_name(key))
+
     areas = common.query("profile_areas", row["submission_id"])
-    st.plotly_chart(charts.profile_area_bars(areas), width="stretch")
+    common.chart(charts.profile_area_bars(areas, compact=phone))
 
     st.subheader("Jawaban per pertanyaan")
     only = st.toggle("Hanya pertanyaan dengan klaim berlebih", key="profile_only_over")
@@ -55,30 +67,44 @@ if common.require_data():
     if only:
         table = table[table["is_overclaim"]]
     table = table.assign(kode=table["question_id"], value_unit=table["value_unit"] * 100,
-                         value_tpi=table["value_tpi"] * 100)
+                         value_tpi=table["value_tpi"] * 100).reset_index(drop=True)
     # levels beyond the unit and the (last) TPI: a first TPI level, the TPN, side by side with their notes
-    levels = common.query("levels_of", row["submission_id"])["level"].tolist()
-    extra = [k for k in levels if k not in ("unit", "tpi") and f"answer_{k}" in table.columns]
-    cols = ["kode", "indicator", "text", "answer_unit", *[f"answer_{k}" for k in extra], "answer_tpi", "value_unit",
-            "value_tpi", "overclaim", "note_unit", "evidence_unit", *[f"note_{k}" for k in extra], "note_tpi"]
-    view = table[cols].reset_index(drop=True)
-    flagged = table["is_overclaim"].reset_index(drop=True)
+    extra = [k for k in levels["level"].tolist() if k not in ("unit", "tpi") and f"answer_{k}" in table.columns]
+    columns = [
+        Column("kode", "Kode", width="small"),
+        Column("text", "Pertanyaan", width="large"),
+        Column("answer_unit", "Jawaban Unit"),
+        *[Column(f"answer_{k}", f"Jawaban {level_name(k)}", phone=False) for k in extra],
+        Column("answer_tpi", "Jawaban TPI"),
+        Column("overclaim", "Klaim berlebih (poin)", "score", phone=False),
+        Column("value_unit", "Nilai Unit", "pct", phone=False), Column("value_tpi", "Nilai TPI", "pct", phone=False),
+        Column("indicator", "Indikator", phone=False),
+        Column("note_unit", "Catatan Unit", width="medium", phone=False),
+        Column("evidence_unit", "Bukti dukung", width="medium", phone=False),
+        *[Column(f"note_{k}", f"Catatan {level_name(k)}", phone=False) for k in extra],
+        Column("note_tpi", "Catatan TPI", width="medium", phone=False),
+    ]
+    flagged = table["is_overclaim"]
 
-    def highlight(r):
-        return ["background-color: #FDE2E1" if flagged.iloc[r.name] else "" for _ in r]
+    def highlight(styler):
+        return styler.apply(lambda r: ["background-color: #FDE2E1" if flagged.iloc[r.name] else "" for _ in r],
+                            axis=1)
 
-    st.dataframe(view.style.apply(highlight, axis=1), hide_index=True, width="stretch", height=460,
-                 column_config={
-                     "kode": st.column_config.TextColumn("Kode", width="small"),
-                     "indicator": "Indikator", "text": st.column_config.TextColumn("Pertanyaan", width="large"),
-                     "answer_unit": "Jawaban Unit", "answer_tpi": "Jawaban TPI",
-                     "value_unit": common.share_column("Nilai Unit"), "value_tpi": common.share_column("Nilai TPI"),
-                     "overclaim": st.column_config.NumberColumn("Klaim berlebih (poin)", format="%.3f"),
-                     "note_unit": "Catatan Unit", "evidence_unit": "Bukti dukung", "note_tpi": "Catatan TPI",
-                     **{f"answer_{k}": f"Jawaban {level_name(k)}" for k in extra},
-                     **{f"note_{k}": f"Catatan {level_name(k)}" for k in extra}})
-    st.caption("Baris merah: Unit memberi nilai lebih tinggi daripada TPI.")
-    common.downloads(view, f"profil_{name}_{f['year']}", "profile")
+    st.caption("Baris merah: Unit memberi nilai lebih tinggi daripada TPI. Klik baris untuk membaca pertanyaan, "
+               "catatan dan bukti dukungnya utuh.")
+    picked = common.table(table, columns, key="profile_questions", height=460, select=True, style=highlight)
+    if picked is not None:
+        q = table.iloc[picked]
+        with st.container(border=True):
+            st.markdown(f"**{q['kode']} · {q['indicator']}**")
+            st.markdown(q["text"])
+            for col in [c for c in columns if c.key.startswith(("answer_", "note_", "evidence_"))]:
+                value = q.get(col.key)
+                text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value).strip()
+                st.markdown(f"**{col.label}:** {text or '–'}")
+            st.markdown(f"**Nilai Unit / TPI:** {common.num(q['value_unit'], 0)}% / {common.num(q['value_tpi'], 0)}%"
+                        f" · **klaim berlebih:** {common.num(q['overclaim'])} poin")
+    common.downloads(table, columns, f"profil_{row['unit_name']}_{f['year']}", "profile", f"Profil Unit {name}")
 
     read = common.query("read_info", row["submission_id"])
     if read:

@@ -4,49 +4,64 @@ import streamlit as st
 
 from pages import common
 from zi_data import charts, queries
+from zi_data.export import Column
 
 common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
+
+MOVERS = [Column("unit_label", "Unit kerja", width="medium"), Column("change", "Perubahan", "change"),
+          Column("total", "Tahun ini", "score"), Column("predicate", "Predikat", phone=False),
+          Column("total_prev", "Tahun lalu", "score", phone=False), Column("instansi", "Instansi", phone=False)]
 
 st.title("Ringkasan")
 if common.require_data():
     common.caption()
     f = common.filters()
+    who = f["assessor_label"]
     df = common.scores()
-    tpi = common.scores(assessor="tpi")  # WBK/WBBM counts always on the TPI's answers
     s = queries.summary(df)
-    st_tpi = queries.summary(tpi)
-    not_assessed = int(tpi["total"].isna().sum())
+    # One set of figures, all on the answers chosen in the sidebar: the counts are the donut's slices.
+    with st.container(horizontal=True, gap="medium"):
+        st.metric("Unit kerja", s["units"], help="Unit dengan LKE tahun ini (pengajuan terbaru)", width="content")
+        st.metric(f"Rata-rata nilai total ({who})", common.num(s["mean_total"]), width="content",
+                  delta=None if s["mean_change"] is None else common.signed(s["mean_change"]) + " dari tahun lalu",
+                  help="Rata-rata atas unit yang sudah dinilai; perubahan: rata-rata atas unit yang juga dinilai "
+                       "tahun lalu dengan edisi LKE yang sama")
+        st.metric(f"Predikat WBBM ({who})", s["wbbm"], width="content",
+                  help=f"Unit yang semua syarat WBBM-nya terpenuhi pada jawaban {who}")
+        st.metric(f"Predikat WBK ({who})", s["wbk"], width="content",
+                  help=f"Unit yang semua syarat WBK-nya terpenuhi pada jawaban {who}, tetapi belum WBBM (unit WBBM "
+                       "dihitung di WBBM saja, seperti pada diagram status predikat)")
+        st.metric(f"Belum memenuhi ({who})", s["not_met"], width="content")
+        st.metric(f"Belum dinilai ({who})", s["unscored"], width="content",
+                  help=f"Unit yang berkasnya belum memuat jawaban {who}")
+    common.review_note(df)
 
-    c = st.columns(5)
-    c[0].metric("Unit kerja", s["units"], help="Unit dengan LKE tahun ini (pengajuan terbaru)")
-    c[1].metric(f"Rata-rata nilai total ({f['assessor_label']})", common.num(s["mean_total"]),
-                delta=None if s["mean_change"] is None else common.num(s["mean_change"]) + " dari tahun lalu",
-                help="Rata-rata atas unit yang sudah dinilai; perubahan dihitung untuk unit yang juga ada tahun lalu")
-    c[2].metric("Memenuhi WBK (TPI)", st_tpi["wbk"], help="Semua syarat WBK terpenuhi pada jawaban TPI")
-    c[3].metric("Memenuhi WBBM (TPI)", st_tpi["wbbm"], help="Semua syarat WBBM terpenuhi pada jawaban TPI")
-    c[4].metric("Belum dinilai TPI", not_assessed)
-    if s["review"]:
-        st.warning(f"{s['review']} unit **perlu diperiksa** (berkasnya hanya sebagian cocok dengan daftar pertanyaan): "
-                   "tidak ikut dalam rata-rata dan hitungan predikat.", icon=":material/report:")
-
+    phone = common.phone()
     left, right = st.columns([3, 2])
-    left.plotly_chart(charts.totals_histogram(df), width="stretch")
-    right.plotly_chart(charts.predicate_donut(df), width="stretch")
-    st.plotly_chart(charts.area_share_bars(queries.area_shares(df)), width="stretch")
+    with left:
+        common.chart(charts.totals_histogram(df[df["needs_review"].isna()], compact=phone))
+    with right:
+        common.chart(charts.predicate_donut(s, who, compact=phone))
+    common.chart(charts.area_share_bars(queries.area_shares(df[df["needs_review"].isna()]), compact=phone))
 
     st.subheader("Perubahan dibanding tahun lalu")
-    moved = df[df["change"].notna()].copy()
-    if moved.empty:
-        st.info("Belum ada data tahun sebelumnya untuk dibandingkan.")
+    rises, falls = queries.movers(df)
+    if not s["compared"]:
+        st.info("Belum ada nilai tahun lalu (dengan edisi LKE yang sama) untuk dibandingkan.")
     else:
-        moved = moved.sort_values("change", ascending=False)
-        table = moved[["unit_name", "instansi", "total_prev", "total", "change", "predicate"]]
+        st.caption(f"{s['compared']} unit dapat dibandingkan dengan tahun lalu (jawaban {who}). "
+                   "Klik baris untuk membuka Profil Unit.")
         up, down = st.columns(2)
-        config = {"unit_name": "Unit kerja", "instansi": "Instansi",
-                  "total_prev": common.score_column("Tahun lalu"), "total": common.score_column("Tahun ini"),
-                  "change": common.score_column("Perubahan"), "predicate": "Predikat"}
-        up.markdown("**Naik paling banyak**")
-        up.dataframe(table.head(10), column_config=config, hide_index=True, width="stretch")
-        down.markdown("**Turun paling banyak**")
-        down.dataframe(table.tail(10).iloc[::-1], column_config=config, hide_index=True, width="stretch")
-        common.downloads(table, f"perubahan_{f['year']}", "ringkasan")
+        for col, frame, title, none, key in (
+                (up, rises, "Naik paling banyak", "Tidak ada unit yang nilainya naik.", "rises"),
+                (down, falls, "Turun paling banyak", "Tidak ada unit yang nilainya turun.", "falls")):
+            with col:
+                st.markdown(f"**{title}**")
+                if frame.empty:
+                    st.info(none)
+                    continue
+                row = common.table(frame, MOVERS, key=key, select=True)
+                if row is not None:
+                    common.open_profile(frame["unit_label"].iloc[row])
+        moved = df[df["change"].notna() & df["needs_review"].isna()].sort_values("change", ascending=False)
+        common.downloads(moved, MOVERS, f"perubahan_{f['year']}", "ringkasan", "Perubahan nilai total")

@@ -10,10 +10,24 @@ from pages import common
 from zi_data import charts
 from zi_data.cycle import calibration, stages
 from zi_data.cycle import proposal as proposal_mod
+from zi_data.export import Column
 
 common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
 
 LATE = "⚠ Terlambat"
+STATUS_COLUMNS = [
+    Column("unit_name", "Unit kerja", width="medium"), Column("instansi", "Instansi", phone=False),
+    Column("target_text", "Target", phone=False), Column("stage_label", "Tahap"),
+    Column("late", "Terlambat", help="Masih belum mengirim LKE atau belum dinilai TPI setelah batas pengusulan"),
+    Column("unit_total", "Nilai Unit", "score", phone=False), Column("tpi_total", "Nilai TPI", "score"),
+    Column("tpn_total", "Nilai TPN", "score", phone=False), Column("keputusan", "Keputusan TPN", phone=False),
+    Column("review", "Perlu diperiksa", phone=False),
+]
+CALIBRATION_COLUMNS = [
+    Column("unit_name", "Unit kerja"), Column("instansi", "Instansi"), Column("tpi_total", "Nilai TPI", "score"),
+    Column("tpi_predicate", "Predikat TPI"), Column("tpn_total", "Nilai TPN", "score"),
+    Column("keputusan", "Keputusan TPN"), Column("selisih", "Selisih TPI - TPN", "change"),
+]
 
 
 def text(value) -> str:
@@ -74,24 +88,12 @@ if common.require_data():
         shown = shown[shown["stage_label"].isin(chosen)]
     if only_late:
         shown = shown[shown["terlambat"]]
-    table = pd.DataFrame({
-        "Unit kerja": shown["unit_name"], "Instansi": shown["instansi"], "Target": shown["target"].map(text),
-        "Tahap": shown["stage_label"], "Terlambat": shown["terlambat"].map({True: LATE, False: ""}),
-        "Nilai Unit": shown["unit_total"].map(common.num), "Nilai TPI": shown["tpi_total"].map(common.num),
-        "Nilai TPN": shown["tpn_total"].map(common.num), "Keputusan TPN": shown["keputusan"].map(text),
-        "Perlu diperiksa": shown["needs_review"].map(lambda v: "ya" if isinstance(v, str) else ""),
-    })
-    st.dataframe(table, hide_index=True, width="stretch", height=min(420, 38 + 35 * max(len(table), 1)),
-                 column_config={"Unit kerja": st.column_config.TextColumn(width="medium"),
-                                "Terlambat": st.column_config.TextColumn(help="Masih belum mengirim LKE atau belum "
-                                                                              "dinilai TPI setelah batas pengusulan")})
-    st.caption(f"{len(table)} unit · nilai dengan dua desimal; – berarti belum ada")
-    export = pd.DataFrame({
-        "unit_kerja": shown["unit_name"], "instansi": shown["instansi"], "target": shown["target"],
-        "tahap": shown["stage_label"], "terlambat": shown["terlambat"].map({True: "ya", False: "tidak"}),
-        "nilai_unit": shown["unit_total"], "nilai_tpi": shown["tpi_total"], "nilai_tpn": shown["tpn_total"],
-        "keputusan_tpn": shown["keputusan"]})
-    common.downloads(export, f"siklus_{year}", "cycle")
+    rows = shown.assign(target_text=shown["target"].map(text),
+                        late=shown["terlambat"].map({True: LATE, False: ""}),
+                        review=shown["needs_review"].map(lambda v: "ya" if isinstance(v, str) else ""))
+    common.table(rows, STATUS_COLUMNS, key="cycle_table", height=420)
+    st.caption(f"{len(rows)} unit · nilai dengan dua desimal; – berarti belum ada")
+    common.downloads(rows, STATUS_COLUMNS, f"siklus_{year}", "cycle", "Unit dan tahap siklus")
 
     # --- whom to propose ---------------------------------------------------------------------------------------
     st.subheader("Usulan ke KemenPANRB")
@@ -223,7 +225,5 @@ if common.require_data():
                                        "Nilai TPN": differ["tpn_total"].map(common.num),
                                        "Keputusan TPN": differ["keputusan"].map(text), "Alasan": differ["alasan"]}),
                          hide_index=True, width="stretch")
-        common.downloads(pd.DataFrame({"unit_kerja": compared["unit_name"], "instansi": compared["instansi"],
-                                       "nilai_tpi": compared["tpi_total"], "predikat_tpi": compared["tpi_predicate"],
-                                       "nilai_tpn": compared["tpn_total"], "keputusan_tpn": compared["keputusan"],
-                                       "selisih": compared["selisih"]}), f"kalibrasi_{cy}", "calib")
+        common.downloads(compared, CALIBRATION_COLUMNS, f"kalibrasi_{cy}", "calib", "Kalibrasi TPI dan TPN",
+                         note=f"tahun {cy} · {', '.join(common.filters()['instansi']) or 'semua instansi'}")

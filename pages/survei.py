@@ -4,27 +4,39 @@ import streamlit as st
 
 from pages import common
 from zi_data import charts
+from zi_data.export import Column
 
 common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
+
+COLUMNS = [Column("unit_label", "Unit kerja", width="medium"), Column("ipak", "IPAK", "score"),
+           Column("ipkp", "IPKP", "score"), Column("pengungkit", "Pengungkit", "score", phone=False),
+           Column("hasil", "Hasil", "score", phone=False), Column("total", "Total", "score", phone=False),
+           Column("predicate", "Predikat", phone=False), Column("needs_review", "Perlu diperiksa", phone=False),
+           Column("instansi", "Instansi", phone=False)]
 
 st.title("Survei")
 if common.require_data():
     common.caption()
     f = common.filters()
+    phone = common.phone()
     df = common.surveys()
     has = df.dropna(subset=["ipak", "ipkp"], how="all")
-    c = st.columns(4)
-    c[0].metric("Unit dengan nilai survei", f"{len(has)} dari {len(df)}")
-    c[1].metric("Rata-rata IPAK", common.num(has["ipak"].mean()))
-    c[2].metric("Rata-rata IPKP", common.num(has["ipkp"].mean()))
-    c[3].metric("IPAK ≥ 3,6 dan IPKP ≥ 3,2", int(((has["ipak"] >= 3.6) & (has["ipkp"] >= 3.2)).sum()),
-                help="Ambang survei untuk WBK (data/thresholds.csv)")
+    with st.container(horizontal=True, gap="medium"):
+        st.metric("Unit dengan nilai survei", f"{len(has)} dari {len(df)}", width="content")
+        st.metric("Rata-rata IPAK", common.num(has["ipak"].mean()), width="content")
+        st.metric("Rata-rata IPKP", common.num(has["ipkp"].mean()), width="content")
+        st.metric("IPAK ≥ 3,6 dan IPKP ≥ 3,2", int(((has["ipak"] >= 3.6) & (has["ipkp"] >= 3.2)).sum()),
+                  help="Ambang survei untuk WBK (data/thresholds.csv)", width="content")
+    # a partial file's Pengungkit is not comparable: its survey values stay in the table, not in the plots
+    common.review_note(df, "tidak ikut dalam diagram (Pengungkit-nya tidak sebanding)")
+    complete = df[df["needs_review"].isna()]
+    st.caption("Klik titik untuk membuka Profil Unit unit itu.")
     left, right = st.columns(2)
-    left.plotly_chart(charts.survey_scatter(df, "ipak"), width="stretch")
-    right.plotly_chart(charts.survey_scatter(df, "ipkp"), width="stretch")
-    table = df[["unit_name", "instansi", "ipak", "ipkp", "pengungkit", "hasil", "total", "predicate"]]
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "unit_name": "Unit kerja", "instansi": "Instansi", "ipak": st.column_config.NumberColumn("IPAK", format="%.2f"),
-        "ipkp": st.column_config.NumberColumn("IPKP", format="%.2f"), "pengungkit": common.score_column("Pengungkit"),
-        "hasil": common.score_column("Hasil"), "total": common.score_column("Total"), "predicate": "Predikat"})
-    common.downloads(table, f"survei_{f['year']}", "survey")
+    for col, index in ((left, "ipak"), (right, "ipkp")):
+        with col:
+            unit = common.chart(charts.survey_scatter(complete, index, compact=phone), key=f"scatter_{index}",
+                                select=True)
+            if unit:
+                common.open_profile(unit)
+    common.table(df, COLUMNS, key="survey_table")
+    common.downloads(df, COLUMNS, f"survei_{f['year']}", "survey", "Survei IPAK dan IPKP")

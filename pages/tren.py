@@ -4,12 +4,14 @@ import streamlit as st
 
 from pages import common
 from zi_data import charts
+from zi_data.export import Column
 
 common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
 
 st.title("Tren")
 if common.require_data():
     f = common.filters()
+    phone = common.phone()
     inst = ", ".join(f["instansi"]) if f["instansi"] else "semua instansi"
     st.caption(f"Semua tahun · {inst} · jawaban {f['assessor_label']}")
     by = st.radio("Tampilkan per", ["Unit kerja", "Instansi", "Area"], horizontal=True, key="trend_by")
@@ -18,27 +20,46 @@ if common.require_data():
         names = latest.sort_values("total", ascending=False)["unit_name"].tolist()
         all_units = common.query("trend", f["assessor"], "unit", f["instansi"])
         options = sorted(set(all_units["unit_name"])) if not all_units.empty else []
-        default = [n for n in names if n in options][:5]
-        chosen = st.multiselect("Unit kerja", options, default=default, key="trend_units")
+        if "trend_units" not in st.session_state:
+            st.session_state["trend_units"] = [n for n in names if n in options][:5]
+        else:  # another instansi: keep the units that are still there
+            st.session_state["trend_units"] = [n for n in st.session_state["trend_units"] if n in options]
+        chosen = st.multiselect("Unit kerja", options, key="trend_units", placeholder="Pilih unit",
+                                max_selections=len(charts.SERIES))
         data = all_units[all_units["unit_name"].isin(chosen)] if chosen else all_units.iloc[0:0]
+        partial = data[data["needs_review"].notna()].drop_duplicates(["unit_name", "year"])
+        if len(partial):
+            st.warning("Tidak digambar karena berkasnya **perlu diperiksa** (hanya sebagian cocok dengan daftar "
+                       "pertanyaan): " + "; ".join(f"{r.unit_name} {r.year}" for r in partial.itertuples()),
+                       icon=":material/report:")
+        data = data[data["needs_review"].isna()]
         totals = data.drop_duplicates(["unit_name", "year"])
-        st.plotly_chart(charts.trend_lines(totals, "total", "unit_name", "Nilai total per tahun",
-                                           totals["edition"].tolist()), width="stretch")
+        common.chart(charts.trend_lines(totals, "total", "unit_name", "Nilai total per tahun",
+                                        totals["edition"].tolist(), compact=phone))
         if len(chosen) == 1:
-            st.plotly_chart(charts.trend_lines(data, "share", "area", "Capaian area per tahun"),
-                            width="stretch")
-        table = totals[["unit_name", "instansi", "year", "edition", "total"]]
+            common.chart(charts.trend_lines(data, "share", "area", "Capaian area per tahun", compact=phone))
+        table = totals
+        columns = [Column("unit_name", "Unit kerja", width="medium"), Column("year", "Tahun", "int"),
+                   Column("total", "Nilai total", "score"), Column("edition", "Edisi", phone=False),
+                   Column("instansi", "Instansi", phone=False)]
     elif by == "Instansi":
         data = common.query("trend", f["assessor"], "instansi", f["instansi"])
         totals = data.drop_duplicates(["instansi", "year"])
-        st.plotly_chart(charts.trend_lines(totals, "total", "instansi", "Rata-rata nilai total per instansi",
-                                           totals["edition"].tolist()), width="stretch")
-        table = totals[["instansi", "year", "edition", "total", "units"]]
+        common.chart(charts.trend_lines(totals, "total", "instansi", "Rata-rata nilai total per instansi",
+                                        totals["edition"].tolist(), compact=phone))
+        table = totals
+        columns = [Column("instansi", "Instansi", width="medium"), Column("year", "Tahun", "int"),
+                   Column("total", "Rata-rata nilai total", "score"), Column("units", "Unit", "int"),
+                   Column("edition", "Edisi", phone=False)]
     else:
         data = common.query("trend", f["assessor"], "instansi", f["instansi"])
         if not data.empty:
             data = data.groupby(["year", "area_key", "area"], as_index=False)["share"].mean()
-        st.plotly_chart(charts.trend_lines(data, "share", "area", "Rata-rata capaian enam area per tahun"),
-                        width="stretch")
-        table = data
-    common.downloads(table, "tren", "trend")
+        common.chart(charts.trend_lines(data, "share", "area", "Rata-rata capaian enam area per tahun",
+                                        compact=phone))
+        table = data.assign(share=data["share"] * 100) if not data.empty else data
+        columns = [Column("area", "Area", width="medium"), Column("year", "Tahun", "int"),
+                   Column("share", "Rata-rata capaian (% bobot)", "score")]
+    if not table.empty:
+        common.downloads(table, columns, "tren", "trend", f"Tren per {by.lower()}",
+                         note=f"semua tahun · {inst} · jawaban {f['assessor_label']}")

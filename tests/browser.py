@@ -35,15 +35,16 @@ def free_port() -> int:
 
 @contextmanager
 def dashboard(env: dict[str, str], log: Path, *flags: str, local_only: bool = True) -> Iterator[str]:
-    """`streamlit run dashboard.py` on a free port, its output in `log`; yields the address once it answers.
+    """The dashboard as `make run` serves it (serve.py: `streamlit run dashboard.py` with the libraries loaded
+    first) on a free port, its output in `log`; yields the address once it answers.
 
     local_only=False starts it as `make run` does, listening on every interface."""
     port = free_port()
     address = ["--server.address", "127.0.0.1"] if local_only else []
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.headless", "true",
-             "--server.port", str(port), *address, *flags],
+            [sys.executable, str(ROOT / "serve.py"), "--server.headless", "true", "--server.port", str(port), *address,
+             *flags],
             cwd=ROOT, env=dict(os.environ, **env), stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -77,3 +78,20 @@ def wait_until_idle(page, settle_ms: int = 500) -> None:
         page.wait_for_timeout(settle_ms)
         if not page.evaluate(f"!!{RUNNING}") or time.monotonic() > deadline:
             return
+
+
+RENDERED = """() => {
+    const shown = e => e.checkVisibility();  // a table in a hidden tab is drawn only when its tab is opened
+    const charts = [...document.querySelectorAll("[data-testid='stPlotlyChart']")].filter(shown);
+    const tables = [...document.querySelectorAll("[data-testid='stDataFrame']")].filter(shown);
+    return charts.every(c => c.querySelector('.main-svg')) && tables.every(t => t.querySelector('canvas'))
+        && !document.querySelector("[data-testid='stSkeleton']");
+}"""
+
+
+def wait_until_drawn(page, settle_ms: int = 500) -> None:
+    """Until the script has finished and every chart and table on the page has been drawn (their code is
+    loaded by the browser on first use, after the script's run)."""
+    wait_until_idle(page, settle_ms)
+    page.wait_for_function(RENDERED, timeout=60_000)
+    page.wait_for_timeout(300)

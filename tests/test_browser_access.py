@@ -158,7 +158,8 @@ def test_on_a_fresh_server_the_first_address_shows_only_the_sign_in_form(first, 
                 sign_in(visit, "pembaca")
                 visit.page.locator("[data-testid='stMain'] h1").filter(has_text="Peringkat").wait_for(timeout=30_000)
                 wait_until_idle(visit.page)
-                assert visit.page.url.endswith("/peringkat")
+                # the page asked for, now with the view in its address (?tahun=...&jawaban=...)
+                assert urlparse(visit.page.url).path.endswith("/peringkat")
                 links = visit.page.locator("[data-testid='stSidebar'] [data-testid='stPageLink']").all_inner_texts()
                 assert [re.sub(r"^\w+\n", "", t).strip() for t in links] == PAGE_TITLES
                 assert visit.page.locator("[data-testid='stSidebarNav']").count() == 0  # Streamlit's script list
@@ -251,6 +252,20 @@ def test_a_viewer_reads_every_page_but_may_not_upload_or_delete(setup, browser, 
         visit.close()
 
 
+def test_a_link_with_a_view_opens_that_view_once_signed_in_and_not_before(setup, browser, server):
+    visit = Visit(browser, server)
+    try:
+        text = open_signed_out(visit, server, "peringkat?tahun=2025&jawaban=unit&instansi=Kementerian%20Agama")
+        assert_only_the_sign_in_form(visit, text, setup["secret"], "a link with a view, before sign-in")
+        sign_in(visit, "pembaca")
+        page = visit.page
+        page.get_by_text("Tahun 2025 · Kementerian Agama · jawaban Unit").wait_for(timeout=30_000)
+        assert urlparse(page.url).path.endswith("/peringkat")
+        assert visit.foreign == [] and visit.failed == []
+    finally:
+        visit.close()
+
+
 def test_an_evaluator_uploads_but_may_not_delete(setup, browser, server, tmp_path):
     from playwright.sync_api import expect
 
@@ -269,7 +284,11 @@ def test_an_evaluator_uploads_but_may_not_delete(setup, browser, server, tmp_pat
         load = page.get_by_role("button", name="Muat ke basis data")
         expect(load).to_be_enabled(timeout=30_000)  # once the file has reached the server
         load.click()
-        page.get_by_text("2025_Unit Uji Peramban.xlsx: dimuat").wait_for(timeout=60_000)
+        # what was loaded, with its scores and predicates, and the uploader emptied (nothing loads twice)
+        page.get_by_text("dimuat: Unit Uji Peramban (Instansi Uji), tahun 2025").wait_for(timeout=60_000)
+        page.get_by_text("Unit 100,00 (WBBM) · TPI 100,00 (WBBM)").wait_for(timeout=10_000)
+        assert page.get_by_role("button", name="Buka Profil Unit").count() == 1
+        assert page.locator("[data-testid='stFileUploaderFile']").count() == 0
         shot(visit, "evaluator-unggah")
         assert visit.foreign == [] and visit.failed == []
     finally:
@@ -293,7 +312,7 @@ def test_an_admin_may_delete_and_no_log_holds_a_password_or_hash(setup, browser,
         sign_in(visit, "admin")
         page = visit.page
         data_page_rendered(page)  # after a failed attempt the address asked for is still the page shown
-        assert page.url.endswith("/data")
+        assert urlparse(page.url).path.endswith("/data")
         assert page.locator("[data-testid='stFileUploader']").count() == 1
         assert page.get_by_text("Hapus pengajuan (Admin)").count() == 1
         shot(visit, "admin-data")

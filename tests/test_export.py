@@ -1,4 +1,4 @@
-"""Downloads open safely in a spreadsheet: no formula runs, numbers stay numbers."""
+"""Downloads open safely in a spreadsheet: no formula runs, numbers stay numbers, rounded as on screen, labelled."""
 
 from __future__ import annotations
 
@@ -8,10 +8,14 @@ import io
 import pandas as pd
 from openpyxl import load_workbook
 
-from zi_data.export import to_csv_bytes, to_xlsx_bytes
+from zi_data.export import Column, labelled, rounded, to_csv_bytes, to_xlsx_bytes
 
 HOSTILE = pd.DataFrame({"unit": ["=HYPERLINK(\"http://x\")", "+1+2", "-2+3", "@SUM(A1)", "Aman"],
                         "total": [90.5, -3.0, 0.0, 1.0, 2.0]})
+
+
+def csv_rows(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
 
 
 def test_xlsx_neutralises_formulas_and_keeps_numbers_numeric():
@@ -24,7 +28,40 @@ def test_xlsx_neutralises_formulas_and_keeps_numbers_numeric():
 
 
 def test_csv_neutralises_formulas_and_uses_indonesian_separators():
-    rows = list(csv.reader(io.StringIO(to_csv_bytes(HOSTILE).decode("utf-8-sig")), delimiter=";"))
+    rows = csv_rows(to_csv_bytes(HOSTILE))
     assert rows[0] == ["unit", "total"]
-    assert rows[1] == ["'=HYPERLINK(\"http://x\")", "90,5"]
-    assert rows[2] == ["'+1+2", "-3,0"] and rows[5] == ["Aman", "2,0"]
+    assert rows[1] == ["'=HYPERLINK(\"http://x\")", "90,50"]
+    assert rows[2] == ["'+1+2", "-3,00"] and rows[5] == ["Aman", "2,00"]
+
+
+RANKING = pd.DataFrame({"unit_name": ["Unit A", "Unit B"], "total": [98.76057692307693, 96.125],
+                        "units": [12, 3], "year": [2026, 2026], "ok": [True, False],
+                        "pengungkit": [None, 41.005]})
+COLUMNS = [Column("unit_name", "Unit kerja"), Column("total", "Nilai total", "score"), Column("units", "Unit", "int"),
+           Column("year", "Tahun", "int"), Column("ok", "Memenuhi", "bool"), Column("pengungkit", "Pengungkit", "score")]
+
+
+def test_half_up_rounding_as_a_person_does_it():
+    assert rounded(96.125, 2) == 96.13 and rounded(2.675, 2) == 2.68 and rounded(98.76057692307693, 2) == 98.76
+
+
+def test_csv_has_labelled_headers_two_decimals_and_a_note_of_what_it_holds():
+    frame, kinds = labelled(RANKING, COLUMNS)
+    rows = csv_rows(to_csv_bytes(frame, note="Peringkat · Tahun 2026 · semua instansi · jawaban TPI", kinds=kinds))
+    assert rows[0] == ["Peringkat · Tahun 2026 · semua instansi · jawaban TPI"] and rows[1] == []
+    assert rows[2] == ["Unit kerja", "Nilai total", "Unit", "Tahun", "Memenuhi", "Pengungkit"]
+    # 98.7605... -> 98,76; 96.125 -> 96,13 (half up); a year without a thousands separator; empty, not "nan"
+    assert rows[3] == ["Unit A", "98,76", "12", "2026", "ya", ""]
+    assert rows[4] == ["Unit B", "96,13", "3", "2026", "tidak", "41,01"]
+
+
+def test_xlsx_has_the_note_above_labelled_headers_and_number_formats():
+    frame, kinds = labelled(RANKING, COLUMNS)
+    ws = load_workbook(io.BytesIO(to_xlsx_bytes(frame, "Peringkat", note="Tahun 2026 · jawaban TPI",
+                                                kinds=kinds)))["Peringkat"]
+    assert ws["A1"].value == "Tahun 2026 · jawaban TPI" and ws["A2"].value is None
+    assert [c.value for c in ws[3]] == ["Unit kerja", "Nilai total", "Unit", "Tahun", "Memenuhi", "Pengungkit"]
+    assert [c.value for c in ws[4]] == ["Unit A", 98.76, 12, 2026, "ya", None]
+    assert ws["B5"].value == 96.13 and ws["F5"].value == 41.01
+    assert ws["B4"].number_format == "0.00" and ws["C4"].number_format == "0" and ws["F5"].number_format == "0.00"
+    assert ws.freeze_panes == "A4"

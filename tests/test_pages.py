@@ -3,31 +3,35 @@
 from __future__ import annotations
 
 import io
+import json
+import re
 import shutil
 import zipfile
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def open_page(page: str | None = None) -> AppTest:
+    """The dashboard run once, then (when given) the page under pages/; no exception on either run."""
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    if page:
+        at.switch_page(f"pages/{page}.py")
+        at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
 @pytest.fixture
 def app(demo_db, monkeypatch):
     monkeypatch.setenv("ZI_DB", str(demo_db))
     monkeypatch.chdir(ROOT)
-
-    def open_page(page: str | None = None) -> AppTest:
-        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-        at.run()
-        if page:
-            at.switch_page(f"pages/{page}.py")
-            at.run()
-        assert not at.exception, [e.message for e in at.exception]
-        return at
-
     return open_page
 
 
@@ -47,12 +51,21 @@ def charts(at: AppTest) -> int:
     return len(at.get("plotly_chart"))
 
 
+def donut_counts(at: AppTest) -> dict[str, int]:
+    """The predicate donut's slices, read from the figure the page sent."""
+    for chart in at.get("plotly_chart"):
+        trace = json.loads(chart.proto.spec)["data"][0]
+        if trace.get("type") == "pie":
+            return dict(zip(trace["labels"], trace["values"], strict=True))
+    raise AssertionError("no donut")
+
+
 def test_ringkasan_shows_the_headline_figures_and_follows_the_year(app):
     at = app()
     assert at.title[0].value == "Ringkasan"
     m = metrics(at)
     assert m["Unit kerja"] == "13"  # 12 demo units and the demo's workbook with odd answers (loaded, warned)
-    assert set(m) >= {"Memenuhi WBK (TPI)", "Memenuhi WBBM (TPI)", "Belum dinilai TPI"}
+    assert set(m) >= {"Predikat WBK (TPI)", "Predikat WBBM (TPI)", "Belum memenuhi (TPI)", "Belum dinilai (TPI)"}
     assert charts(at) == 3
     before = m["Rata-rata nilai total (TPI)"]
     assert at.sidebar.selectbox(key="f_year").options == ["2026", "2025", "2024"]
@@ -65,39 +78,62 @@ def test_ringkasan_shows_the_headline_figures_and_follows_the_year(app):
     assert int(metrics(at)["Unit kerja"]) < 12
 
 
-def test_peringkat_ranks_searches_and_compares(app):
+@pytest.mark.parametrize("level, label", [("tpi", "TPI"), ("unit", "Unit")])
+def test_ringkasan_counts_agree_with_the_donut_and_use_the_chosen_answers(app, level, label):
+    at = app()
+    set_filter(at, "f_assessor", level)
+    m = metrics(at)
+    counts = {"WBBM": int(m[f"Predikat WBBM ({label})"]), "WBK": int(m[f"Predikat WBK ({label})"]),
+              "Belum memenuhi": int(m[f"Belum memenuhi ({label})"]), "Belum dinilai": int(m[f"Belum dinilai ({label})"])}
+    assert donut_counts(at) == {k: v for k, v in counts.items() if v}
+    assert sum(counts.values()) == int(m["Unit kerja"])  # every unit in exactly one group (none is partial here)
+    if level == "unit":
+        assert counts["Belum dinilai"] == 0  # every unit answered its own LKE
+
+
+def test_ringkasan_movers_list_rises_under_naik_and_falls_under_turun(app):
+    at = app()
+    set_filter(at, "f_instansi", ["Kementerian Agama"])
+    rises, falls = at.dataframe[0].value, at.dataframe[1].value
+    assert len(rises) and (rises["change"] > 0).all()
+    assert len(falls) and (falls["change"] < 0).all()
+    assert not set(rises["unit_label"]) & set(falls["unit_label"])
+
+
+def test_peringkat_ranks_only_scored_units_and_keeps_the_rank_in_a_search(app):
     at = app("peringkat")
     assert at.title[0].value == "Peringkat"
     table = at.dataframe[0].value
-    assert len(table) == 13 and list(table["peringkat"]) == list(range(1, 14))
-    totals = table["total"].dropna().tolist()
+    assert table["total"].notna().all()  # a unit without a TPI score is not ranked
+    assert list(table["peringkat"]) == list(range(1, len(table) + 1))
+    totals = table["total"].tolist()
     assert totals == sorted(totals, reverse=True)
+    unscored = [i.value for i in at.info if "belum dinilai" in i.value]
+    assert unscored and str(13 - len(table)) in unscored[0]  # the others are named apart
     set_filter(at, "f_assessor", "unit")
-    assert at.dataframe[0].value["total"].tolist() != table["total"].tolist()
-    first = table["unit_name"].iloc[0]
-    at.text_input(key="rank_search").set_value(first[:6]).run()
-    assert all(first[:6].lower() in n.lower() for n in at.dataframe[0].value["unit_name"])
+    assert len(at.dataframe[0].value) == 13  # every unit answered its own LKE
+    set_filter(at, "f_assessor", "tpi")
+    third = table.iloc[2]
+    at.text_input(key="rank_search").set_value(third["unit_label"]).run()
+    found = at.dataframe[0].value
+    assert found["unit_label"].tolist() == [third["unit_label"]] and found["peringkat"].tolist() == [3]
     at.text_input(key="rank_search").set_value("").run()
     at.selectbox(key="rank_metric").set_value("Hasil").run()
-    hasil = at.dataframe[0].value["hasil"].dropna().tolist()
+    hasil = at.dataframe[0].value["hasil"].tolist()
     assert hasil == sorted(hasil, reverse=True)
-    names = at.dataframe[0].value["unit_name"].tolist()
+
+
+def test_peringkat_comparison_survives_a_search_and_another_order(app):
+    at = app("peringkat")
+    names = at.dataframe[0].value["unit_label"].tolist()
     at.multiselect(key="rank_compare").set_value(names[:3]).run()
+    at.text_input(key="rank_search").set_value(names[0][:5]).run()
+    at.selectbox(key="rank_metric").set_value("Pengungkit").run()
+    assert at.multiselect(key="rank_compare").value == names[:3]
+    assert at.multiselect(key="rank_compare").placeholder == "Pilih unit"
     at.radio(key="rank_kind").set_value("Radar").run()
     assert not at.exception and charts(at) == 2
     assert len(at.get("download_button")) >= 2
-
-
-def test_kesenjangan_shows_heatmap_weakest_and_one_units_gaps(app):
-    at = app("kesenjangan")
-    assert at.title[0].value == "Kesenjangan"
-    assert charts(at) == 3
-    gaps = at.dataframe[1].value
-    assert list(gaps["gain"]) == sorted(gaps["gain"], reverse=True)
-    units = at.selectbox(key="gap_unit").options
-    at.selectbox(key="gap_unit").set_value(units[-1]).run()
-    assert not at.exception
-    assert at.dataframe[1].value["gain"].tolist() != gaps["gain"].tolist()
 
 
 def test_tren_per_unit_instansi_and_area(app):
@@ -119,8 +155,8 @@ def test_profil_unit_compares_unit_and_tpi_and_highlights_overclaims(app):
     assert {"answer_unit", "answer_tpi", "note_unit", "evidence_unit"} <= set(table.columns)
     at.toggle(key="profile_only_over").set_value(True).run()
     assert len(at.dataframe[0].value) == int(metrics(at)["Pertanyaan diklaim lebih"])
-    names = at.selectbox(key="profile_unit").options
-    at.selectbox(key="profile_unit").set_value(names[-1]).run()
+    names = at.selectbox(key="f_unit").options
+    at.selectbox(key="f_unit").set_value(names[-1]).run()
     assert not at.exception
 
 
@@ -163,11 +199,12 @@ def test_siklus_shows_the_stages_the_proposal_and_the_calibration(app):
     assert m["Unit dalam siklus"] == "16" and m["Belum mengirim LKE"] == "3"
     assert m["Diusulkan"] == "1"  # the demo's saved proposal: a quota of 1
     assert charts(at) == 3  # the funnel, TPI against TPN, the areas the TPN marks down
-    units = at.dataframe[1].value
-    assert len(units) == 16 and set(units["Tahap"]) >= {"Belum mengirim LKE", "LKE masuk", "Dinilai TPI", "Diusulkan"}
+    units = shown(at, 1)  # what the table shows
+    assert len(units) == 16 and set(units["stage_label"]) >= {"Belum mengirim LKE", "LKE masuk", "Dinilai TPI",
+                                                              "Diusulkan"}
     late = date.today() > date(2026, 5, 31)  # the deadline of data/deadlines.csv
-    assert (units["Terlambat"] == "⚠ Terlambat").any() == late
-    assert all("," in v or v == "–" for v in units["Nilai TPI"])  # two decimals, decimal comma
+    assert (units["late"] == "⚠ Terlambat").any() == late
+    assert all("," in v or v == "–" for v in units["tpi_total"])  # two decimals, decimal comma
     # the proposal opens on the quota saved last: one proposed, one in reserve
     assert (metrics(at)["Kandidat"], metrics(at)["Dalam kuota"], metrics(at)["Cadangan"]) == ("2", "1", "1")
     assert len(at.get("download_button")) >= 4
@@ -182,13 +219,12 @@ def test_siklus_shows_the_stages_the_proposal_and_the_calibration(app):
 def test_siklus_filters_by_stage_and_lateness(app):
     at = app("siklus")
     at.multiselect(key="cycle_stages").set_value(["Belum mengirim LKE"]).run()
-    assert at.dataframe[1].value["Tahap"].tolist() == ["Belum mengirim LKE"] * 3
+    assert at.dataframe[1].value["stage_label"].tolist() == ["Belum mengirim LKE"] * 3
     at.multiselect(key="cycle_stages").set_value([]).run()
     at.toggle(key="cycle_late").set_value(True).run()
-    shown = at.dataframe[1].value
-    assert set(shown["Terlambat"]) <= {"⚠ Terlambat"}
+    assert set(at.dataframe[1].value["late"]) <= {"⚠ Terlambat"}
     set_filter(at, "f_instansi", ["Kementerian Agama"])
-    assert set(at.dataframe[1].value["Instansi"]) <= {"Kementerian Agama"}
+    assert set(at.dataframe[1].value["instansi"]) <= {"Kementerian Agama"}
 
 
 def test_siklus_quota_and_predicate_change_the_proposal(app):
@@ -306,3 +342,93 @@ def test_only_an_evaluator_or_admin_can_save_a_proposal_and_the_saver_is_recorde
         assert queries.saved_proposals(con, 2026)["saved_by"].tolist() == ["Tim TPI", "Inspektorat (contoh)"]
     finally:
         con.close()
+
+
+def shown(at: AppTest, index: int) -> pd.DataFrame:
+    """What a table shows: the display values the page sent with it (its Styler), as text."""
+    import pyarrow as pa
+
+    return pa.ipc.open_stream(at.dataframe[index].proto.arrow_data.styler.display_values).read_pandas()
+
+
+@pytest.mark.parametrize("page, index, columns", [
+    ("peringkat", 0, ["total", "pengungkit", "hasil", "change"]),
+    ("survei", 0, ["ipak", "ipkp", "total"]),
+    ("kesenjangan", 1, ["gain", "score", "weight"]),
+    ("profil_unit", 0, ["overclaim"]),
+])
+def test_tables_show_numbers_with_a_decimal_comma_and_two_decimals(app, page, index, columns):
+    at = app(page)
+    table = shown(at, index)
+    for col in columns:
+        values = [v for v in table[col].astype(str) if v != "–"]
+        assert values and all(re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})*,\d{2}", v) for v in values), (col, values[:5])
+    texts = table.astype(str).to_numpy().ravel()
+    assert not [t for t in texts if t in ("None", "nan", "NaN", "True", "False", "<NA>")]
+
+
+@pytest.fixture(scope="module")
+def partial_db(tmp_path_factory):
+    """Two complete units and one partial file loaded on request, all for 2025, unit and TPI answers."""
+    from tests.test_reading_shapes import ED, _drop_rows, tpi_answers, unit_answers
+    from zi_data.ingest import ingest_paths
+    from zi_data.lke_writer import write_lke_zi
+
+    root = tmp_path_factory.mktemp("sebagian")
+    files = [write_lke_zi(root / "in" / f"2025_{name}.xlsx", ED, name, "Instansi Uji", 2025, unit_answers(),
+                          levels={"Jawaban TPI": tpi_answers()}, unit_label="Jawaban Unit")
+             for name in ("Utuh Satu", "Utuh Dua", "Sebagian")]
+    _drop_rows(files[2], "PENGUATAN PENGAWASAN", "PENINGKATAN KUALITAS PELAYANAN PUBLIK", after="II. REFORM")
+    db = root / "zi.duckdb"
+    ingest_paths(files, db, allow_partial=True, actor_role="evaluator")
+    return db
+
+
+def test_a_partial_file_is_marked_and_kept_apart_on_every_page(partial_db, monkeypatch):
+    monkeypatch.setenv("ZI_DB", str(partial_db))
+    monkeypatch.chdir(ROOT)
+    page = open_page
+
+    def warned(at: AppTest) -> bool:
+        return any("perlu diperiksa" in w.value and "Sebagian" in w.value for w in at.warning)
+
+    at = page()
+    m = metrics(at)
+    assert m["Unit kerja"] == "3" and warned(at)
+    # the two complete units alone: 96,25 each (TPI), in the groups and the mean
+    assert m["Rata-rata nilai total (TPI)"] == "96,25"
+    assert sum(donut_counts(at).values()) == 2
+    at = page("peringkat")
+    assert at.dataframe[0].value["unit_label"].tolist() == ["Utuh Dua", "Utuh Satu"] and warned(at)
+    at = page("kesenjangan")
+    assert warned(at) and "Sebagian · perlu diperiksa" in at.selectbox(key="f_unit").format_func("Sebagian")
+    at = page("profil_unit")
+    at.selectbox(key="f_unit").set_value("Sebagian").run()
+    assert any("Perlu diperiksa" in w.value for w in at.warning)
+    at = page("survei")
+    assert warned(at)
+
+
+def test_an_address_with_a_view_opens_it_and_the_address_follows_the_filters(demo_db, monkeypatch):
+    monkeypatch.setenv("ZI_DB", str(demo_db))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params.update(tahun="2025", jawaban="unit", instansi="Kementerian Agama")
+    at.run()
+    assert not at.exception
+    assert at.caption[0].value == "Tahun 2025 · Kementerian Agama · jawaban Unit"
+    assert "Rata-rata nilai total (Unit)" in metrics(at)
+    assert (at.query_params["tahun"], at.query_params["jawaban"]) == ("2025", "unit")
+    set_filter(at, "f_year", 2024)
+    assert at.query_params["tahun"] == "2024" and at.query_params["instansi"] == "Kementerian Agama"
+
+
+def test_an_address_value_the_data_do_not_have_falls_back_and_is_said(demo_db, monkeypatch):
+    monkeypatch.setenv("ZI_DB", str(demo_db))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params.update(tahun="1999", jawaban="tpi")
+    at.run()
+    assert not at.exception
+    assert at.caption[0].value.startswith("Tahun 2026 ·")
+    assert any("(tahun) diganti pilihan awal" in c.value for c in at.sidebar.caption)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from tests.helpers import edition, filled_workbook, perfect
@@ -22,6 +23,11 @@ def db(tmp_path_factory):
     last_year = dict(unit_a, M125=2.0)  # IPAK 2.0 -> 8.75 instead of 17.5: total 91.25
     filled_workbook(root / "in" / "2025_A.xlsx", unit=last_year, tpi=last_year, unit_name="Unit A",
                     instansi="Inst 1", year=2025)
+    # Unit C moves from the 2019 edition (until 2021) to the 2021 edition (from 2022): totals not comparable
+    filled_workbook(root / "in" / "2021_C.xlsx", "2019", unit=perfect(edition("2019")), unit_name="Unit C",
+                    instansi="Inst 1", year=2021)
+    filled_workbook(root / "in" / "2022_C.xlsx", unit={"M001": "Ya"}, unit_name="Unit C", instansi="Inst 1",
+                    year=2022)
     path = root / "q.duckdb"
     ingest_paths([root / "in"], path, actor_role="evaluator")
     return path
@@ -56,6 +62,12 @@ def test_change_against_last_year(con):
     assert df.loc["Unit B"].isna()["change"]
     s = queries.summary(df.reset_index())
     assert s["units"] == 2 and s["mean_total"] == pytest.approx((100 + 0.5) / 2) and s["wbbm"] == 1
+
+
+def test_no_change_is_given_across_lke_editions(con):
+    df = queries.with_change(con, queries.unit_scores(con, 2022, "unit"), 2022, "unit").set_index("unit_name")
+    assert df.at["Unit C", "total_prev"] == pytest.approx(100) and df.at["Unit C", "edition_prev"] == "2019"
+    assert df.isna().at["Unit C", "change"]
 
 
 def test_the_weakest_indicators_and_the_points_to_gain(con):
@@ -102,12 +114,72 @@ def test_trend_per_unit_and_per_instansi(con):
 
 
 def test_data_tables(con):
-    assert len(queries.submissions(con)) == 3
+    assert len(queries.submissions(con)) == 5
     assert queries.rejects(con).empty
-    assert list(queries.history(con)["event"]).count("loaded") == 3
+    assert list(queries.history(con)["event"]).count("loaded") == 5
 
 
 def test_every_query_takes_parameters_not_formatted_text(con):
     # a hostile instansi name is data, not SQL
     assert queries.unit_scores(con, 2026, "unit", ["x'); drop table scores; --"]).empty
     assert len(queries.unit_scores(con, 2026, "unit")) == 2
+
+
+def movers_frame() -> pd.DataFrame:
+    """Seven units of one instansi, changes worked out by hand: 70 -> 78.36 is +8.36, 80 -> 79.06 is -0.94."""
+    rows = [  # unit, last year, this year, partial file
+        ("Naik Banyak", 70.00, 78.36, None),
+        ("Naik Sedikit", 60.00, 60.50, None),
+        ("Turun Sedikit", 80.00, 79.06, None),
+        ("Turun Banyak", 90.00, 85.00, None),
+        ("Tetap", 75.00, 75.00, None),
+        ("Baru Tahun Ini", None, 72.00, None),
+        ("Sebagian", 50.00, 95.00, "hanya 100 dari 127 pertanyaan"),
+    ]
+    df = pd.DataFrame(rows, columns=["unit_name", "total_prev", "total", "needs_review"])
+    # with_change leaves the change of a partial file empty; this frame says what it would be, to show
+    # that movers() sets it apart on its own
+    return df.assign(change=df["total"] - df["total_prev"])
+
+
+def test_movers_list_only_rises_under_naik_and_only_falls_under_turun():
+    rises, falls = queries.movers(movers_frame())
+    assert rises["unit_name"].tolist() == ["Naik Banyak", "Naik Sedikit"]
+    assert rises["change"].tolist() == [pytest.approx(8.36), pytest.approx(0.50)]
+    assert falls["unit_name"].tolist() == ["Turun Banyak", "Turun Sedikit"]
+    assert falls["change"].tolist() == [pytest.approx(-5.00), pytest.approx(-0.94)]
+
+
+def test_movers_leave_out_unchanged_unknown_and_partial_units():
+    rises, falls = queries.movers(movers_frame())
+    listed = set(rises["unit_name"]) | set(falls["unit_name"])
+    assert not listed & {"Tetap", "Baru Tahun Ini", "Sebagian"}
+
+
+def test_movers_are_empty_when_every_unit_rose():
+    df = movers_frame()
+    rises, falls = queries.movers(df[df["unit_name"].str.startswith("Naik")])
+    assert len(rises) == 2 and falls.empty
+
+
+def test_movers_keep_the_top_n_of_each_side():
+    rises, falls = queries.movers(movers_frame(), top=1)
+    assert rises["unit_name"].tolist() == ["Naik Banyak"] and falls["unit_name"].tolist() == ["Turun Banyak"]
+
+
+def test_summary_counts_each_unit_under_its_highest_predicate_only():
+    df = pd.DataFrame({"unit_name": list("ABCDEF"), "total": [90.0, 88.0, 80.0, 60.0, None, 95.0],
+                       "predicate": ["WBBM", "WBBM", "WBK", "Belum memenuhi", None, "WBBM"],
+                       "needs_review": [None, None, None, None, None, "sebagian"],
+                       "change": [1.0, None, -2.0, None, None, 9.0]})
+    s = queries.summary(df)
+    # F is partial: counted as a unit, in no group and not in the mean; E has no score at this level
+    assert (s["units"], s["wbbm"], s["wbk"], s["not_met"], s["unscored"], s["review"]) == (6, 2, 1, 1, 1, 1)
+    assert s["mean_total"] == pytest.approx((90 + 88 + 80 + 60) / 4)
+    assert s["mean_change"] == pytest.approx((1.0 - 2.0) / 2) and s["compared"] == 2
+
+
+def test_a_unit_name_used_twice_is_told_apart_by_its_instansi():
+    df = pd.DataFrame({"unit_name": ["Dinas Kesehatan", "Dinas Kesehatan", "RSUD"],
+                       "instansi": ["Kota A", "Kab B", "Kota A"]})
+    assert queries.unit_labels(df).tolist() == ["Dinas Kesehatan (Kota A)", "Dinas Kesehatan (Kab B)", "RSUD"]

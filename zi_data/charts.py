@@ -1,4 +1,9 @@
-"""Plotly figures built from query frames; plain functions, no Streamlit. Labels are in Bahasa Indonesia."""
+"""Plotly figures built from query frames; plain functions, no Streamlit. Labels are in Bahasa Indonesia.
+
+Every figure takes `compact` (a phone: shorter labels, smaller type, legends kept off the bars). Numbers in
+labels and hover texts use the decimal comma (layout separators ",."); long names are shortened on the axis
+and given whole on hover. Figures a person can click to open a unit carry its label in `customdata`.
+"""
 
 from __future__ import annotations
 
@@ -9,203 +14,364 @@ import plotly.graph_objects as go
 from .queries import AREA_KEYS, AREA_NAMES
 from .readers.base import level_name, level_order
 
-COLORS = {"unit": "#F2A541", "tpi": "#1F4E79", "WBBM": "#1B7F3B", "WBK": "#4CAF50", "Belum memenuhi": "#C0392B"}
+COLORS = {"unit": "#F2A541", "tpi": "#1F4E79", "WBBM": "#1B7F3B", "WBK": "#4CAF50", "Belum memenuhi": "#C0392B",
+          "Belum dinilai": "#B0B7C3"}
 # One colour per assessment level: the unit orange, TPI levels in blues (the last, deciding one darkest), TPN green.
 LEVEL_COLORS = {"unit": "#F2A541", "tpi_1": "#6FA8DC", "tpi_2": "#3D85C6", "tpi": "#1F4E79", "tpn": "#38761D"}
+# Units and instansi side by side: distinct hues, none of them the red or green that mean a predicate.
+SERIES = ["#1F77B4", "#FF7F0E", "#9467BD", "#8C564B", "#17BECF", "#E377C2", "#7F7F7F", "#BCBD22", "#393B79",
+          "#6B6ECF"]
+PREDICATES = ["WBBM", "WBK", "Belum memenuhi"]
 FONT = dict(family="Inter, Segoe UI, Arial, sans-serif", size=13)
+WBK_TOTAL, WBBM_TOTAL = 75, 85  # the totals' thresholds drawn as lines (data/thresholds.csv holds the rules)
 
 
-def _layout(fig: go.Figure, title: str | None = None, height: int = 380) -> go.Figure:
-    fig.update_layout(title=title, height=height, font=FONT, margin=dict(l=10, r=10, t=50 if title else 20, b=10),
-                      legend_title_text="", separators=",.", plot_bgcolor="white", hoverlabel=dict(font=FONT))
-    fig.update_xaxes(gridcolor="#EEE")
-    fig.update_yaxes(gridcolor="#EEE")
+def short(text, limit: int) -> str:
+    """A name cut to `limit` characters with an ellipsis (the whole name is in the hover text)."""
+    text = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def label_limit(compact: bool) -> int:
+    return 22 if compact else 52
+
+
+def _short_ticks(fig: go.Figure, axis: str, names, limit: int, shorten=None) -> None:
+    """Whole names stay the categories (two names cut alike would merge); only the tick text is shortened."""
+    names = list(dict.fromkeys(names))
+    shorten = shorten or (lambda n: short(n, limit))
+    getattr(fig, f"update_{axis}axes")(tickmode="array", tickvals=names, ticktext=[shorten(n) for n in names])
+
+
+AREA_KEY_OF = {name: key for key, name in AREA_NAMES.items()}
+HASIL_SHORT = {"BERSIH": "Birokrasi bersih", "PELAYANAN": "Pelayanan prima"}
+
+
+def area_short(label: str, key: str | None = None) -> str:
+    """"Manajemen Perubahan (Reform)" -> "MP (Reform)": on a phone, the two halves of an area stay apart. The
+    area's key, when given, wins over its name (the catalog's names are longer than AREA_NAMES')."""
+    name, _, part = label.partition(" (")
+    key = key if isinstance(key, str) else AREA_KEY_OF.get(name)
+    if key in HASIL_SHORT:
+        return HASIL_SHORT[key]
+    if key is None:
+        return short(label, label_limit(True))
+    return f"{key} ({part}" if part else key
+
+
+def _layout(fig: go.Figure, title: str | None = None, height: int = 380, compact: bool = False,
+            legend: bool = True) -> go.Figure:
+    """Shared look: title, Indonesian number separators, the legend in a row above the plot (never over it)."""
+    font = dict(FONT, size=11 if compact else FONT["size"])
+    fig.update_layout(
+        title=dict(text=title, x=0, xanchor="left", font=dict(size=14 if compact else 16)) if title else None,
+        height=height, font=font, separators=",.", plot_bgcolor="white", hoverlabel=dict(font=font),
+        margin=dict(l=4, r=8, t=(70 if legend else 44) if title else (40 if legend else 16), b=8),
+        showlegend=legend,
+        legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom", title_text="",
+                    font=dict(size=10 if compact else 12)))
+    fig.update_xaxes(gridcolor="#EEE", automargin=True)
+    fig.update_yaxes(gridcolor="#EEE", automargin=True)
     return fig
 
 
-def empty(message: str = "Belum ada data untuk pilihan ini") -> go.Figure:
+def empty(message: str = "Belum ada data untuk pilihan ini", compact: bool = False) -> go.Figure:
     """A figure that says there is nothing to draw. Each chart passes its own message: Streamlit derives an
     element's id from the figure, and two identical empty figures on one page are refused as duplicates."""
     fig = go.Figure()
     fig.add_annotation(text=message, showarrow=False, font=dict(size=15, color="#666"))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return _layout(fig, height=240)
+    return _layout(fig, height=240, compact=compact, legend=False)
 
 
-def totals_histogram(df: pd.DataFrame, wbk: float = 75, wbbm: float = 85) -> go.Figure:
+def _threshold_lines(fig: go.Figure, axis: str, compact: bool, values=((WBK_TOTAL, "WBK"), (WBBM_TOTAL, "WBBM"))):
+    for value, label in values:
+        kwargs = dict(line_dash="dash", line_color=COLORS[label], annotation_text=f"{label} {value:g}",
+                      annotation_font_size=10 if compact else 11, annotation_font_color=COLORS[label])
+        if axis == "x":
+            fig.add_vline(x=value, annotation_position="top", **kwargs)
+        else:
+            fig.add_hline(y=value, annotation_position="top left", **kwargs)
+
+
+def totals_histogram(df: pd.DataFrame, wbk: float = WBK_TOTAL, wbbm: float = WBBM_TOTAL,
+                     compact: bool = False) -> go.Figure:
     """Distribution of total scores with the WBK and WBBM thresholds."""
     data = df[df["total"].notna()]
     if data.empty:
-        return empty("Belum ada nilai total untuk pilihan ini")
-    fig = px.histogram(data, x="total", nbins=20, color_discrete_sequence=[COLORS["tpi"]],
-                       labels={"total": "Nilai total", "count": "Jumlah unit"})
-    for value, label, color in ((wbk, "WBK", COLORS["WBK"]), (wbbm, "WBBM", COLORS["WBBM"])):
-        fig.add_vline(x=value, line_dash="dash", line_color=color, annotation_text=f"{label} {value:g}",
-                      annotation_position="top")
-    fig.update_layout(bargap=0.05, yaxis_title="Jumlah unit")
-    return _layout(fig, "Sebaran nilai total")
+        return empty("Belum ada nilai total untuk pilihan ini", compact=compact)
+    fig = go.Figure(go.Histogram(x=data["total"], xbins=dict(start=0, end=100.01, size=5),
+                                 marker_color=COLORS["tpi"],
+                                 hovertemplate="Nilai total %{x}<br>%{y} unit<extra></extra>"))
+    _threshold_lines(fig, "x", compact, ((wbk, "WBK"), (wbbm, "WBBM")))
+    fig.update_layout(bargap=0.05)
+    fig.update_xaxes(title="Nilai total", range=[max(0, data["total"].min() // 5 * 5 - 5), 100])
+    # counts of units: whole-number ticks (Plotly would mark 0,5 steps on a short axis)
+    most = int(pd.cut(data["total"], bins=range(0, 105, 5), include_lowest=True).value_counts().max())
+    fig.update_yaxes(title="Jumlah unit", tick0=0, dtick=max(1, -(-most // 5)))
+    return _layout(fig, "Sebaran nilai total", compact=compact, legend=False)
 
 
-def area_share_bars(shares: pd.DataFrame, minimum_wbk: float = 0.6, minimum_wbbm: float = 0.75) -> go.Figure:
+def area_share_bars(shares: pd.DataFrame, minimum_wbk: float = 0.6, minimum_wbbm: float = 0.75,
+                    compact: bool = False) -> go.Figure:
     """The six areas as a share of their weight (mean over units)."""
     data = shares.dropna(subset=["share"])
     if data.empty:
-        return empty("Belum ada nilai area untuk pilihan ini")
+        return empty("Belum ada nilai area untuk pilihan ini", compact=compact)
     data = data.assign(pct=data["share"] * 100)
-    fig = px.bar(data, x="pct", y="area", orientation="h", text=data["pct"].map(lambda v: f"{v:.1f}%".replace(".", ",")),
-                 color_discrete_sequence=[COLORS["tpi"]], labels={"pct": "Capaian terhadap bobot (%)", "area": ""})
-    fig.add_vline(x=minimum_wbk * 100, line_dash="dash", line_color=COLORS["WBK"],
-                  annotation_text=f"WBK {minimum_wbk:.0%}", annotation_position="bottom right")
-    fig.add_vline(x=minimum_wbbm * 100, line_dash="dot", line_color=COLORS["WBBM"],
-                  annotation_text=f"WBBM {minimum_wbbm:.0%}", annotation_position="top right")
-    fig.update_xaxes(range=[0, 105])
+    limit = label_limit(compact)
+    fig = go.Figure(go.Bar(
+        x=data["pct"], y=data["area"], orientation="h", marker_color=COLORS["tpi"],
+        text=[f"{v:.1f}%".replace(".", ",") for v in data["pct"]], textposition="inside",
+        customdata=data[["area", "units"]],
+        hovertemplate="%{customdata[0]}<br>%{x:.1f}% dari bobot<br>rata-rata %{customdata[1]} unit<extra></extra>"))
+    for value, label, dash, pos in ((minimum_wbk, "WBK", "dash", "bottom right"),
+                                    (minimum_wbbm, "WBBM", "dot", "top right")):
+        fig.add_vline(x=value * 100, line_dash=dash, line_color=COLORS[label], annotation_position=pos,
+                      annotation_text=f"{label} {value:.0%}", annotation_font_color=COLORS[label])
+    fig.update_xaxes(range=[0, 105], title="Capaian terhadap bobot (%)")
     fig.update_yaxes(autorange="reversed")
-    return _layout(fig, "Enam area Pengungkit: capaian terhadap bobot")
+    _short_ticks(fig, "y", data["area"], limit)
+    return _layout(fig, "Enam area Pengungkit: capaian terhadap bobot", compact=compact, legend=False)
 
 
-def predicate_donut(df: pd.DataFrame) -> go.Figure:
-    data = df[df["predicate"].notna()]
-    if data.empty:
-        return empty("Belum ada penilaian")
-    counts = data["predicate"].value_counts().reindex(["WBBM", "WBK", "Belum memenuhi"]).fillna(0).reset_index()
-    counts.columns = ["predikat", "unit"]
-    counts = counts[counts["unit"] > 0]
-    fig = px.pie(counts, names="predikat", values="unit", hole=0.55, color="predikat", color_discrete_map=COLORS)
-    fig.update_traces(textinfo="value+percent", sort=False)
-    return _layout(fig, "Status predikat")
+def predicate_donut(summary: dict, who: str = "TPI", compact: bool = False) -> go.Figure:
+    """The units by their highest predicate, from queries.summary: the same counts as the headline figures."""
+    counts = {"WBBM": summary["wbbm"], "WBK": summary["wbk"], "Belum memenuhi": summary["not_met"],
+              "Belum dinilai": summary["unscored"]}
+    counts = {k: v for k, v in counts.items() if v}
+    if not counts:
+        return empty("Belum ada penilaian", compact=compact)
+    fig = go.Figure(go.Pie(labels=list(counts), values=list(counts.values()), hole=0.55, sort=False,
+                           marker_colors=[COLORS[k] for k in counts],
+                           texttemplate="%{value}<br>%{percent:.1%}",
+                           hovertemplate="%{label}: %{value} unit (%{percent:.1%})<extra></extra>"))
+    fig = _layout(fig, f"Status predikat (jawaban {who})", compact=compact)
+    # a pie fills its whole area: the legend goes below it, where it covers nothing
+    fig.update_layout(legend=dict(y=-0.02, yanchor="top"), margin=dict(t=44, b=8))
+    return fig
 
 
-def ranking_bars(df: pd.DataFrame, metric: str, label: str, top: int = 30) -> go.Figure:
+def ranking_bars(df: pd.DataFrame, metric: str, label: str, top: int = 30, compact: bool = False) -> go.Figure:
+    """The top units by a metric, coloured by predicate; each bar carries its unit's label (a click opens it)."""
     data = df[df[metric].notna()].nlargest(top, metric)
     if data.empty:
-        return empty("Belum ada unit untuk diperingkat")
-    # category_orders keeps the ranking: colouring by predicate would otherwise group the bars.
-    fig = px.bar(data, x=metric, y="unit_name", orientation="h", color="predicate", color_discrete_map=COLORS,
-                 category_orders={"unit_name": data["unit_name"].tolist(),
-                                  "predicate": ["WBBM", "WBK", "Belum memenuhi"]},
-                 labels={metric: label, "unit_name": "", "predicate": "Predikat"}, hover_data=["instansi"])
-    return _layout(fig, f"{label}: {len(data)} unit teratas", height=max(320, 22 * len(data) + 80))
+        return empty("Belum ada unit untuk diperingkat", compact=compact)
+    names = data["unit_label"] if "unit_label" in data else data["unit_name"]
+    fig = go.Figure()
+    for predicate in [*PREDICATES, None]:
+        sel = data["predicate"].isna() if predicate is None else data["predicate"] == predicate
+        if not sel.any():
+            continue
+        fig.add_trace(go.Bar(
+            x=data.loc[sel, metric], y=names[sel], orientation="h",
+            name=predicate or "Belum dinilai", marker_color=COLORS[predicate or "Belum dinilai"],
+            customdata=list(zip(names[sel], data.loc[sel, "instansi"], strict=True)),
+            hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>" + label + " %{x:.2f}<extra></extra>"))
+    # one category order for every colour: the ranking, top first
+    fig.update_yaxes(categoryorder="array", categoryarray=list(names)[::-1])
+    _short_ticks(fig, "y", names, label_limit(compact))
+    fig.update_xaxes(title=label)
+    return _layout(fig, f"{label}: {len(data)} unit teratas", height=max(320, 22 * len(data) + 110),
+                   compact=compact)
 
 
-def compare_units(df: pd.DataFrame, kind: str = "bar") -> go.Figure:
+def compare_units(df: pd.DataFrame, kind: str = "bar", compact: bool = False) -> go.Figure:
     """Areas of 2 to 5 units side by side, as grouped bars or a radar."""
     if df.empty:
-        return empty("Pilih 2 sampai 5 unit")
-    long = df.melt(id_vars=["unit_name"], value_vars=AREA_KEYS, var_name="area_key", value_name="share")
-    long["area"] = long["area_key"].map(AREA_NAMES)
-    long["pct"] = pd.to_numeric(long["share"], errors="coerce") * 100
+        return empty("Pilih 2 sampai 5 unit", compact=compact)
+    names = df["unit_label"] if "unit_label" in df else df["unit_name"]
+    limit = label_limit(compact)
+    fig = go.Figure()
+    for i, (name, (_, row)) in enumerate(zip(names, df.iterrows(), strict=True)):
+        pct = [pd.to_numeric(row[k], errors="coerce") * 100 for k in AREA_KEYS]
+        areas = [AREA_NAMES[k] for k in AREA_KEYS]
+        color = SERIES[i % len(SERIES)]
+        if kind == "radar":
+            fig.add_trace(go.Scatterpolar(
+                r=pct + pct[:1], theta=[short(a, limit) for a in areas + areas[:1]], name=short(name, limit + 10),
+                fill="toself", opacity=0.6, line_color=color, customdata=areas + areas[:1],
+                hovertemplate=f"{name}<br>" + "%{customdata}: %{r:.1f}%<extra></extra>"))
+        else:
+            fig.add_trace(go.Bar(
+                x=pct, y=areas, orientation="h", name=short(name, limit + 10),
+                marker_color=color, customdata=areas,
+                hovertemplate=f"{name}<br>" + "%{customdata}: %{x:.1f}% dari bobot<extra></extra>"))
+    title = "Perbandingan area (% dari bobot)"
     if kind == "radar":
-        fig = go.Figure()
-        for unit, g in long.groupby("unit_name", sort=False):
-            fig.add_trace(go.Scatterpolar(r=list(g["pct"]) + [g["pct"].iloc[0]],
-                                          theta=list(g["area"]) + [g["area"].iloc[0]], name=unit, fill="toself",
-                                          opacity=0.6))
         fig.update_layout(polar=dict(radialaxis=dict(range=[0, 100], ticksuffix="%")))
-        return _layout(fig, "Perbandingan area (% dari bobot)", height=460)
-    fig = px.bar(long, x="pct", y="area", color="unit_name", barmode="group", orientation="h",
-                 labels={"pct": "Capaian terhadap bobot (%)", "area": "", "unit_name": "Unit"})
-    fig.update_xaxes(range=[0, 105])
+        return _layout(fig, title, height=420 if compact else 480, compact=compact)
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(range=[0, 105], title="Capaian terhadap bobot (%)")
     fig.update_yaxes(autorange="reversed")
-    return _layout(fig, "Perbandingan area (% dari bobot)", height=120 + 70 * len(AREA_KEYS))
+    _short_ticks(fig, "y", [AREA_NAMES[k] for k in AREA_KEYS], limit)
+    return _layout(fig, title, height=160 + (14 * len(df) + 30) * len(AREA_KEYS), compact=compact)
 
 
-def indicator_heatmap(ind: pd.DataFrame, max_units: int = 60) -> go.Figure:
-    """Units x indicators, coloured by the share of the indicator's weight earned."""
+def indicator_heatmap(ind: pd.DataFrame, max_units: int = 60, compact: bool = False) -> go.Figure:
+    """Units x indicators, coloured by the share of the indicator's weight earned; the indicators' names on
+    the axis (shortened; whole on hover), so the map also reads on paper. Each cell carries its unit's label."""
     if ind.empty:
-        return empty("Belum ada nilai indikator untuk pilihan ini")
-    units = (ind.groupby("unit_name")["score"].sum().sort_values(ascending=False).head(max_units).index)
-    data = ind[ind["unit_name"].isin(units)].copy()
+        return empty("Belum ada nilai indikator untuk pilihan ini", compact=compact)
+    label_col = "unit_label" if "unit_label" in ind else "unit_name"
+    units = ind.groupby(label_col)["score"].sum().sort_values(ascending=False).head(max_units).index
+    data = ind[ind[label_col].isin(units)]
     order = data.drop_duplicates("indicator_id")[["indicator_id", "indicator"]]
-    data["label"] = data["indicator_id"].str.replace("_", " ")
-    pivot = data.pivot_table(index="unit_name", columns="indicator_id", values="share").reindex(index=units)
+    pivot = data.pivot_table(index=label_col, columns="indicator_id", values="share").reindex(index=units)
     pivot = pivot[[i for i in order["indicator_id"] if i in pivot.columns]]
     names = dict(zip(order["indicator_id"], order["indicator"], strict=True))
-    fig = go.Figure(go.Heatmap(
-        z=pivot.values * 100, x=[names[c] for c in pivot.columns], y=list(pivot.index), colorscale="RdYlGn",
-        zmin=0, zmax=100, colorbar=dict(title="% bobot", ticksuffix="%"),
-        hovertemplate="%{y}<br>%{x}<br>%{z:.0f}% dari bobot<extra></extra>"))
-    fig.update_xaxes(showticklabels=False, title="Indikator (arahkan kursor untuk nama)")
-    return _layout(fig, "Peta capaian indikator per unit", height=max(360, 16 * len(pivot) + 120))
+    areas = (dict(zip(data["indicator_id"], data["area"], strict=False)) if "area" in data else {})
+    limit = 18 if compact else 34
+    x = [f"{i + 1}. {short(names[c], limit)}" for i, c in enumerate(pivot.columns)]
+    full = [[f"{names[c]} · {areas.get(c) or ''}".rstrip(" ·") for c in pivot.columns] for _ in pivot.index]
+    z = pivot.values * 100
+    fig = go.Figure(go.Heatmap(z=z, x=x, y=list(pivot.index), colorscale="RdYlGn", zmin=0, zmax=100,
+                               colorbar=dict(title="% bobot", ticksuffix="%", thickness=12), hoverinfo="skip",
+                               xgap=1, ygap=1))
+    # A heat map cell cannot be selected (clicked) in the browser; an invisible point on every cell can, and
+    # carries the unit's label and the hover text.
+    cells = [(r, c) for r in range(len(pivot.index)) for c in range(len(pivot.columns)) if not pd.isna(z[r][c])]
+    fig.add_trace(go.Scatter(
+        x=[x[c] for _, c in cells], y=[pivot.index[r] for r, _ in cells], mode="markers", showlegend=False,
+        marker=dict(size=12, opacity=0, symbol="square"), selected=dict(marker=dict(opacity=0)),
+        unselected=dict(marker=dict(opacity=0)),
+        customdata=[[pivot.index[r], full[r][c], z[r][c]] for r, c in cells],
+        hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]:.0f}% dari bobot<extra></extra>"))
+    fig.update_xaxes(tickangle=-90, tickfont=dict(size=9 if compact else 11), side="bottom")
+    fig.update_yaxes(autorange="reversed", tickfont=dict(size=9 if compact else 11))
+    _short_ticks(fig, "y", pivot.index, label_limit(compact))
+    height = max(360, (12 if compact else 17) * len(pivot) + (200 if compact else 300))
+    return _layout(fig, "Peta capaian indikator per unit", height=height, compact=compact, legend=False)
 
 
-def weak_indicators_bar(weak: pd.DataFrame) -> go.Figure:
+def weak_indicators_bar(weak: pd.DataFrame, compact: bool = False) -> go.Figure:
     if weak.empty:
-        return empty("Belum ada indikator untuk pilihan ini")
-    data = weak.assign(pct=weak["mean_share"] * 100, label=weak["indicator"].str.slice(0, 55))
-    fig = px.bar(data, x="pct", y="label", orientation="h", color="total_gain", color_continuous_scale="Reds",
-                 labels={"pct": "Rata-rata capaian (% bobot)", "label": "", "total_gain": "Poin hilang"},
-                 hover_data={"area": True, "weight": True, "mean_gain": ":.2f"})
+        return empty("Belum ada indikator untuk pilihan ini", compact=compact)
+    data = weak.assign(pct=weak["mean_share"] * 100)
+    limit = label_limit(compact)
+    fig = go.Figure(go.Bar(
+        x=data["pct"], y=data["indicator"], orientation="h",
+        # from a mid red (never near white, so every bar shows) to a dark red: the more points lost, the darker
+        marker=dict(color=data["total_gain"], colorscale=[[0, "#F4A582"], [1, "#67001F"]], showscale=not compact,
+                    colorbar=dict(title="Poin hilang", thickness=12)),
+        text=[f"{v:.0f}%" for v in data["pct"]], textposition="outside",
+        customdata=data[["indicator", "area", "weight", "mean_gain", "total_gain"]],
+        hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>rata-rata capaian %{x:.1f}% · bobot "
+                      "%{customdata[2]:.2f}<br>poin hilang per unit %{customdata[3]:.2f}, semua unit "
+                      "%{customdata[4]:.2f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(range=[0, 100])
-    return _layout(fig, "Indikator terlemah di semua unit", height=max(360, 26 * len(data) + 90))
+    _short_ticks(fig, "y", data["indicator"], limit)
+    fig.update_xaxes(range=[0, 110], title="Rata-rata capaian (% bobot)")
+    return _layout(fig, "Indikator terlemah di semua unit", height=max(360, 26 * len(data) + 110), compact=compact,
+                   legend=False)
 
 
-def gap_bars(gaps: pd.DataFrame, top: int = 15) -> go.Figure:
+GAP_GROUPS = {True: "Areanya belum memenuhi syarat", False: "Areanya sudah memenuhi syarat"}
+
+
+def gap_bars(gaps: pd.DataFrame, top: int = 15, compact: bool = False) -> go.Figure:
     data = gaps[gaps["gain"] > 1e-9].head(top)
     if data.empty:
-        return empty("Tidak ada poin yang tersisa: semua indikator penuh")
-    data = data.assign(label=data["indicator"].str.slice(0, 55))
-    fig = px.bar(data, x="gain", y="label", orientation="h", color="area_gagal",
-                 color_discrete_map={True: COLORS["Belum memenuhi"], False: COLORS["tpi"]},
-                 labels={"gain": "Poin yang masih bisa diraih", "label": "", "area_gagal": "Area belum memenuhi"},
-                 hover_data={"area": True, "score": ":.2f", "weight": True})
-    fig.update_yaxes(autorange="reversed")
-    return _layout(fig, "Indikator dengan poin terbanyak yang belum diraih", height=max(340, 26 * len(data) + 90))
+        return empty("Tidak ada poin yang tersisa: semua indikator penuh", compact=compact)
+    fig = go.Figure()
+    for failing, name in GAP_GROUPS.items():
+        sel = data["area_gagal"].astype(bool) == failing
+        if not sel.any():
+            continue
+        part = data[sel]
+        fig.add_trace(go.Bar(
+            x=part["gain"], y=part["indicator"], orientation="h", name=name,
+            marker_color=COLORS["Belum memenuhi"] if failing else COLORS["tpi"],
+            customdata=part[["indicator", "area", "score", "weight"]],
+            hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>nilai %{customdata[2]:.2f} dari bobot "
+                          "%{customdata[3]:.2f}<br>%{x:.2f} poin masih bisa diraih<extra></extra>"))
+    fig.update_yaxes(categoryorder="array", categoryarray=list(data["indicator"])[::-1])
+    _short_ticks(fig, "y", data["indicator"], label_limit(compact))
+    fig.update_xaxes(title="Poin yang masih bisa diraih")
+    return _layout(fig, "Indikator dengan poin terbanyak yang belum diraih", height=max(340, 26 * len(data) + 120),
+                   compact=compact)
 
 
-def trend_lines(df: pd.DataFrame, y: str, color: str, title: str, editions: list[str] | None = None) -> go.Figure:
+def trend_lines(df: pd.DataFrame, y: str, color: str, title: str, editions: list[str] | None = None,
+                compact: bool = False) -> go.Figure:
+    """Totals (with the WBK and WBBM lines) or area shares over the years, one distinct colour per line."""
     if df.empty:
-        return empty("Belum ada data tren untuk pilihan ini")
-    data = df.copy()
+        return empty("Belum ada data tren untuk pilihan ini", compact=compact)
+    data = df.sort_values("year").copy()
     label = "Nilai total" if y == "total" else "Capaian (% bobot)"
     if y == "share":
         data["share"] = data["share"] * 100
-    fig = px.line(data.sort_values("year"), x="year", y=y, color=color, markers=True,
-                  labels={"year": "Tahun", y: label, color: ""})
-    fig.update_xaxes(dtick=1)
+    fig = go.Figure()
+    limit = label_limit(compact)
+    for i, (name, g) in enumerate(data.groupby(color, sort=False)):
+        fig.add_trace(go.Scatter(
+            x=g["year"], y=g[y], mode="lines+markers", name=short(name, limit + 10),
+            line=dict(color=SERIES[i % len(SERIES)], width=2.5), marker=dict(size=8),
+            hovertemplate=f"{name}<br>" + "%{x}: %{y:.2f}<extra></extra>"))
+    fig.update_xaxes(dtick=1, title="Tahun", tickformat="d")
+    fig.update_yaxes(title=label)
+    if y == "total":
+        _threshold_lines(fig, "y", compact)
     note = ("Nilai total hanya sebanding dalam satu edisi LKE" if y == "total"
             else "Capaian area (% bobot) sebanding antar edisi LKE")
     if editions and len(set(editions)) > 1 and y == "total":
         note += f" — data ini memuat edisi {', '.join(sorted(set(editions)))}"
-    fig.add_annotation(text=note, xref="paper", yref="paper", x=0, y=1.08, showarrow=False, xanchor="left",
-                       font=dict(size=12, color="#555"))
-    return _layout(fig, title, height=430)
+    fig.add_annotation(text=note, xref="paper", yref="paper", x=0, y=-0.02, yshift=-50, showarrow=False,
+                       xanchor="left", yanchor="top", font=dict(size=11, color="#555"))
+    fig = _layout(fig, title, height=440 if compact else 460, compact=compact)
+    fig.update_layout(margin=dict(b=70))
+    return fig
 
 
-def profile_area_bars(areas: pd.DataFrame) -> go.Figure:
+def profile_area_bars(areas: pd.DataFrame, compact: bool = False) -> go.Figure:
     """Areas as a share of their weight, one bar per assessment level present (unit, TPI levels, TPN)."""
     if areas.empty:
-        return empty("Belum ada nilai area untuk unit ini")
+        return empty("Belum ada nilai area untuk unit ini", compact=compact)
     levels = sorted((c for c in areas.columns if c not in ("edition", "area_id", "weight", "area", "area_key")
                      and areas[c].notna().any()), key=level_order)
-    long = areas.melt(id_vars=["area", "weight"], value_vars=levels, var_name="penilai",
-                      value_name="score").dropna(subset=["score"])
-    long["pct"] = long["score"] / long["weight"] * 100
-    long["penilai"] = long["penilai"].map(level_name)
-    names = [level_name(k) for k in levels]
-    fig = px.bar(long, x="pct", y="area", color="penilai", barmode="group", orientation="h",
-                 color_discrete_map={level_name(k): LEVEL_COLORS.get(k, "#7F7F7F") for k in levels},
-                 category_orders={"penilai": names},
-                 labels={"pct": "Capaian terhadap bobot (%)", "area": "", "penilai": ""},
-                 hover_data={"score": ":.2f", "weight": True})
+    limit = label_limit(compact)
+    fig = go.Figure()
+    for key in levels:
+        part = areas.dropna(subset=[key])
+        pct = part[key] / part["weight"] * 100
+        fig.add_trace(go.Bar(
+            x=pct, y=part["area"], orientation="h", name=level_name(key),
+            marker_color=LEVEL_COLORS.get(key, "#7F7F7F"), customdata=part[["area", key, "weight"]],
+            hovertemplate=level_name(key) + "<br>%{customdata[0]}<br>%{customdata[1]:.2f} dari bobot "
+                          "%{customdata[2]:.2f} (%{x:.1f}%)<extra></extra>"))
+    fig.update_layout(barmode="group")
     fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(range=[0, 105])
-    return _layout(fig, "Nilai per area: " + ", ".join(names), height=520)
+    keys = dict(zip(areas["area"], areas["area_key"], strict=True)) if "area_key" in areas else {}
+    _short_ticks(fig, "y", areas["area"], limit, (lambda a: area_short(a, keys.get(a))) if compact else None)
+    fig.update_xaxes(range=[0, 105], title="Capaian terhadap bobot (%)")
+    names = [level_name(k) for k in levels]
+    return _layout(fig, "Nilai per area: " + ", ".join(names), height=max(420, 60 + 18 * len(areas) * len(levels)),
+                   compact=compact)
 
 
-def survey_scatter(df: pd.DataFrame, index: str = "ipak") -> go.Figure:
+def survey_scatter(df: pd.DataFrame, index: str = "ipak", compact: bool = False) -> go.Figure:
+    """A survey index against Pengungkit, one colour per instansi; each point carries its unit's label."""
     data = df.dropna(subset=[index, "pengungkit"])
     name = {"ipak": "IPAK", "ipkp": "IPKP"}[index]
     if data.empty:
-        return empty(f"Belum ada nilai survei {name} untuk pilihan ini")
-    fig = px.scatter(data, x="pengungkit", y=index, color="instansi", hover_name="unit_name",
-                     labels={"pengungkit": "Nilai Pengungkit (maks. 60)", index: f"{name} (0-4)", "instansi": ""})
+        return empty(f"Belum ada nilai survei {name} untuk pilihan ini", compact=compact)
+    labels = data["unit_label"] if "unit_label" in data else data["unit_name"]
+    fig = go.Figure()
+    for i, (inst, g) in enumerate(data.groupby("instansi", sort=True)):
+        fig.add_trace(go.Scatter(
+            x=g["pengungkit"], y=g[index], mode="markers", name=short(inst, 30),
+            marker=dict(color=SERIES[i % len(SERIES)], size=9, line=dict(width=0.5, color="white")),
+            customdata=list(zip(labels[g.index], g["instansi"], strict=True)),
+            hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>Pengungkit %{x:.2f} · " + name
+                          + " %{y:.2f}<extra></extra>"))
+    fig.update_xaxes(title="Nilai Pengungkit (maks. 60)")
+    fig.update_yaxes(title=f"{name} (0-4)")
     if len(data) >= 3:
         corr = data["pengungkit"].corr(data[index])
         fig.add_annotation(text=f"korelasi r = {corr:.2f}".replace(".", ","), xref="paper", yref="paper", x=0.01,
-                           y=0.99, showarrow=False, xanchor="left", font=dict(size=12, color="#555"))
-    return _layout(fig, f"{name} dan Pengungkit", height=420)
+                           y=0.99, showarrow=False, xanchor="left", yanchor="top", font=dict(size=12, color="#555"))
+    return _layout(fig, f"{name} dan Pengungkit", height=460, compact=compact)
 
 
 STAGE_COLORS = ["#9E9E9E", "#F2A541", "#1F4E79", "#6FA8DC", "#38761D", "#1B7F3B"]

@@ -1,15 +1,46 @@
-"""CSV and XLSX downloads of any table, safe to open in a spreadsheet (no formula injection)."""
+"""CSV and XLSX downloads of any table: labelled headers, numbers rounded as on screen, a note of what the file
+holds, and safe to open in a spreadsheet (no formula injection)."""
 
 from __future__ import annotations
 
 import io
+import math
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
+
+from .predicates import fmt
 
 # A text cell starting with one of these is run as a formula by spreadsheet programs.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+KINDS = ("text", "score", "change", "int", "pct", "date", "bool")
+DECIMALS = {"score": 2, "change": 2, "pct": 2}  # decimals of each kind of number, on screen and in files
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table a person reads: where it comes from, its label, what kind of value it holds.
+
+    kind: "text"; "score" (2 decimals); "change" (a score with its sign on screen, +8,36); "int"; "pct" (a share already x100, 2 decimals in files, a bar on
+    screen); "date" (a timestamp); "bool" (ya/tidak). `phone`: still shown on a narrow screen."""
+    key: str
+    label: str
+    kind: str = "text"
+    help: str | None = None
+    width: str | int | None = None
+    phone: bool = True
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown column kind {self.kind!r}")
+
+
+def labelled(df: pd.DataFrame, columns: list[Column]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The columns in order under their labels, and each label's kind (for to_csv_bytes / to_xlsx_bytes)."""
+    out = df[[c.key for c in columns]].copy()
+    out.columns = [c.label for c in columns]
+    return out, {c.label: c.kind for c in columns}
 
 
 def neutralise(value):
@@ -28,33 +59,119 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    # UTF-8 with BOM so Excel opens Indonesian text correctly; ";" is what Indonesian Excel expects.
-    return safe_frame(df).to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
+def _kinds(df: pd.DataFrame, kinds: dict[str, str] | None) -> dict[str, str]:
+    """Each column's kind: as given, else from its type (a float column is a score: two decimals)."""
+    kinds = kinds or {}
+    out = {}
+    for col in df.columns:
+        if col in kinds:
+            out[col] = kinds[col]
+        elif pd.api.types.is_bool_dtype(df[col]):
+            out[col] = "bool"
+        elif pd.api.types.is_integer_dtype(df[col]):
+            out[col] = "int"
+        elif pd.api.types.is_float_dtype(df[col]):
+            out[col] = "score"
+        elif pd.api.types.is_datetime64_any_dtype(df[col]):
+            out[col] = "date"
+        else:
+            out[col] = "text"
+    return out
 
 
-def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "Data") -> bytes:
+def _missing(value) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def rounded(value: float, digits: int) -> float:
+    """Half up, as fmt() shows it: 96.125 -> 96.13 (Python's round() gives 96.12)."""
+    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
+def _text(value, kind: str) -> str:
+    """A cell as the CSV holds it: numbers the Indonesian way, as on screen."""
+    if _missing(value):
+        return ""
+    if isinstance(value, str):
+        return value
+    if kind in DECIMALS:
+        return fmt(float(value), DECIMALS[kind])
+    if kind == "int":  # counts and years: no thousands separator (a year 2.026 would read as a number)
+        return str(int(rounded(value, 0)))
+    if kind == "bool":
+        return "ya" if bool(value) else "tidak"
+    if kind == "date":
+        return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def to_csv_bytes(df: pd.DataFrame, note: str | None = None, kinds: dict[str, str] | None = None) -> bytes:
+    """`;`-separated, decimal comma, UTF-8 with BOM (what Indonesian Excel expects); numbers rounded to 2 decimals.
+
+    `note` (year, filters, whose answers) is the first line, one cell, with an empty line before the header."""
     data = safe_frame(df)
+    kind = _kinds(df, kinds)
+    kind = {neutralise(str(c)): k for c, k in kind.items()}
+    text = pd.DataFrame({c: [_text(v, kind[c]) for v in data[c].tolist()] for c in data.columns},
+                        columns=list(data.columns))
+    body = text.to_csv(index=False, sep=";")
+    if note:
+        body = pd.DataFrame([[neutralise(note)]]).to_csv(index=False, header=False, sep=";") + "\n" + body
+    return body.encode("utf-8-sig")
+
+
+NUMBER_FORMATS = {"score": "0.00", "change": "+0.00;-0.00;0.00", "pct": "0.00", "int": "0", "date": "yyyy-mm-dd hh:mm"}
+
+
+def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "Data", note: str | None = None,
+                  kinds: dict[str, str] | None = None) -> bytes:
+    """One sheet: the note (when given) in A1 above the table, numbers as numbers rounded to 2 decimals with a
+    number format (Excel shows them with the reader's own decimal separator), the header frozen."""
+    # imported here: openpyxl is needed only when a file is asked for, not to show the first page
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    data = safe_frame(df)
+    kind = _kinds(df, kinds)
+    kinds_in_order = [kind[c] for c in df.columns]
     wb = Workbook()
     ws = wb.active
     ws.title = sheet[:31]
+    if note:
+        ws.append([neutralise(note)])
+        ws["A1"].font = Font(bold=True)
+        ws.append([])
+    header_row = 3 if note else 1  # the note, an empty row, then the header
     ws.append(list(data.columns))
+    for c in ws[header_row]:
+        c.font = Font(bold=True)
     for row in data.itertuples(index=False):
-        ws.append([_cell(v) for v in row])
-    for i, col in enumerate(data.columns, 1):
-        width = max([len(str(col))] + [len(str(v)) for v in data.iloc[:200, i - 1].tolist()]) + 2
-        ws.column_dimensions[get_column_letter(i)].width = min(width, 60)
-    ws.freeze_panes = "A2"
+        ws.append([_cell(v, k) for v, k in zip(row, kinds_in_order, strict=True)])
+    for i, (col, k) in enumerate(zip(data.columns, kinds_in_order, strict=True), 1):
+        letter = get_column_letter(i)
+        if k in NUMBER_FORMATS:
+            for (cell,) in ws.iter_rows(min_row=header_row + 1, min_col=i, max_col=i):
+                cell.number_format = NUMBER_FORMATS[k]
+        width = max([len(str(col))] + [len(_text(v, k)) for v in data.iloc[:200, i - 1].tolist()]) + 2
+        ws.column_dimensions[letter].width = min(width, 60)
+    ws.freeze_panes = f"A{header_row + 1}"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
-def _cell(value):
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA or value is pd.NaT:
+def _cell(value, kind: str = "text"):
+    if _missing(value):
         return None
     if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars -> Python numbers
-        return value.item()
+        value = value.item()
+    if kind == "bool":
+        return "ya" if bool(value) else "tidak"
+    if kind in ("int", *DECIMALS) and isinstance(value, int | float) and not isinstance(value, bool):
+        return int(rounded(value, 0)) if kind == "int" else rounded(value, DECIMALS[kind])
     if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
+        return value.to_pydatetime().replace(tzinfo=None)
     return value

@@ -7,6 +7,8 @@ the workbooks of the field (see `shared/reference/real/`), without copying any o
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +73,34 @@ def _plan(quirks: set[str] | frozenset[str], unit_label: str, levels: list[str])
     return plan
 
 
+@dataclass(frozen=True)
+class _Lookups:
+    """An edition's catalog as plain dicts and lists, built once: the writer looks things up per row, and
+    pandas lookups per row cost more than writing the workbook."""
+    questions_of: dict  # indicator_id -> [question rows as namedtuples]
+    text: dict  # question_id -> text
+    rules: dict  # percent question_id -> {"a": [...], "b": [...]}
+    rule_inputs: frozenset  # count question ids that feed a percent rule
+    indicators_of: dict  # area node_id -> [indicator rows as namedtuples]
+    weight: dict  # indicator_id -> weight
+
+
+@lru_cache(maxsize=8)
+def _lookups(ed: Edition) -> _Lookups:
+    q = ed.questions
+    questions_of: dict[str, list] = {}
+    for row in q.itertuples(index=False):
+        questions_of.setdefault(row.indicator_id, []).append(row)
+    rules = {r.question_id: {"a": list(r.a), "b": list(r.b)} for r in ed.percent_rules.itertuples(index=False)}
+    indicators_of: dict[str, list] = {}
+    for ind in ed.indicators.itertuples():
+        indicators_of.setdefault(ind.area_id, []).append(ind)
+    return _Lookups(questions_of=questions_of, text=dict(zip(q["question_id"], q["text"], strict=True)),
+                    rules=rules, rule_inputs=frozenset(i for r in rules.values() for i in (*r["a"], *r["b"])),
+                    indicators_of=indicators_of,
+                    weight=dict(zip(ed.indicators["indicator_id"], ed.indicators["weight"], strict=True)))
+
+
 def write_lke_zi(path: Path, ed: Edition, unit: str, instansi: str, year: int, answers: dict[str, Any],
                  notes: dict[str, str] | None = None, quirks: set[str] | frozenset[str] = frozenset(),
                  own_figures: dict[str, float] | None = None, subtotals: dict[str, Any] | None = None,
@@ -124,9 +154,8 @@ def write_lke_zi(path: Path, ed: Edition, unit: str, instansi: str, year: int, a
         r += 1
     pad = " " if "trailing_space" in quirks else ""
     s = ed.structure
-    questions = ed.questions
-    by_id = questions.set_index("question_id")
-    rules = ed.percent_rules.set_index("question_id")
+    look = _lookups(ed)
+    rules = look.rules
 
     def put(row: int, **cells: Any) -> None:
         for role, value in cells.items():
@@ -156,16 +185,16 @@ def write_lke_zi(path: Path, ed: Edition, unit: str, instansi: str, year: int, a
                 out[f"lv{i}:note"] = f"Dinilai ulang ({label})"
         return out
 
-    def question_rows(qs) -> None:
+    def question_rows(qs: list) -> None:
         nonlocal r
-        qs = list(qs.itertuples(index=False))
+        qs = list(qs)
         scored = [q for q in qs if q.role == "scored"]
         if "out_of_order" in quirks and len(scored) >= 3:  # the letters of the last two swap places
             i, j = qs.index(scored[-2]), qs.index(scored[-1])
             qs[i], qs[j] = qs[j], qs[i]
         spacer_after = scored[0].question_id if "spacer" in quirks and len(scored) > 1 else None
         for q in qs:
-            if q.role == "count" and _is_input_of_rule(q.question_id, rules):
+            if q.role == "count" and q.question_id in look.rule_inputs:
                 continue  # written under their percent row
             typ = TYPE_LABELS[q.answer_type]
             if q.answer_type == "YA_TIDAK" and "type_ya" in quirks:
@@ -173,10 +202,10 @@ def write_lke_zi(path: Path, ed: Edition, unit: str, instansi: str, year: int, a
             if q.role == "percent":
                 put(r, F=letter(q.letter), G=q.text + pad, J="%")
                 r += 1
-                rule = rules.loc[q.question_id]
+                rule = rules[q.question_id]
                 inputs = list(dict.fromkeys([*rule["b"], *rule["a"]]))
                 for cid in inputs:
-                    put(r, G=f"- {by_id.at[cid, 'text']}", J="Jumlah", K=answers.get(cid), O=notes.get(cid),
+                    put(r, G=f"- {look.text[cid]}", J="Jumlah", K=answers.get(cid), O=notes.get(cid),
                         **level_cells(cid))
                     r += 1
                     if q.question_id in subtotals and cid == rule["b"][-1]:
@@ -185,7 +214,7 @@ def write_lke_zi(path: Path, ed: Edition, unit: str, instansi: str, year: int, a
                 continue
             weight = None
             if "weighted_question" in quirks and len(scored) == 1 and q.role == "scored":
-                weight = float(ed.indicators.set_index("indicator_id").at[q.indicator_id, "weight"])
+                weight = float(look.weight[q.indicator_id])
             put(r, F=letter(q.letter) if q.role == "scored" else None,
                 G=(f"- {q.text}" if q.role == "count" else q.text) + pad, H=weight, I=q.criteria or None, J=typ,
                 K=shaped(answers.get(q.question_id)), O=notes.get(q.question_id),
@@ -224,21 +253,21 @@ def write_lke_zi(path: Path, ed: Edition, unit: str, instansi: str, year: int, a
                     put(r, D=area_code(area.code), E=area.name.upper(), H=float(area.weight),
                         L=own.get(area.node_id))
                     r += 1
-                    inds = ed.indicators[ed.indicators["area_id"] == area.node_id]
+                    inds = look.indicators_of.get(area.node_id, [])
                     groups_done: set[str] = set()
-                    for ind in inds.itertuples():
+                    for ind in inds:
                         if ind.group_name and ind.group_name not in groups_done:
                             groups_done.add(ind.group_name)
-                            members = inds[inds["group_name"] == ind.group_name]
+                            group_weight = sum(i.weight for i in inds if i.group_name == ind.group_name)
                             put(r, E=ind.code.replace("a.", "iii."), F=ind.group_name,
-                                H=float(members["weight"].sum()), J="%", L=own.get(f"GROUP:{ind.group_name}"))
+                                H=float(group_weight), J="%", L=own.get(f"GROUP:{ind.group_name}"))
                             r += 1
                             indicator_row(ind, "E")
                         elif ind.group_name:
                             indicator_row(ind, None)  # the second member has no code, as in the real file
                         else:
                             indicator_row(ind)
-                        question_rows(questions[questions["indicator_id"] == ind.indicator_id])
+                        question_rows(look.questions_of.get(ind.indicator_id, []))
                         if "blank_rows" in quirks:
                             r += 1
             put(r, B="TOTAL PENGUNGKIT", L=own.get("PENGUNGKIT"))
@@ -247,8 +276,8 @@ def write_lke_zi(path: Path, ed: Edition, unit: str, instansi: str, year: int, a
             for area in s[s["parent_id"] == komp.node_id].itertuples():
                 put(r, C=area.code, D=area.name.upper(), H=float(area.weight), L=own.get(area.node_id))
                 r += 1
-                for n, ind in enumerate(ed.indicators[ed.indicators["area_id"] == area.node_id].itertuples()):
-                    q = questions[questions["indicator_id"] == ind.indicator_id].iloc[0]
+                for n, ind in enumerate(look.indicators_of.get(area.node_id, [])):
+                    q = look.questions_of[ind.indicator_id][0]
                     put(r, D="ab"[n], E=q.text, H=float(ind.weight), I=q.criteria or None,
                         J=TYPE_LABELS[q.answer_type], K=shaped(answers.get(q.question_id)),
                         L=own.get(ind.indicator_id), O=notes.get(q.question_id), **level_cells(q.question_id))
@@ -273,7 +302,3 @@ def write_lke_zi(path: Path, ed: Edition, unit: str, instansi: str, year: int, a
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
-
-
-def _is_input_of_rule(qid: str, rules) -> bool:
-    return any(qid in (*rule["a"], *rule["b"]) for _, rule in rules.iterrows())

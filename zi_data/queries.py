@@ -14,6 +14,7 @@ from . import store
 from .catalog import load_catalog
 from .cycle import proposal as proposal_mod
 from .cycle import stages
+from .predicates import DIGITS
 from .readers.base import level_name, level_order
 
 AREA_KEYS = ["MP", "TL", "SDM", "AK", "PW", "PP"]
@@ -119,33 +120,69 @@ def unit_scores(con: duckdb.DuckDBPyConnection, year: int | None, assessor: str,
 
 
 def with_change(con: duckdb.DuckDBPyConnection, current: pd.DataFrame, year: int, assessor: str) -> pd.DataFrame:
-    """Add last year's total and the change, for units that had a submission the year before."""
+    """Add last year's total and the change, for units that had a submission the year before.
+
+    The change is left empty where the two totals are not comparable: the year before used another LKE
+    edition (other weights, other questions), or either file is a partial one ("perlu diperiksa")."""
     prev = con.execute(
-        """select c.unit_id, s.score as total_prev, c.edition as edition_prev
+        """select c.unit_id, s.score as total_prev, c.edition as edition_prev, c.needs_review as needs_review_prev
            from current_submissions c join scores s using (submission_id)
            where c.year = ? and s.assessor = ? and s.node_id = 'TOTAL'""", [int(year) - 1, assessor]).df()
     out = current.merge(prev, on="unit_id", how="left")
-    out["change"] = out["total"] - out["total_prev"]
+    comparable = (out["edition"] == out["edition_prev"]) & out["needs_review"].isna() & out["needs_review_prev"].isna()
+    out["change"] = (out["total"] - out["total_prev"]).where(comparable)
     return out
+
+
+# Exclusive predicate groups, the highest first: a WBBM unit is counted under WBBM only.
+PREDICATE_GROUPS = ("WBBM", "WBK", "Belum memenuhi")
 
 
 def summary(df: pd.DataFrame) -> dict[str, float | int | None]:
     """Headline figures of a unit_scores frame (with_change applied).
 
+    "wbbm", "wbk" and "not_met" are exclusive groups by the highest predicate reached (the donut's slices):
+    a unit meeting WBBM is not counted again under WBK. "unscored": units without a score at this level.
     A partial file loaded on request ("perlu diperiksa") is counted as a unit but left out of the mean and
-    the predicate counts: its score is not comparable with complete ones."""
+    every predicate group: its score is not comparable with complete ones."""
     review = df["needs_review"].notna() if "needs_review" in df else pd.Series(False, index=df.index)
     scored = df[df["total"].notna() & ~review]
+    groups = scored["predicate"].value_counts()
+    change = df.loc[~review, "change"].dropna() if "change" in df else pd.Series(dtype=float)
     return {
         "units": int(len(df)),
         "scored": int(len(scored)),
         "review": int(review.sum()),
+        "unscored": int((df["total"].isna() & ~review).sum()),
         "mean_total": float(scored["total"].mean()) if len(scored) else None,
-        "wbk": int(scored["wbk"].fillna(False).astype(bool).sum()),
-        "wbbm": int(scored["wbbm"].fillna(False).astype(bool).sum()),
-        "mean_change": float(df.loc[~review, "change"].mean())
-        if "change" in df and df.loc[~review, "change"].notna().any() else None,
+        "wbbm": int(groups.get("WBBM", 0)),
+        "wbk": int(groups.get("WBK", 0)),
+        "not_met": int(groups.get("Belum memenuhi", 0)),
+        "mean_change": float(change.mean()) if len(change) else None,
+        "compared": int(len(change)),
     }
+
+
+def movers(df: pd.DataFrame, top: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The units that rose most and those that fell most against last year (a with_change frame).
+
+    Rises only in the first, falls only in the second, each up to `top`, largest first; a unit whose total
+    did not change, whose change is unknown or whose file is partial is in neither."""
+    review = df["needs_review"].notna() if "needs_review" in df else pd.Series(False, index=df.index)
+    change = pd.to_numeric(df["change"], errors="coerce").round(DIGITS)
+    known = df[change.notna() & ~review].assign(change=change)
+    rises = known[known["change"] > 0].sort_values(["change", "unit_name"], ascending=[False, True])
+    falls = known[known["change"] < 0].sort_values(["change", "unit_name"], ascending=[True, True])
+    return rises.head(top).reset_index(drop=True), falls.head(top).reset_index(drop=True)
+
+
+def unit_labels(df: pd.DataFrame) -> pd.Series:
+    """How a unit is named on screen and in the address: its name, with the instansi when another unit of the
+    frame has the same name (two Pemda each have a "Dinas Kesehatan")."""
+    if df.empty:
+        return pd.Series([], index=df.index, dtype=object)
+    twice = df["unit_name"].duplicated(keep=False)
+    return df["unit_name"].where(~twice, df["unit_name"] + " (" + df["instansi"] + ")")
 
 
 def area_shares(df: pd.DataFrame) -> pd.DataFrame:
@@ -164,7 +201,8 @@ def indicator_scores(con: duckdb.DuckDBPyConnection, year: int | None, assessor:
     where, params = _filters(year, instansi, edition)
     sql = f"""
         with final as (
-            select c.submission_id, c.unit_id, c.unit_name, c.instansi, c.edition, s.node_id as indicator_id,
+            select c.submission_id, c.unit_id, c.unit_name, c.instansi, c.edition, c.needs_review,
+                   s.node_id as indicator_id,
                    s.name as indicator, s.parent_id as area_id, s.score, s.weight,
                    s.score / nullif(s.weight, 0) as share, s.weight - s.score as gain, s.completeness
             from current_submissions c join scores s using (submission_id)
@@ -191,7 +229,11 @@ def _area_labels() -> pd.DataFrame:
 
 
 def weakest_indicators(ind: pd.DataFrame, top: int = 15) -> pd.DataFrame:
-    """Indicators with the lowest mean share across units, with the points all units could still gain."""
+    """Indicators with the lowest mean share across units, with the points all units could still gain.
+
+    A partial file ("perlu diperiksa") is left out: its indicators are not averaged with complete ones."""
+    if "needs_review" in ind:
+        ind = ind[ind["needs_review"].isna()]
     if ind.empty:
         return pd.DataFrame(columns=["indicator_id", "indicator", "area", "weight", "mean_share", "units",
                                      "total_gain", "mean_gain"])
@@ -347,19 +389,21 @@ def units_of_year(con: duckdb.DuckDBPyConnection, year: int, instansi: list[str]
 
 def trend(con: duckdb.DuckDBPyConnection, assessor: str, by: str = "unit", instansi: list[str] | None = None,
           units: list[str] | None = None) -> pd.DataFrame:
-    """Totals and the six areas' shares per year, per unit or averaged per instansi."""
+    """Totals and the six areas' shares per year, per unit (with needs_review) or averaged per instansi
+    (complete files only)."""
     where, params = _filters(None, instansi, None)
     if units:
         where += " and list_contains(?, c.unit_name)"
         params.append(list(units))
     df = con.execute(
         f"""with lv as (
-                select c.unit_id, c.unit_name, c.instansi, c.year, c.edition, s.level, s.node_id, s.area_key,
-                       s.score, s.weight
+                select c.unit_id, c.unit_name, c.instansi, c.year, c.edition, c.needs_review, s.level, s.node_id,
+                       s.area_key, s.score, s.weight
                 from current_submissions c join scores s using (submission_id)
                 where {where} and s.assessor = ? and s.level in ('total', 'area')
             ),
-            totals as (select unit_id, unit_name, instansi, year, edition, score as total from lv where level = 'total'),
+            totals as (select unit_id, unit_name, instansi, year, edition, needs_review, score as total
+                       from lv where level = 'total'),
             areas as (select unit_id, year, area_key, sum(score) / sum(weight) as share from lv where level = 'area'
                       group by all),
             final as (select t.*, a.area_key, a.share from totals t join areas a using (unit_id, year))
@@ -367,7 +411,8 @@ def trend(con: duckdb.DuckDBPyConnection, assessor: str, by: str = "unit", insta
     if df.empty:
         return df
     df["area"] = df["area_key"].map(AREA_NAMES)
-    if by == "instansi":
+    if by == "instansi":  # a partial file ("perlu diperiksa") is not averaged with complete ones
+        df = df[df["needs_review"].isna()]
         df = df.groupby(["instansi", "year", "edition", "area_key", "area"], as_index=False).agg(
             total=("total", "mean"), share=("share", "mean"), units=("unit_id", "nunique"))
     return df
@@ -488,6 +533,45 @@ def warnings(con: duckdb.DuckDBPyConnection, submission_id: str | None = None, l
         """select u.unit_name, s.year, s.file_name, w.message
            from warnings w join stg_submissions s using (submission_id) join stg_units u using (unit_id)
            where s.is_current order by u.unit_name, s.year limit ?""", [int(limit)]).df()
+
+
+def loaded_results(con: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> pd.DataFrame:
+    """What just-loaded submissions scored: one row per submission and assessment level with the total, the
+    predicate and the number of warnings, for the message after an upload."""
+    if not submission_ids:
+        return pd.DataFrame(columns=["submission_id", "unit_name", "instansi", "year", "file_name", "needs_review",
+                                     "assessor", "total", "predicate", "warnings"])
+    df = con.execute(
+        """select s.submission_id, u.unit_name, u.instansi, s.year, s.file_name, s.needs_review, p.assessor,
+                  t.score as total, p.predicate,
+                  (select count(*) from warnings w where w.submission_id = s.submission_id) as warnings
+           from stg_submissions s join stg_units u using (unit_id)
+           left join predicates p on p.submission_id = s.submission_id
+           left join scores t on t.submission_id = s.submission_id and t.assessor = p.assessor and t.node_id = 'TOTAL'
+           where list_contains(?, s.submission_id)""", [list(submission_ids)]).df()
+    order = {sid: i for i, sid in enumerate(submission_ids)}
+    df["_order"] = df["submission_id"].map(order)
+    df["_level"] = df["assessor"].map(lambda a: level_order(a) if isinstance(a, str) else (9, 0))
+    return df.sort_values(["_order", "_level"]).drop(columns=["_order", "_level"]).reset_index(drop=True)
+
+
+HISTORY_EVENTS = {"loaded": "dimuat", "superseded": "digantikan", "deleted": "dihapus",
+                  "restored": "aktif kembali", "rescored": "dihitung ulang"}
+
+
+def history_text(detail) -> str:
+    """A history detail as a person reads it: text stays, a JSON object becomes "key: value; ..."."""
+    if not isinstance(detail, str):
+        return ""
+    text = detail.strip()
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return text
+        if isinstance(data, dict):
+            return "; ".join(f"{k}: {v}" for k, v in data.items() if v not in (None, "", [], {}))
+    return text
 
 
 def history(con: duckdb.DuckDBPyConnection, limit: int = 1000) -> pd.DataFrame:

@@ -94,10 +94,11 @@ def _col_number(letters: str) -> int:
 def sheet_parts(path: Path) -> dict[str, str]:
     """Sheet name -> its XML part inside an .xlsx/.xlsm."""
     with zipfile.ZipFile(path) as z:
-        return _parts(z)
+        return parts_of(z)
 
 
-def _parts(z: zipfile.ZipFile) -> dict[str, str]:
+def parts_of(z: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its XML part, in an open archive."""
     book = z.read("xl/workbook.xml").decode("utf-8", errors="replace")
     rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", errors="replace")
     targets = dict(re.findall(r'<Relationship[^>]*?Id="([^"]+)"[^>]*?Target="([^"]+)"', rels))
@@ -126,7 +127,7 @@ def error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
         return {}
     try:
         with zipfile.ZipFile(path) as z:  # one opening of the archive for both reads
-            part = _parts(z).get(sheet)
+            part = parts_of(z).get(sheet)
             if not part:
                 return {}
             xml = z.read(part)
