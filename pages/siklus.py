@@ -30,6 +30,11 @@ CALIBRATION_COLUMNS = [
 ]
 
 
+def figure(box, label: str, value, **kw) -> None:
+    """A headline figure in a row that wraps on a narrow screen, as on Ringkasan."""
+    box.metric(label, value, width="content", **kw)
+
+
 def text(value) -> str:
     """Text for a table cell a person reads: a dash rather than None or nan."""
     return value if isinstance(value, str) and value else "–"
@@ -55,20 +60,22 @@ if common.require_data():
 
     # --- where every unit stands ----------------------------------------------------------------------------
     counts = status["stage"].value_counts()
-    c = st.columns(5)
-    c[0].metric("Unit dalam siklus", len(status), help="Unit di daftar unit, unit yang mengirim LKE, dan unit dengan "
+    # figures side by side that wrap on a narrow screen, as on Ringkasan
+    headline = st.container(horizontal=True, gap="medium")
+    figure(headline, "Unit dalam siklus", len(status), help="Unit di daftar unit, unit yang mengirim LKE, dan unit dengan "
                                                        "hasil TPN tahun ini")
-    c[1].metric("Belum mengirim LKE", int(counts.get("belum_mengirim", 0)))
-    c[2].metric("Terlambat", int(status["terlambat"].sum()),
+    figure(headline, "Belum mengirim LKE", int(counts.get("belum_mengirim", 0)))
+    figure(headline, "Terlambat", int(status["terlambat"].sum()),
                 help=f"Masih belum mengirim LKE atau belum dinilai TPI setelah {stages.tanggal(deadline)}")
-    c[3].metric("Diusulkan", int(counts.get("diusulkan", 0)),
+    figure(headline, "Diusulkan", int(counts.get("diusulkan", 0)),
                 help="Dalam usulan tersimpan yang berlaku dan belum ada hasil TPN-nya")
-    c[4].metric("Ditetapkan", int(counts.get("ditetapkan", 0)), help="Predikat WBK/WBBM ditetapkan menurut hasil TPN")
+    figure(headline, "Ditetapkan", int(counts.get("ditetapkan", 0)), help="Predikat WBK/WBBM ditetapkan menurut hasil TPN")
     if not status["on_roster"].any():
         st.info("Belum ada daftar unit untuk tahun ini: muat berkas daftar unit (kolom Unit Kerja, Instansi, Tahun, "
                 "Target) di halaman **Data** agar unit yang belum mengirim LKE terlihat.", icon=":material/info:")
     left, right = st.columns([3, 2])
-    left.plotly_chart(charts.stage_funnel(stages.funnel(status)), width="stretch")
+    with left:
+        common.chart(charts.stage_funnel(stages.funnel(status)))
     per_stage = pd.DataFrame({"Tahap": [stages.STAGE_LABELS[s] for s in stages.STAGES],
                               "Unit": [int(counts.get(s, 0)) for s in stages.STAGES]})
     right.markdown("**Unit per tahap saat ini**")
@@ -112,11 +119,11 @@ if common.require_data():
     rule_fails = failing[failing["reason"] == "gagal"]
     review = failing[failing["reason"] == "perlu_diperiksa"]
     unassessed = failing[failing["reason"] == "belum_dinilai"]
-    m = st.columns(4)
-    m[0].metric("Kandidat", len(p.proposed) + len(p.reserves), help=f"Memenuhi semua syarat {predikat}")
-    m[1].metric("Dalam kuota", len(p.proposed), help="Diusulkan dalam usulan ini")
-    m[2].metric("Cadangan", len(p.reserves))
-    m[3].metric(f"Belum memenuhi {predikat}", len(rule_fails))
+    m = st.container(horizontal=True, gap="medium")
+    figure(m, "Kandidat", len(p.proposed) + len(p.reserves), help=f"Memenuhi semua syarat {predikat}")
+    figure(m, "Dalam kuota", len(p.proposed), help="Diusulkan dalam usulan ini")
+    figure(m, "Cadangan", len(p.reserves))
+    figure(m, f"Belum memenuhi {predikat}", len(rule_fails))
     st.markdown(f"**Diusulkan ({len(p.proposed)})**")
     if p.proposed.empty:
         st.info(f"Tidak ada unit yang diusulkan: belum ada unit yang memenuhi semua syarat {predikat}"
@@ -198,16 +205,18 @@ if common.require_data():
         compared = calibration.by_unit(units)
         areas = calibration.by_area(common.query("calibration_areas", cy, inst))
         differ = calibration.disagreements(units)
-        k = st.columns(3)
-        k[0].metric("Unit dengan nilai TPI dan TPN", len(compared))
-        k[1].metric("Rata-rata selisih TPI − TPN",
+        k = st.container(horizontal=True, gap="medium")
+        figure(k, "Unit dengan nilai TPI dan TPN", len(compared))
+        figure(k, "Rata-rata selisih TPI − TPN",
                     common.num(compared["selisih"].mean() if len(compared) else None),
                     help="Positif: TPI memberi nilai lebih tinggi daripada TPN")
-        k[2].metric("TPI memenuhi, TPN tidak", len(differ),
+        figure(k, "TPI memenuhi, TPN tidak", len(differ),
                     help="TPI menyatakan WBK/WBBM, tetapi keputusan TPN lebih rendah atau nilai TPN di bawah minimum")
         left, right = st.columns(2)
-        left.plotly_chart(charts.tpi_tpn_scatter(compared), width="stretch")
-        right.plotly_chart(charts.calibration_area_bars(areas), width="stretch")
+        with left:
+            common.chart(charts.tpi_tpn_scatter(compared))
+        with right:
+            common.chart(charts.calibration_area_bars(areas))
         per = calibration.by_instansi(units)
         st.markdown("**Selisih per instansi**")
         st.dataframe(pd.DataFrame({"Instansi": per["instansi"], "Unit": per["units"].astype(int),

@@ -28,7 +28,8 @@ WIDTHS = {"desktop": 1440, "ponsel": 390}
 # A phone's browser says so in its User-Agent; the dashboard shows fewer columns and shorter labels then.
 PHONE = {"user_agent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
                        "Chrome/126.0 Mobile Safari/537.36", "is_mobile": True, "has_touch": True}
-RAW = re.compile(r"\b(None|nan|NaN|True|False|null|undefined)\b")
+# raw values a person should never read, and Plotly's default name of an unnamed series
+RAW = re.compile(r"\b(None|nan|NaN|True|False|null|undefined|trace \d+)\b")
 # Every text a chart shows or can show: the drawn SVG text, and in the figure itself the traces' names, labels,
 # texts and hover templates, and the layout's titles, tick labels and annotations.
 CHART_TEXT = """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(el => {

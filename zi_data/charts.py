@@ -385,7 +385,7 @@ def stage_funnel(steps: pd.DataFrame) -> go.Figure:
         y=steps["label"], x=steps["units"], textinfo="value+percent initial",
         marker=dict(color=STAGE_COLORS[:len(steps)]),
         hovertemplate="%{y}: %{x} unit (%{percentInitial:.0%} dari semua unit)<extra></extra>"))
-    return _layout(fig, "Tahap siklus: unit yang sudah mencapai tiap tahap", height=360)
+    return _layout(fig, "Tahap siklus: unit yang sudah mencapai tiap tahap", height=360, legend=False)
 
 
 def tpi_tpn_scatter(units: pd.DataFrame) -> go.Figure:
