@@ -47,7 +47,7 @@ def build(units: int) -> Path:
             wb = Workbook(path=Path(f"{year}_{unit.name}.xlsx"), layout="jawaban", edition=ed.edition,
                           unit=unit.name, instansi=unit.instansi, year=year, rows=rows)
             sha = f"bench-{year}-{i}"
-            batch.append(Prepared(path=wb.path, sha256=sha, size=0, evaluation=evaluate(wb, catalog)))
+            batch.append(Prepared.of(wb.path, sha, 0, evaluate(wb, catalog)))
             if len(batch) == 500:
                 _write_batch(con, batch, summary)
                 batch = []

@@ -129,8 +129,8 @@ def test_a_failure_halfway_through_writing_leaves_no_partial_rows(tmp_path, two_
     before = snapshot(db)
     original = ingest._insert_scored
 
-    def broken(con, evaluations, sids, raw):
-        original(con, evaluations, sids, raw)  # raw answers, answers, scores are inserted ...
+    def broken(con, tables):
+        original(con, tables)  # raw answers, answers, scores are inserted ...
         raise RuntimeError("disk full")  # ... then the write fails
 
     monkeypatch.setattr(ingest, "_insert_scored", broken)
@@ -146,10 +146,12 @@ def test_a_failing_group_is_retried_file_by_file(tmp_path, two_units, monkeypatc
     db = tmp_path / "zi.duckdb"
     original = ingest._insert_scored
 
-    def fails_for_unit_b(con, evaluations, sids, raw):
-        if any(ev.workbook.unit == "Unit B" for ev in evaluations):
+    sha_b = ingest.file_hash(b)
+
+    def fails_for_unit_b(con, tables):
+        if any(t["scores"]["submission_id"][0].as_py() == sha_b for t in tables):
             raise RuntimeError("kolom rusak")
-        original(con, evaluations, sids, raw)
+        original(con, tables)
 
     monkeypatch.setattr(ingest, "_insert_scored", fails_for_unit_b)
     s = ingest.ingest_paths([folder], db, batch_size=10, actor_role="evaluator")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ class Book:
         self.path = Path(path)
         if not self.path.is_file():
             raise ReadError(self.path, "berkas tidak ditemukan")
-        check_file(self.path)
+        self._error_sheets = check_file(self.path)  # sheets holding Excel error cells
         try:
             self._wb = CalamineWorkbook.from_path(str(self.path))
         except Exception as exc:  # calamine raises its own error types for every broken file
@@ -54,7 +55,7 @@ class Book:
                                 .replace(",", "."), sheet=sheet)
             self._rows[sheet] = rows
         rows = self._rows[sheet]
-        if errors and sheet not in self._errors_done:
+        if errors and sheet in self._error_sheets and sheet not in self._errors_done:
             # calamine reads error cells (#REF!, #DIV/0!) as empty: put them back so they are reported.
             for (r, c), error in error_cells(self.path, sheet).items():
                 if r - 1 < len(rows) and c < len(rows[r - 1]) and rows[r - 1][c] == "":
@@ -75,9 +76,17 @@ def cell_text(value: Any) -> str:
     """A cell as text with its white space folded; whole numbers without ".0" (1.0 -> "1")."""
     if value is None or value == "":
         return ""
+    if type(value) is str:
+        return _folded(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return " ".join(str(value).split())
+
+
+@lru_cache(maxsize=65536)
+def _folded(text: str) -> str:
+    # cached: the same labels and question texts come back in file after file
+    return " ".join(text.split())
 
 
 def col_letter(i: int) -> str:

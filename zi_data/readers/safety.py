@@ -26,8 +26,11 @@ def mb(n: int) -> str:
     return f"{n / 1024 / 1024:,.0f} MB".replace(",", ".")
 
 
-def check_file(path: Path) -> None:
-    """Raise ReadError (in Bahasa Indonesia, with the limit) for a file no reader should open."""
+def check_file(path: Path) -> set[str]:
+    """Raise ReadError (in Bahasa Indonesia, with the limit) for a file no reader should open.
+
+    Returns the names of the sheets that hold Excel error cells (#REF!...): found while every sheet is looked
+    at anyway, so that error_cells parses only those."""
     size = path.stat().st_size
     if size == 0:
         raise ReadError(path, "berkas kosong (0 byte)")
@@ -45,12 +48,13 @@ def check_file(path: Path) -> None:
         if head[:4] != ZIP_MAGIC:
             raise ReadError(path, "bukan berkas Excel: isinya bukan arsip .xlsx (mungkin berkas lain yang diganti "
                             "namanya)")
-        _check_zip(path)
+        return _check_zip(path)
     elif suffix == ".xls" and head != OLE_MAGIC:
         raise ReadError(path, "bukan berkas Excel .xls yang sah")
+    return set()
 
 
-def _check_zip(path: Path) -> None:
+def _check_zip(path: Path) -> set[str]:
     try:
         with zipfile.ZipFile(path) as z:
             infos = z.infolist()
@@ -62,26 +66,31 @@ def _check_zip(path: Path) -> None:
                 if i.file_size > 1024 * 1024 and i.file_size > MAX_RATIO * max(i.compress_size, 1):
                     raise ReadError(path, f"bagian '{i.filename}' membesar {i.file_size // max(i.compress_size, 1)}"
                                     f" kali saat dibuka (batas {MAX_RATIO} kali): kemungkinan bom dekompresi")
-            for i in infos:
-                if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml"):
-                    _check_sheet(path, z, i)
+            with_errors = {i.filename for i in infos if i.filename.startswith("xl/worksheets/")
+                           and i.filename.endswith(".xml") and _check_sheet(path, z, i)}
+            if not with_errors:
+                return set()
+            return {name for name, part in parts_of(z).items() if part in with_errors}
     except zipfile.BadZipFile as exc:
         raise ReadError(path, "berkas rusak atau terpotong (arsip .xlsx tidak utuh)") from exc
 
 
-def _check_sheet(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+def _check_sheet(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Refuse a sheet over the limits (from its stated size, before reading it); True when it holds error cells."""
     with z.open(info) as f:
         head = f.read(4096)
-    m = DIMENSION.search(head)
-    if m and m.group(2):
-        rows, cols = int(m.group(2)), _col_number(m.group(1).decode())
-        if rows > MAX_ROWS or cols > MAX_COLUMNS:
-            raise ReadError(path, f"sheet '{_sheet_name(path, info.filename)}' berukuran {rows:,} baris x {cols} "
-                            f"kolom, melebihi batas {MAX_ROWS:,} baris dan {MAX_COLUMNS} kolom".replace(",", "."))
-    elif info.file_size > MAX_SHEET_XML_BYTES:
-        raise ReadError(path, f"sheet '{_sheet_name(path, info.filename)}' terlalu besar ({mb(info.file_size)} "
-                        f"setelah dibuka; batas {mb(MAX_SHEET_XML_BYTES)}, sekitar {MAX_ROWS:,} baris)"
-                        .replace(",", "."))
+        m = DIMENSION.search(head)
+        if m and m.group(2):
+            rows, cols = int(m.group(2)), _col_number(m.group(1).decode())
+            if rows > MAX_ROWS or cols > MAX_COLUMNS:
+                raise ReadError(path, f"sheet '{_sheet_name(path, info.filename)}' berukuran {rows:,} baris x "
+                                f"{cols} kolom, melebihi batas {MAX_ROWS:,} baris dan {MAX_COLUMNS} kolom"
+                                .replace(",", "."))
+        elif info.file_size > MAX_SHEET_XML_BYTES:
+            raise ReadError(path, f"sheet '{_sheet_name(path, info.filename)}' terlalu besar ({mb(info.file_size)} "
+                            f"setelah dibuka; batas {mb(MAX_SHEET_XML_BYTES)}, sekitar {MAX_ROWS:,} baris)"
+                            .replace(",", "."))
+        return ERROR_MARK in head + f.read()
 
 
 def _col_number(letters: str) -> int:
@@ -118,6 +127,7 @@ def _sheet_name(path: Path, part: str) -> str:
         return part
 
 
+ERROR_MARK = b't="e"'  # how a sheet's XML marks a cell holding an Excel error
 ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*?(?:/>|>.*?</f>))?<v>([^<]*)</v>', re.S)
 
 
@@ -133,7 +143,7 @@ def error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
             xml = z.read(part)
     except (KeyError, zipfile.BadZipFile):
         return {}
-    if b't="e"' not in xml:
+    if ERROR_MARK not in xml:
         return {}
     return {(int(r), _col_number(c.decode()) - 1): v.decode() for c, r, v in ERROR_CELL.findall(xml)}
 
