@@ -1,15 +1,42 @@
 """Profil Unit: one unit and year, the unit's answers beside the TPI's, and where the unit over-claims."""
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
 from pages import common
 from zi_data import charts
+from zi_data.cycle import stages
 from zi_data.export import Column
 from zi_data.readers.base import level_name, level_order
 from zi_data.readers.provenance import read_summary
 
 common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
+
+
+
+def cycle_line(row: pd.Series, year: int) -> None:
+    """Where the unit stands in the year's cycle (Siklus): its stage, lateness and the national team's result."""
+    today = date.today()
+    status = common.query("cycle_status", year, [row["instansi"]], today)
+    mine = status[status["unit_id"] == row["unit_id"]]
+    if mine.empty:
+        return
+    u = mine.iloc[0]
+    parts = [f"Tahap siklus {year}: **{u['stage_label']}**"]
+    if u["terlambat"]:
+        parts.append(f"terlambat (batas pengusulan {stages.tanggal(stages.deadline_for(year))})")
+    if isinstance(u.get("target"), str) and u["target"]:
+        parts.append(f"target {u['target']}")
+    if pd.notna(u.get("tpn_total")):
+        parts.append(f"nilai TPN {common.num(u['tpn_total'])}")
+    if u.get("keputusan") in ("WBK", "WBBM"):
+        parts.append(f"predikat {u['keputusan']} ditetapkan TPN")
+    st.markdown(" · ".join(parts))
+    if isinstance(u.get("catatan"), str) and u["catatan"].strip():
+        st.caption(f"Catatan TPN: {u['catatan'].strip()}")
+
 
 st.title("Profil Unit")
 if common.require_data():
@@ -45,6 +72,7 @@ if common.require_data():
         st.metric("Pertanyaan diklaim lebih", len(over), width="content")
     st.markdown(f"Predikat menurut Unit: {common.badge(row['predicate'])} &nbsp; "
                 f"Predikat menurut TPI: {common.badge(trow['predicate'])}")
+    cycle_line(row, f["year"])
     st.caption("Laporan hasil evaluasi unit ini (draf LHE): nilai per tingkat, syarat WBK/WBBM, area dan indikator, "
                "klaim berlebih, peluang nilai, riwayat, dan ruang catatan evaluator.")
     common.report_buttons(row["submission_id"], name, f["year"])

@@ -180,6 +180,7 @@ def test_pengusulan_json_has_the_issue_shape_and_simpan_records_who(db, capsys):
                                "margin": 1.4}
     assert [u["unit"] for u in out["cadangan"]] == ["Unit IPAK 3,6", "Unit IPKP 3,4"]
     assert set(out["cadangan"][0]) == {"rank", "unit", "instansi", "tpi_total", "margin"}
+    assert all(set(f) == {"unit", "instansi", "gagal"} for f in out["tidak_memenuhi"])
     failing = {f["unit"]: f["gagal"] for f in out["tidak_memenuhi"]}
     assert failing["Unit IPAK 3,2"] == ["Nilai Survey Persepsi Korupsi (Survei Eksternal) 14,00 dari minimum "
                                         "15,75: kurang 1,75"]
@@ -475,3 +476,38 @@ def test_the_data_page_knows_a_roster_and_a_tpn_file_before_loading_them():
     assert identify_upload("tpn.csv", b"Unit Kerja,Instansi,Tahun,Nilai TPN\nA,B,2026,80\n")["kind"] == "tpn"
     unknown = identify_upload("lain.csv", b"Nama;Alamat\nA;B\n")
     assert unknown["kind"] is None and "daftar unit (Unit Kerja, Instansi, Tahun, Target)" in unknown["problem"]
+
+
+def test_profil_unit_says_where_the_unit_stands_in_the_cycle(db, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_pages import ROOT
+
+    tpn = tmp_path / "hasil_tpn_2026.csv"
+    tpn.write_text("Unit Kerja;Instansi;Tahun;Nilai TPN;Keputusan;Catatan\n"
+                   f"Unit Sempurna;{I1};2026;92,5;WBK;Bukti inovasi lengkap\n"
+                   f"Unit IPKP 3,6;{I1};2026;80;Tidak;\n", encoding="utf-8")
+    assert ingest_paths([tpn], db, actor_role="evaluator").tpn == 1
+    monkeypatch.setenv("ZI_DB", str(db))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/profil_unit.py")
+    at.run()
+
+    def shown(unit: str) -> str:
+        at.selectbox(key="f_unit").set_value(unit).run()
+        assert not at.exception, [e.message for e in at.exception]
+        return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption])
+
+    # the roster gives Unit Sempurna the target WBBM; the TPN granted WBK with 92,5 and a note
+    text = shown("Unit Sempurna")
+    assert "Tahap siklus 2026: **Ditetapkan** · target WBBM · nilai TPN 92,50 · predikat WBK ditetapkan TPN" in text
+    assert "Catatan TPN: Bukti inovasi lengkap" in text
+    text = shown("Unit IPKP 3,6")
+    assert "Tahap siklus 2026: **Tidak ditetapkan**" in text and "nilai TPN 80,00" in text
+    assert "ditetapkan TPN" not in text
+    # no TPI answers yet, and the deadline (31 May 2026) has passed by the time this runs
+    text = shown("Unit Belum TPI")
+    late = " · terlambat (batas pengusulan 31 Mei 2026)" if date.today() > deadline_for(2026) else ""
+    assert f"Tahap siklus 2026: **LKE masuk**{late}" in text

@@ -48,7 +48,8 @@ class Proposal:
 
         return {"tahun": int(self.year), "predikat": self.predikat, "kuota": int(self.kuota),
                 "units": ranked(self.proposed), "cadangan": ranked(self.reserves),
-                "tidak_memenuhi": [{"unit": r.unit_name, "gagal": list(r.gagal)} for r in self.failing.itertuples()]}
+                "tidak_memenuhi": [{"unit": r.unit_name, "instansi": r.instansi, "gagal": list(r.gagal)}
+                                   for r in self.failing.itertuples()]}
 
     def scope(self) -> str:
         return ", ".join(self.instansi) if self.instansi else "semua instansi"
