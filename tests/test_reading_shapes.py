@@ -290,3 +290,37 @@ def test_a_two_row_header_names_the_levels_but_a_title_above_names_none(tmp_path
     assert [(lv.key, lv.label) for lv in wb.levels] == [("unit", "Jawaban"), ("tpi", "Penilaian TPI Jawaban")]
     ev = evaluate(wb)
     assert ev.scores.total("unit") == pytest.approx(UNIT_TOTAL) and ev.scores.total("tpi") == pytest.approx(TPI_TOTAL)
+
+
+def _add_copy_of(path, source, name: str) -> None:
+    """Put the values of `source`'s LKE sheet into `path` as the first sheet, named `name` (as units keep last
+    year's form, or the blank template, beside the one they fill)."""
+    book, other = load_workbook(path), load_workbook(source)
+    ws = book.create_sheet(name, 0)
+    for row in other["LKE ZI"].iter_rows(values_only=True):
+        ws.append(list(row))
+    book.save(path)
+
+
+def test_a_blank_copy_of_the_form_beside_the_filled_one_is_passed_over(tmp_path):
+    path = write_lke_zi(tmp_path / "2025_Unit Dua Sheet.xlsx", ED, "Unit Dua Sheet", "I", 2025, unit_answers())
+    blank = write_lke_zi(tmp_path / "blank.xlsx", ED, "Kosong", "I", 2025, {})
+    _add_copy_of(path, blank, "Template LKE")  # first, and as like the filled sheet as can be
+    wb = read_workbook(path)
+    assert wb.read_info["sheet"] == "LKE ZI"
+    assert evaluate(wb).scores.total("unit") == pytest.approx(UNIT_TOTAL)
+    assert any("'Template LKE'" in w and "satu-satunya yang berisi jawaban" in w for w in wb.warnings)
+
+
+def test_two_filled_copies_of_the_form_are_refused_naming_both_not_guessed(tmp_path):
+    path = write_lke_zi(tmp_path / "2025_Unit Dua Tahun.xlsx", ED, "Unit Dua Tahun", "I", 2025, unit_answers())
+    # last year's form kept in the same workbook: 125 of its questions answered, M001 and M002 left blank
+    last_year = write_lke_zi(tmp_path / "2024.xlsx", ED, "Unit Dua Tahun", "I", 2024,
+                             {k: v for k, v in tpi_answers().items() if k not in ("M001", "M002")})
+    _add_copy_of(path, last_year, "LKE 2024")
+    with pytest.raises(ReadError) as err:
+        read_workbook(path)
+    message = str(err.value)
+    assert "workbook memuat 2 sheet LKE yang berisi jawaban" in message
+    assert "'LKE 2024' (125 pertanyaan terjawab)" in message and "'LKE ZI' (127 pertanyaan terjawab)" in message
+    assert "sisakan satu sheet LKE" in message

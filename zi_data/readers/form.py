@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..answers import is_blank
 from ..catalog import DATA_DIR, Catalog
 from .base import ReadError
 from .columns import Columns, columns_from_header, columns_from_positions, find_header, normalise
@@ -71,6 +72,7 @@ class _Sheet:
     id_hits: dict[str, int]
     zi: set[str]
     rb: list[str]
+    answered: int = 0  # question rows holding an answer of some level
 
     @property
     def score(self) -> int:
@@ -89,12 +91,19 @@ def find_form(book: Book, catalog: Catalog) -> Form:
         raise ReadError(book.path, "tidak ada sheet LKE yang dikenali: tidak ada sheet dengan baris judul berisi "
                         "kolom 'Jawaban' dan 'Bobot'/'Pilihan Jawaban' serta baris pertanyaan (Ya/Tidak, A/B/C, "
                         f"Jumlah ...); sheet yang ada: {names}")
-    best = max(forms, key=lambda s: s.score)  # the first of equals: max keeps the first
+    filled = [s for s in forms if s.answered]
+    if len(filled) > 1:  # which one is assessed (last year's copy? the TPI's?) is not for the reader to guess
+        listed = ", ".join(f"'{s.name}' ({s.answered} pertanyaan terjawab)" for s in filled)
+        raise ReadError(book.path, f"workbook memuat {len(filled)} sheet LKE yang berisi jawaban ({listed}): tidak "
+                        "jelas mana yang dinilai; sisakan satu sheet LKE yang berisi jawaban per workbook (hapus sheet "
+                        "lain atau pindahkan ke workbook sendiri), lalu muat ulang")
+    best = filled[0] if filled else max(forms, key=lambda s: s.score)  # the first of equals: max keeps the first
     warnings = list(best.warnings)
     others = [s.name for s in forms if s is not best]
     if others:
         warnings.append(f"workbook memuat lebih dari satu sheet LKE ('{best.name}', "
-                        f"{', '.join(repr(n) for n in others)}): dibaca sheet '{best.name}'")
+                        f"{', '.join(repr(n) for n in others)}): dibaca sheet '{best.name}'"
+                        + (", satu-satunya yang berisi jawaban" if filled else ""))
     cols = best.columns
     assert cols is not None
     if cols.fallback:
@@ -142,17 +151,29 @@ def _inspect(name: str, rows: list[list[Any]], catalog: Catalog) -> _Sheet:
         elif by_id and id_col is not None:  # the template without its header: the 2026 sheet's positions
             cols = columns_from_positions(rows, id_col + NATIONAL_WEIGHT, national=True)
             cols.id = id_col
-    types = _answer_types()
-    question_rows = 0
-    if cols is not None and cols.answer_type is not None:
-        c = cols.answer_type
-        question_rows = sum(1 for line in rows[start:] if c < len(line) and isinstance(line[c], str)
-                            and normalise(line[c]) in types)
-    elif cols is not None:
-        question_rows = sum(1 for line in rows[start:] if any(isinstance(v, str) and normalise(v) in types
-                                                              for v in line[:SCAN_COLUMNS]))
+    question_rows, answered = _question_rows(rows[start:], cols)
     zi, rb = (set(), []) if by_id else _tree_markers(rows, cols)  # rows by question id: the ids say enough
-    return _Sheet(name, cols, start, warnings, question_rows, id_hits, zi, rb)
+    return _Sheet(name, cols, start, warnings, question_rows, id_hits, zi, rb, answered)
+
+
+def _question_rows(rows: list[list[Any]], cols: Columns | None) -> tuple[int, int]:
+    """How many rows are questions (an answer type: Ya/Tidak, A/B/C, Jumlah ...), and how many of them hold an
+    answer of some level."""
+    if cols is None:
+        return 0, 0
+    types = _answer_types()
+    c = cols.answer_type
+    answers = [lc.answer for lc in cols.levels if lc.answer is not None]
+    questions = answered = 0
+    for line in rows:
+        if c is not None:
+            question = c < len(line) and isinstance(line[c], str) and normalise(line[c]) in types
+        else:
+            question = any(isinstance(v, str) and normalise(v) in types for v in line[:SCAN_COLUMNS])
+        if question:
+            questions += 1
+            answered += any(a < len(line) and not is_blank(line[a]) for a in answers)
+    return questions, answered
 
 
 def _id_hits(rows: list[list[Any]], columns: list[int], catalog: Catalog) -> tuple[dict[str, int], int | None]:
