@@ -72,7 +72,6 @@ class _Sheet:
     id_hits: dict[str, int]
     zi: set[str]
     rb: list[str]
-    answered: int = 0  # question rows holding an answer of some level
 
     @property
     def score(self) -> int:
@@ -91,9 +90,10 @@ def find_form(book: Book, catalog: Catalog) -> Form:
         raise ReadError(book.path, "tidak ada sheet LKE yang dikenali: tidak ada sheet dengan baris judul berisi "
                         "kolom 'Jawaban' dan 'Bobot'/'Pilihan Jawaban' serta baris pertanyaan (Ya/Tidak, A/B/C, "
                         f"Jumlah ...); sheet yang ada: {names}")
-    filled = [s for s in forms if s.answered]
+    answered = {s.name: _answered(book, s) for s in forms} if len(forms) > 1 else {}
+    filled = [s for s in forms if answered.get(s.name)]
     if len(filled) > 1:  # which one is assessed (last year's copy? the TPI's?) is not for the reader to guess
-        listed = ", ".join(f"'{s.name}' ({s.answered} pertanyaan terjawab)" for s in filled)
+        listed = ", ".join(f"'{s.name}' ({answered[s.name]} pertanyaan terjawab)" for s in filled)
         raise ReadError(book.path, f"workbook memuat {len(filled)} sheet LKE yang berisi jawaban ({listed}): tidak "
                         "jelas mana yang dinilai; sisakan satu sheet LKE yang berisi jawaban per workbook (hapus sheet "
                         "lain atau pindahkan ke workbook sendiri), lalu muat ulang")
@@ -151,29 +151,28 @@ def _inspect(name: str, rows: list[list[Any]], catalog: Catalog) -> _Sheet:
         elif by_id and id_col is not None:  # the template without its header: the 2026 sheet's positions
             cols = columns_from_positions(rows, id_col + NATIONAL_WEIGHT, national=True)
             cols.id = id_col
-    question_rows, answered = _question_rows(rows[start:], cols)
+    question_rows = len(_question_rows(rows[start:], cols))
     zi, rb = (set(), []) if by_id else _tree_markers(rows, cols)  # rows by question id: the ids say enough
-    return _Sheet(name, cols, start, warnings, question_rows, id_hits, zi, rb, answered)
+    return _Sheet(name, cols, start, warnings, question_rows, id_hits, zi, rb)
 
 
-def _question_rows(rows: list[list[Any]], cols: Columns | None) -> tuple[int, int]:
-    """How many rows are questions (an answer type: Ya/Tidak, A/B/C, Jumlah ...), and how many of them hold an
-    answer of some level."""
+def _question_rows(rows: list[list[Any]], cols: Columns | None) -> list[list[Any]]:
+    """The rows that are questions: an answer type (Ya/Tidak, A/B/C, Jumlah ...) in their answer-type column."""
     if cols is None:
-        return 0, 0
+        return []
     types = _answer_types()
     c = cols.answer_type
-    answers = [lc.answer for lc in cols.levels if lc.answer is not None]
-    questions = answered = 0
-    for line in rows:
-        if c is not None:
-            question = c < len(line) and isinstance(line[c], str) and normalise(line[c]) in types
-        else:
-            question = any(isinstance(v, str) and normalise(v) in types for v in line[:SCAN_COLUMNS])
-        if question:
-            questions += 1
-            answered += any(a < len(line) and not is_blank(line[a]) for a in answers)
-    return questions, answered
+    if c is not None:
+        return [line for line in rows if c < len(line) and isinstance(line[c], str) and normalise(line[c]) in types]
+    return [line for line in rows if any(isinstance(v, str) and normalise(v) in types for v in line[:SCAN_COLUMNS])]
+
+
+def _answered(book: Book, sheet: _Sheet) -> int:
+    """How many of a form sheet's question rows hold an answer of some level."""
+    assert sheet.columns is not None
+    answers = [lc.answer for lc in sheet.columns.levels if lc.answer is not None]
+    return sum(1 for line in _question_rows(book.rows(sheet.name, errors=False)[sheet.start:], sheet.columns)
+               if any(a < len(line) and not is_blank(line[a]) for a in answers))
 
 
 def _id_hits(rows: list[list[Any]], columns: list[int], catalog: Catalog) -> tuple[dict[str, int], int | None]:
