@@ -479,9 +479,7 @@ def test_the_data_page_knows_a_roster_and_a_tpn_file_before_loading_them():
 
 
 def test_profil_unit_says_where_the_unit_stands_in_the_cycle(db, tmp_path, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-
-    from tests.test_pages import ROOT
+    from tests.test_pages import ROOT, open_page
 
     tpn = tmp_path / "hasil_tpn_2026.csv"
     tpn.write_text("Unit Kerja;Instansi;Tahun;Nilai TPN;Keputusan;Catatan\n"
@@ -490,10 +488,7 @@ def test_profil_unit_says_where_the_unit_stands_in_the_cycle(db, tmp_path, monke
     assert ingest_paths([tpn], db, actor_role="evaluator").tpn == 1
     monkeypatch.setenv("ZI_DB", str(db))
     monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.run()
-    at.switch_page("pages/profil_unit.py")
-    at.run()
+    at = open_page("profil_unit")
 
     def shown(unit: str) -> str:
         at.selectbox(key="f_unit").set_value(unit).run()

@@ -241,10 +241,7 @@ def test_saving_a_proposal_on_the_siklus_page_moves_units_to_diusulkan(demo_db, 
     shutil.copy(demo_db, db)
     monkeypatch.setenv("ZI_DB", str(db))
     monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.run()
-    at.switch_page("pages/siklus.py")
-    at.run()
+    at = open_page("siklus")
     at.number_input(key="prop_kuota").set_value(2).run()
     at.button(key="prop_save").click().run()
     assert not at.exception, [e.message for e in at.exception]
