@@ -15,7 +15,6 @@ from zi_data.readers.provenance import read_summary
 common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
 
 
-
 def cycle_line(row: pd.Series, year: int) -> None:
     """Where the unit stands in the year's cycle (Siklus): its stage, lateness and the national team's result."""
     today = date.today()

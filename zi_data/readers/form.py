@@ -68,14 +68,14 @@ class _Sheet:
     columns: Columns | None
     start: int
     warnings: list[str]
-    question_rows: int
+    questions: list[list[Any]]  # its rows that are questions
     id_hits: dict[str, int]
     zi: set[str]
     rb: list[str]
 
     @property
     def score(self) -> int:
-        return self.question_rows + max(self.id_hits.values(), default=0)
+        return len(self.questions) + max(self.id_hits.values(), default=0)
 
 
 def find_form(book: Book, catalog: Catalog) -> Form:
@@ -90,7 +90,7 @@ def find_form(book: Book, catalog: Catalog) -> Form:
         raise ReadError(book.path, "tidak ada sheet LKE yang dikenali: tidak ada sheet dengan baris judul berisi "
                         "kolom 'Jawaban' dan 'Bobot'/'Pilihan Jawaban' serta baris pertanyaan (Ya/Tidak, A/B/C, "
                         f"Jumlah ...); sheet yang ada: {names}")
-    answered = {s.name: _answered(book, s) for s in forms} if len(forms) > 1 else {}
+    answered = {s.name: _answered(s) for s in forms} if len(forms) > 1 else {}
     filled = [s for s in forms if answered.get(s.name)]
     if len(filled) > 1:  # which one is assessed (last year's copy? the TPI's?) is not for the reader to guess
         listed = ", ".join(f"'{s.name}' ({answered[s.name]} pertanyaan terjawab)" for s in filled)
@@ -151,9 +151,8 @@ def _inspect(name: str, rows: list[list[Any]], catalog: Catalog) -> _Sheet:
         elif by_id and id_col is not None:  # the template without its header: the 2026 sheet's positions
             cols = columns_from_positions(rows, id_col + NATIONAL_WEIGHT, national=True)
             cols.id = id_col
-    question_rows = len(_question_rows(rows[start:], cols))
     zi, rb = (set(), []) if by_id else _tree_markers(rows, cols)  # rows by question id: the ids say enough
-    return _Sheet(name, cols, start, warnings, question_rows, id_hits, zi, rb)
+    return _Sheet(name, cols, start, warnings, _question_rows(rows[start:], cols), id_hits, zi, rb)
 
 
 def _question_rows(rows: list[list[Any]], cols: Columns | None) -> list[list[Any]]:
@@ -167,12 +166,11 @@ def _question_rows(rows: list[list[Any]], cols: Columns | None) -> list[list[Any
     return [line for line in rows if any(isinstance(v, str) and normalise(v) in types for v in line[:SCAN_COLUMNS])]
 
 
-def _answered(book: Book, sheet: _Sheet) -> int:
+def _answered(sheet: _Sheet) -> int:
     """How many of a form sheet's question rows hold an answer of some level."""
     assert sheet.columns is not None
     answers = [lc.answer for lc in sheet.columns.levels if lc.answer is not None]
-    return sum(1 for line in _question_rows(book.rows(sheet.name, errors=False)[sheet.start:], sheet.columns)
-               if any(a < len(line) and not is_blank(line[a]) for a in answers))
+    return sum(1 for line in sheet.questions if any(a < len(line) and not is_blank(line[a]) for a in answers))
 
 
 def _id_hits(rows: list[list[Any]], columns: list[int], catalog: Catalog) -> tuple[dict[str, int], int | None]:
