@@ -7,6 +7,7 @@ would only measure openpyxl).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import time
@@ -27,10 +28,21 @@ YEARS = [2023, 2024, 2025, 2026]
 PAGES = ["ringkasan", "peringkat", "kesenjangan", "tren", "profil_unit", "survei", "siklus", "data"]
 
 
+def _fingerprint() -> str:
+    """What the database is built from (the library, its data files, this builder): a cached database built by
+    other code (an older schema, no cycle data) is not reused."""
+    digest = hashlib.sha256()
+    for path in sorted([*(ROOT / "zi_data").rglob("*.py"), *(ROOT / "data").glob("*.csv"), Path(__file__)]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def build(units: int) -> Path:
-    db = WORK / f"pages-{units}.duckdb"
+    db = WORK / f"pages-{units}-{_fingerprint()}.duckdb"
     if db.exists():
         return db
+    for old in [*WORK.glob(f"pages-{units}.duckdb*"), *WORK.glob(f"pages-{units}-*.duckdb*")]:
+        old.unlink()  # built by other code: never read again
     rng = random.Random(5)
     catalog = load_catalog()
     people = make_units(units, rng)

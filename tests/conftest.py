@@ -28,3 +28,17 @@ def con(db):
     c = queries.connect(db)
     yield c
     c.close()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """The system Chromium driven by Playwright, one for every browser test (each opens its own contexts)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import ARGS, ARTIFACTS, CHROMIUM
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()

@@ -65,3 +65,17 @@ def duplicate_keys(con, table: str, key: str) -> int:
     """How many (submission, assessor, `key`) appear more than once in `table` (its rows have no primary key)."""
     return con.execute(f"select count(*) from (select 1 from {table} group by submission_id, assessor, {key} "
                        "having count(*) > 1)").fetchone()[0]
+
+
+def drop_reform_pengawasan(path: Path) -> None:
+    """Delete the area Penguatan Pengawasan of Reform from an LKE ZI sheet (its area row up to the next area):
+    its 12 answerable catalog entries (M109; counts M110-M112 of P5, M113-M116 of P6, M117-M120 of P7) are gone,
+    115 of 127 remain."""
+    book = load_workbook(path)
+    ws = book["LKE ZI"]
+    texts = [" ".join(str(c.value) for c in row if c.value is not None).upper() for row in ws.iter_rows()]
+    start = next(i for i, t in enumerate(texts) if "II. REFORM" in t)
+    first = next(i for i in range(start, len(texts)) if "PENGUATAN PENGAWASAN" in texts[i])
+    last = next(i for i in range(first + 1, len(texts)) if "PENINGKATAN KUALITAS PELAYANAN PUBLIK" in texts[i])
+    ws.delete_rows(first + 1, last - first)
+    book.save(path)

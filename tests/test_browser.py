@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import duckdb
 import pytest
 
-from tests.browser import ARGS, ARTIFACTS, CHROMIUM, dashboard, needs_chromium, wait_until_drawn
+from tests.browser import ARTIFACTS, dashboard, needs_chromium, wait_until_drawn
 
 PAGES = {  # url path -> text that must be on the page once it has loaded
     "": ["Ringkasan", "Unit kerja", "Predikat WBK (TPI)", "Naik paling banyak", "Turun paling banyak"],
@@ -54,17 +54,6 @@ def server(demo_db, tmp_path_factory):
     env = {"ZI_DB": str(demo_db), "ZI_USERS": str(folder / "tidak-ada.toml")}
     with dashboard(env, folder / "streamlit.log", "--browser.gatherUsageStats", "false") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 def new_page(chromium, width: int = 1440):

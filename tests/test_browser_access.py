@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import duckdb
 import pytest
 
-from tests.browser import ARGS, ARTIFACTS, CHROMIUM, dashboard, needs_chromium, wait_until_idle
+from tests.browser import ARTIFACTS, dashboard, needs_chromium, wait_until_idle
 from tests.helpers import edition, filled_workbook, perfect
 from zi_data import access
 
@@ -51,18 +51,6 @@ def setup(demo_db, tmp_path_factory):
         con.close()
     env = {"ZI_DB": str(db), "ZI_USERS": str(users)}
     return {"folder": folder, "env": env, "users": users, "secret": units + instansi, "db": db}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "akses").mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Visit:
@@ -141,15 +129,16 @@ def data_page_rendered(page) -> None:
 
 
 def shot(visit: Visit, name: str) -> None:
+    (ARTIFACTS / "akses").mkdir(parents=True, exist_ok=True)
     visit.page.screenshot(path=str(ARTIFACTS / "akses" / f"{name}.png"))
 
 
 @pytest.mark.parametrize("first", ["peringkat", "common", "profil_unit?embed=true"])
-def test_on_a_fresh_server_the_first_address_shows_only_the_sign_in_form(first, setup, browser):
+def test_on_a_fresh_server_the_first_address_shows_only_the_sign_in_form(first, setup, chromium):
     """The first request a new server gets decides Streamlit's multipage mode: here it is never the home page."""
     log = setup["folder"] / f"first-{first.split('?')[0]}.log"
     with dashboard(setup["env"], log) as server:
-        visit = Visit(browser, server)
+        visit = Visit(chromium, server)
         try:
             text = open_signed_out(visit, server, first)
             shot(visit, f"pertama-{first.split('?')[0]}")
@@ -168,10 +157,10 @@ def test_on_a_fresh_server_the_first_address_shows_only_the_sign_in_form(first, 
             visit.close()
 
 
-def test_a_page_left_open_signs_itself_out_when_idle(setup, browser):
+def test_a_page_left_open_signs_itself_out_when_idle(setup, chromium):
     env = dict(setup["env"], ZI_IDLE_MINUTES="0.2")  # 12 seconds: enough to see the page on a busy machine
     with dashboard(env, setup["folder"] / "idle.log") as server:
-        visit = Visit(browser, server)
+        visit = Visit(chromium, server)
         try:
             open_signed_out(visit, server, "peringkat")
             sign_in(visit, "pembaca")
@@ -193,9 +182,9 @@ def server(setup):
         yield url
 
 
-def test_every_address_shows_only_the_sign_in_form_before_sign_in(setup, browser, server):
+def test_every_address_shows_only_the_sign_in_form_before_sign_in(setup, chromium, server):
     for path in ADDRESSES:
-        visit = Visit(browser, server)
+        visit = Visit(chromium, server)
         try:
             text = open_signed_out(visit, server, path)
             shot(visit, "keluar-" + (re.sub(r"[^a-z0-9_]+", "-", path.lower()).strip("-") or "beranda"))
@@ -204,8 +193,8 @@ def test_every_address_shows_only_the_sign_in_form_before_sign_in(setup, browser
             visit.close()
 
 
-def test_deeper_addresses_show_nothing_at_all(setup, browser, server):
-    visits = [Visit(browser, server) for _ in NESTED]
+def test_deeper_addresses_show_nothing_at_all(setup, chromium, server):
+    visits = [Visit(chromium, server) for _ in NESTED]
     try:
         for visit, path in zip(visits, NESTED, strict=True):
             visit.page.goto(f"{server}/{path}", timeout=60_000)
@@ -219,8 +208,8 @@ def test_deeper_addresses_show_nothing_at_all(setup, browser, server):
             visit.close()
 
 
-def test_the_sign_in_form_fits_a_phone(setup, browser, server):
-    visit = Visit(browser, server, width=390)
+def test_the_sign_in_form_fits_a_phone(setup, chromium, server):
+    visit = Visit(chromium, server, width=390)
     try:
         text = open_signed_out(visit, server, "data")
         shot(visit, "masuk-ponsel")
@@ -231,8 +220,8 @@ def test_the_sign_in_form_fits_a_phone(setup, browser, server):
         visit.close()
 
 
-def test_a_viewer_reads_every_page_but_may_not_upload_or_delete(setup, browser, server):
-    visit = Visit(browser, server)
+def test_a_viewer_reads_every_page_but_may_not_upload_or_delete(setup, chromium, server):
+    visit = Visit(chromium, server)
     try:
         open_signed_out(visit, server, "data")
         sign_in(visit, "pembaca")
@@ -252,8 +241,8 @@ def test_a_viewer_reads_every_page_but_may_not_upload_or_delete(setup, browser, 
         visit.close()
 
 
-def test_a_link_with_a_view_opens_that_view_once_signed_in_and_not_before(setup, browser, server):
-    visit = Visit(browser, server)
+def test_a_link_with_a_view_opens_that_view_once_signed_in_and_not_before(setup, chromium, server):
+    visit = Visit(chromium, server)
     try:
         text = open_signed_out(visit, server, "peringkat?tahun=2025&jawaban=unit&instansi=Kementerian%20Agama")
         assert_only_the_sign_in_form(visit, text, setup["secret"], "a link with a view, before sign-in")
@@ -266,13 +255,13 @@ def test_a_link_with_a_view_opens_that_view_once_signed_in_and_not_before(setup,
         visit.close()
 
 
-def test_an_evaluator_uploads_but_may_not_delete(setup, browser, server, tmp_path):
+def test_an_evaluator_uploads_but_may_not_delete(setup, chromium, server, tmp_path):
     from playwright.sync_api import expect
 
     ed = edition("2021")
     workbook = filled_workbook(tmp_path / "2025_Unit Uji Peramban.xlsx", unit=perfect(ed), tpi=perfect(ed),
                                unit_name="Unit Uji Peramban", instansi="Instansi Uji")
-    visit = Visit(browser, server)
+    visit = Visit(chromium, server)
     try:
         open_signed_out(visit, server, "data")
         sign_in(visit, "tpi")
@@ -301,10 +290,10 @@ def test_an_evaluator_uploads_but_may_not_delete(setup, browser, server, tmp_pat
         con.close()
 
 
-def test_an_admin_may_delete_and_no_log_holds_a_password_or_hash(setup, browser, server):
-    visit = Visit(browser, server)
+def test_an_admin_may_delete_and_no_log_holds_a_password_or_hash(setup, chromium, server):
+    visit = Visit(chromium, server)
     try:
-        text = open_signed_out(visit, server, "data")
+        open_signed_out(visit, server, "data")
         visit.page.get_by_label("Nama pengguna").fill("admin")
         visit.page.get_by_label("Kata sandi").fill("tebakan-yang-salah")
         visit.page.get_by_role("button", name="Masuk").click()

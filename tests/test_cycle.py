@@ -17,8 +17,7 @@ import duckdb
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from tests.helpers import edition, filled_workbook, perfect
-from tests.test_reading_shapes import _drop_rows
+from tests.helpers import drop_reform_pengawasan, edition, filled_workbook, perfect
 from zi_data import access, queries
 from zi_data.cli import main
 from zi_data.cycle import proposal as proposal_mod
@@ -77,7 +76,7 @@ def built(tmp_path_factory):
     # a partial sheet loaded on request: marked "perlu diperiksa", never a candidate
     partial = write_lke_zi(root / "p" / "2026_Unit Sebagian.xlsx", ED, "Unit Sebagian", I1, 2026, perfect(ED),
                            levels={"Jawaban TPI": perfect(ED)}, unit_label="Jawaban Unit")
-    _drop_rows(partial, "PENGUATAN PENGAWASAN", "PENINGKATAN KUALITAS PELAYANAN PUBLIK", after="II. REFORM")
+    drop_reform_pengawasan(partial)
     assert ingest_paths([partial], db, allow_partial=True, actor_role="evaluator").loaded == 1
     return root, db
 
@@ -290,7 +289,7 @@ def test_status_json_has_the_issue_shape_with_null_where_unknown(db, capsys):
     unit = {u["unit"]: u for u in out["units"]}["Unit Hanya Daftar"]
     assert unit == {"unit": "Unit Hanya Daftar", "instansi": I1, "target": "WBK", "stage": "belum_mengirim",
                     "unit_total": None, "tpi_total": None, "tpn_total": None, "keputusan": None,
-                    "terlambat": unit["terlambat"]}
+                    "terlambat": date.today() > date(2026, 5, 31)}  # the deadline of data/deadlines.csv
     assert {u["unit"]: u for u in out["units"]}["Unit IPKP 3,4"]["tpi_total"] == 97.375
 
 
@@ -504,5 +503,5 @@ def test_profil_unit_says_where_the_unit_stands_in_the_cycle(db, tmp_path, monke
     assert "ditetapkan TPN" not in text
     # no TPI answers yet, and the deadline (31 May 2026) has passed by the time this runs
     text = shown("Unit Belum TPI")
-    late = " · terlambat (batas pengusulan 31 Mei 2026)" if date.today() > deadline_for(2026) else ""
+    late = " · terlambat (batas pengusulan 31 Mei 2026)" if date.today() > date(2026, 5, 31) else ""
     assert f"Tahap siklus 2026: **LKE masuk**{late}" in text

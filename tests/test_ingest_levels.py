@@ -5,13 +5,12 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from tests.helpers import duplicate_keys
+from tests.helpers import drop_reform_pengawasan, duplicate_keys
 from tests.test_reading_shapes import (
     ED,
     ITJEN_TOTAL,
     TPI_TOTAL,
     UNIT_TOTAL,
-    _drop_rows,
     itjen_answers,
     tpi_answers,
     unit_answers,
@@ -93,7 +92,7 @@ def test_a_blank_form_is_rejected_with_its_reason(tmp_path):
 
 def test_a_partial_file_is_refused_unless_asked_and_then_marked_and_not_ranked(tmp_path):
     partial = write_lke_zi(tmp_path / "p" / "2025_Sebagian.xlsx", ED, "Sebagian", "I", 2025, unit_answers())
-    _drop_rows(partial, "PENGUATAN PENGAWASAN", "PENINGKATAN KUALITAS PELAYANAN PUBLIK", after="II. REFORM")
+    drop_reform_pengawasan(partial)
     whole = write_lke_zi(tmp_path / "w" / "2025_Utuh.xlsx", ED, "Utuh", "I", 2025, unit_answers())
     db = tmp_path / "zi.duckdb"
     summary = ingest_paths([partial, whole], db, actor_role="evaluator")

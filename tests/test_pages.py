@@ -181,12 +181,16 @@ def test_data_page_lists_submissions_rejects_and_warnings(app):
     assert len(warnings) >= 1
 
 
+# How a raw value shows when a table forgot to format it.
+RAW_TEXTS = ("None", "nan", "NaN", "<NA>", "True", "False", "NaT")
+
+
 def raw_values(at: AppTest) -> set[str]:
     """Cells of every table on the page that show a raw value instead of a word or a dash."""
     found = set()
     for frame in at.dataframe:
         for value in frame.value.astype(str).to_numpy().ravel():
-            if value in ("None", "nan", "NaN", "<NA>", "True", "False", "NaT"):
+            if value in RAW_TEXTS:
                 found.add(value)
     return found
 
@@ -252,9 +256,7 @@ def test_saving_a_proposal_on_the_siklus_page_moves_units_to_diusulkan(demo_db, 
 def test_an_empty_database_says_how_to_get_data(tmp_path, monkeypatch):
     monkeypatch.setenv("ZI_DB", str(tmp_path / "kosong.duckdb"))
     monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.run()
-    assert not at.exception
+    at = open_page()
     assert "Belum ada data" in at.info[0].value
 
 
@@ -311,6 +313,7 @@ def test_a_year_with_only_a_roster_is_offered_and_every_page_opens_on_it(demo_db
 
 
 def test_only_an_evaluator_or_admin_can_save_a_proposal_and_the_saver_is_recorded(demo_db, tmp_path, monkeypatch):
+    from tests.reliability.test_access import attempt
     from zi_data import access, queries
 
     users = tmp_path / "users.toml"
@@ -322,11 +325,7 @@ def test_only_an_evaluator_or_admin_can_save_a_proposal_and_the_saver_is_recorde
     monkeypatch.setenv("ZI_USERS", str(users))
     monkeypatch.chdir(ROOT)
     for user, password, may in (("pembaca", "sandi-pembaca-1", False), ("tpi", "sandi-evaluator-1", True)):
-        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-        at.run()
-        at.text_input(key="login_user").set_value(user)
-        at.text_input(key="login_password").set_value(password)
-        at.button[0].click().run()
+        at = attempt(open_page(), user, password)
         at.switch_page("pages/siklus.py").run()
         assert not at.exception, [e.message for e in at.exception]
         assert any(b.key == "prop_save" for b in at.button) == may, user
@@ -361,13 +360,14 @@ def test_tables_show_numbers_with_a_decimal_comma_and_two_decimals(app, page, in
         values = [v for v in table[col].astype(str) if v != "–"]
         assert values and all(re.fullmatch(r"[+-]?\d{1,3}(\.\d{3})*,\d{2}", v) for v in values), (col, values[:5])
     texts = table.astype(str).to_numpy().ravel()
-    assert not [t for t in texts if t in ("None", "nan", "NaN", "True", "False", "<NA>")]
+    assert not [t for t in texts if t in RAW_TEXTS]
 
 
 @pytest.fixture(scope="module")
 def partial_db(tmp_path_factory):
     """Two complete units and one partial file loaded on request, all for 2025, unit and TPI answers."""
-    from tests.test_reading_shapes import ED, _drop_rows, tpi_answers, unit_answers
+    from tests.helpers import drop_reform_pengawasan
+    from tests.test_reading_shapes import ED, tpi_answers, unit_answers
     from zi_data.ingest import ingest_paths
     from zi_data.lke_writer import write_lke_zi
 
@@ -375,7 +375,7 @@ def partial_db(tmp_path_factory):
     files = [write_lke_zi(root / "in" / f"2025_{name}.xlsx", ED, name, "Instansi Uji", 2025, unit_answers(),
                           levels={"Jawaban TPI": tpi_answers()}, unit_label="Jawaban Unit")
              for name in ("Utuh Satu", "Utuh Dua", "Sebagian")]
-    _drop_rows(files[2], "PENGUATAN PENGAWASAN", "PENINGKATAN KUALITAS PELAYANAN PUBLIK", after="II. REFORM")
+    drop_reform_pengawasan(files[2])
     db = root / "zi.duckdb"
     ingest_paths(files, db, allow_partial=True, actor_role="evaluator")
     return db

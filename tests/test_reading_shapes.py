@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook as XlWorkbook
 from openpyxl import load_workbook
 
-from tests.helpers import edition, filled_workbook, perfect
+from tests.helpers import drop_reform_pengawasan, edition, filled_workbook, perfect
 from zi_data.cli import main
 from zi_data.evaluate import evaluate
 from zi_data.lke_writer import write_lke_zi
@@ -185,24 +185,12 @@ def test_a_blank_form_is_refused_as_empty_in_both_layouts_never_scored(tmp_path)
             read_workbook(path)
 
 
-def _drop_rows(path, first_text: str, until_text: str, after: str | None = None) -> None:
-    """Delete the rows from the one whose text starts `first_text` (below `after`) up to `until_text`."""
-    book = load_workbook(path)
-    ws = book["LKE ZI"]
-    texts = [" ".join(str(c.value) for c in row if c.value is not None).upper() for row in ws.iter_rows()]
-    start = next(i for i, t in enumerate(texts) if after.upper() in t) if after else 0
-    first = next(i for i in range(start, len(texts)) if first_text.upper() in texts[i])
-    last = next(i for i in range(first + 1, len(texts)) if until_text.upper() in texts[i])
-    ws.delete_rows(first + 1, last - first)
-    book.save(path)
-
-
 def test_a_sheet_missing_a_whole_area_is_refused_naming_the_area(tmp_path):
     path = write_lke_zi(tmp_path / "2025_U.xlsx", ED, "U", "I", 2025, unit_answers())
     # Penguatan Pengawasan of Reform gone (its area row up to the next area): its 12 answerable catalog
     # entries (M109; counts M110-M112 of P5, M113-M116 of P6, M117-M120 of P7). 115 of 127 (90,6 %) is above
     # the 90 % threshold: the empty area alone is the reason.
-    _drop_rows(path, "PENGUATAN PENGAWASAN", "PENINGKATAN KUALITAS PELAYANAN PUBLIK", after="II. REFORM")
+    drop_reform_pengawasan(path)
     with pytest.raises(ReadError) as err:
         read_workbook(path)
     message = str(err.value)
@@ -213,7 +201,7 @@ def test_a_sheet_missing_a_whole_area_is_refused_naming_the_area(tmp_path):
 
 def test_a_partial_sheet_loaded_on_request_is_marked_for_review(tmp_path):
     path = write_lke_zi(tmp_path / "2025_U.xlsx", ED, "U", "I", 2025, unit_answers())
-    _drop_rows(path, "PENGUATAN PENGAWASAN", "PENINGKATAN KUALITAS PELAYANAN PUBLIK", after="II. REFORM")
+    drop_reform_pengawasan(path)
     wb = read_workbook(path, allow_partial=True)
     assert wb.needs_review == ("hanya 115 dari 127 pertanyaan katalog (91%) dikenali; tidak satu pun pertanyaan "
                                "ditemukan untuk area Penguatan Pengawasan (Reform)")

@@ -221,7 +221,7 @@ def test_stage_and_tpn_figures_from_the_cycle_appear_when_known(con):
     assert [c.title for c in recap.table.columns][3] == "Tahap"
     # the cycle of the stored data itself: every unit's stage is derived, no TPN figures exist
     stored = data.cycle_info(con, 2026).set_index("unit_name")
-    assert stored.columns.tolist() == data.CYCLE_COLUMNS[:1] + data.CYCLE_COLUMNS[2:]
+    assert stored.columns.tolist() == ["unit_id", "instansi", "stage", "tpn_total", "tpn_decision"]
     assert stored.loc[UNIT, "stage"] == "dinilai_tpi" and stored["tpn_total"].isna().all()
 
 
@@ -277,9 +277,8 @@ def test_safe_file_names():
 def test_screenshots_of_the_first_two_pages(report):
     """Rendered for a person to look at (tests/artifacts/, git-ignored)."""
     pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 renders PDF pages to images")
-    from pathlib import Path
+    from tests.browser import ARTIFACTS as out
 
-    out = Path(__file__).parent / "artifacts"
     out.mkdir(exist_ok=True)
     doc = pdfium.PdfDocument(reports.write_unit(report, "pdf"))
     for i in range(2):

@@ -40,6 +40,12 @@ reshapes = st.fixed_dictionaries({
 })
 
 
+@pytest.fixture(scope="module")
+def bases(tmp_path_factory) -> dict[str, tuple[Path, str]]:
+    """Each layout's workbook as written, once: every example reshapes a copy of it."""
+    return {layout: _base(tmp_path_factory.mktemp(layout), layout) for layout in ("lke_zi", "jawaban")}
+
+
 def _base(tmp: Path, layout: str) -> tuple[Path, str]:
     if layout == "lke_zi":
         path = write_lke_zi(tmp / "base.xlsx", ED, "Unit Bentuk", "Instansi", 2025, unit_answers(),
@@ -85,9 +91,9 @@ def reshape(src: Path, form: str, out: Path, how: dict) -> Path:
 @pytest.mark.parametrize("layout", ["lke_zi", "jawaban"])
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(how=reshapes)
-def test_reshaping_a_workbook_never_changes_its_score(tmp_path_factory, layout, how):
+def test_reshaping_a_workbook_never_changes_its_score(tmp_path_factory, bases, layout, how):
     tmp = tmp_path_factory.mktemp("reshape")
-    base, form = _base(tmp, layout)
+    base, form = bases[layout]
     wb = read_workbook(reshape(base, form, tmp / "2025_Unit Bentuk.xlsx", how))
     ev = evaluate(wb)
     assert ev.scores.total("unit") == pytest.approx(UNIT_TOTAL)
