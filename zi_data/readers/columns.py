@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..answers import is_blank
 from ..catalog import DATA_DIR
-from .base import Level, level_keys
+from .base import Level, Workbook, level_keys
 from .excel import cell_text, col_letter
 
 # A title block above the header is at most this tall.
@@ -152,6 +152,17 @@ def level_cells(line: list[Any], cols: Columns) -> list[tuple[Any, str | None, s
         out.append((None if raw == "" else raw, _joined(line, lc.notes, n) if lc.notes else None,
                     _joined(line, lc.evidence, n) if lc.evidence else None))
     return out
+
+
+def record(wb: Workbook, cols: Columns, qid: str, sheet: str, row: int,
+           cells: list[tuple[Any, str | None, str | None]]) -> None:
+    """A catalog question found at `row`: marked matched, and one answer row per level that wrote an answer,
+    a note or evidence (the cells from level_cells), in level order."""
+    wb.matched.add(qid)
+    for lc, (raw, note, evidence) in zip(cols.levels, cells, strict=True):
+        if note is None and evidence is None and is_blank(raw):
+            continue
+        wb.rows.append((lc.level.key, qid, raw, note, evidence, sheet, row))
 
 
 def _joined(line: list[Any], cols: list[int], n: int) -> str | None:

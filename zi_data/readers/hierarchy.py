@@ -17,7 +17,7 @@ from ..answers import is_blank, parse_number
 from ..catalog import Edition
 from ..predicates import fmt
 from .base import GROUP_PREFIX, Workbook
-from .columns import Columns, level_cells, normalise
+from .columns import Columns, level_cells, normalise, record
 from .excel import at, cell_text
 from .text import similarity
 
@@ -104,8 +104,6 @@ def read_hierarchy(rows: list[list[Any]], sheet: str, cols: Columns, ed: Edition
         if parser.feed(i + 1, rows[i]):
             break
     parser.finish()
-    wb.rows = parser.records
-    wb.matched = parser.matched
 
 
 def component_row(rows: list[list[Any]], limit: int = 60) -> tuple[int, int] | None:
@@ -138,8 +136,6 @@ class _Parser:
         self.area: str | None = None
         self.block: Block | None = None
         self.used_indicators: set[str] = set()
-        self.records: list[tuple] = []
-        self.matched: set[str] = set()
 
     def texts(self, line: list[Any]) -> list[str]:
         n = len(line)
@@ -268,7 +264,7 @@ class _Parser:
             self._unmatched(r, text, cells)
             return
         self._own(ind, at(line, self.value_col))
-        self._record(self.plan.questions[ind][0][0], r, cells)
+        record(self.wb, self.cols, self.plan.questions[ind][0][0], self.sheet, r, cells)
 
     # -- matching a finished indicator block ------------------------------------------------------
     def _close_block(self) -> None:
@@ -304,7 +300,7 @@ class _Parser:
             if qid is None:
                 self._unassigned(line, block, assigned)
                 continue
-            self._record(qid, line.row, line.cells)
+            record(self.wb, self.cols, qid, self.sheet, line.row, line.cells)
 
     def _best(self, line: Line, cands: list[tuple[str, str, str]]) -> str | None:
         scored = [(similarity(line.text, text), qid) for qid, _, text in cands]
@@ -362,13 +358,6 @@ class _Parser:
         if any(not is_blank(a) for a, _, _ in cells):
             self.wb.warn(f"baris berisi jawaban tetapi tidak cocok dengan pertanyaan katalog mana pun: "
                          f"'{text[:60]}'", self.sheet, row)
-
-    def _record(self, qid: str, row: int, cells: list[tuple[Any, str | None, str | None]]) -> None:
-        self.matched.add(qid)
-        for lc, (answer, note, evidence) in zip(self.levels, cells, strict=True):
-            if is_blank(answer) and note is None and evidence is None:
-                continue
-            self.records.append((lc.level.key, qid, answer, note, evidence, self.sheet, row))
 
     def _own(self, key: str, value: Any) -> None:
         number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None

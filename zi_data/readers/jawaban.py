@@ -10,7 +10,7 @@ from typing import Any
 from ..answers import is_blank
 from ..catalog import Catalog, Edition
 from .base import Workbook
-from .columns import Columns, level_cells
+from .columns import Columns, level_cells, record
 from .excel import at, cell_text
 from .text import same_question
 
@@ -22,14 +22,6 @@ TEXT_SIMILARITY = 0.6
 def catalog_ids(catalog: Catalog) -> dict[str, str]:
     """Question id -> edition, for every answerable question of every edition."""
     return {qid: name for name, ed in catalog.editions.items() for qid in ed.answerable["question_id"]}
-
-
-def _record(wb: Workbook, cols: Columns, qid: str, sheet: str, r: int, line: list[Any]) -> None:
-    wb.matched.add(qid)
-    for lc, (raw, note, evidence) in zip(cols.levels, level_cells(line, cols), strict=True):
-        if note is None and evidence is None and is_blank(raw):
-            continue
-        wb.rows.append((lc.level.key, qid, raw, note, evidence, sheet, r))
 
 
 def read_by_id(rows: list[list[Any]], sheet: str, cols: Columns, ed: Edition, wb: Workbook) -> None:
@@ -54,7 +46,7 @@ def read_by_id(rows: list[list[Any]], sheet: str, cols: Columns, ed: Edition, wb
         if text and not same_question(text.lstrip("- "), texts[qid], TEXT_SIMILARITY):
             wb.warn(f"teks pertanyaan {qid} tidak sesuai katalog ('{texts[qid][:60]}'): dibaca menurut ID-nya",
                     sheet, r)
-        _record(wb, cols, qid, sheet, r, line)
+        record(wb, cols, qid, sheet, r, level_cells(line, cols))
 
 
 def read_by_row(rows: list[list[Any]], sheet: str, cols: Columns, ed: Edition, wb: Workbook) -> int:
@@ -69,7 +61,7 @@ def read_by_row(rows: list[list[Any]], sheet: str, cols: Columns, ed: Edition, w
         if not text or not same_question(text.lstrip("- "), catalog_text, TEXT_SIMILARITY):
             moved += 1
             continue
-        _record(wb, cols, qid, sheet, r, line)
+        record(wb, cols, qid, sheet, r, level_cells(line, cols))
     return moved
 
 
