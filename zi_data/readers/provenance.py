@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from .base import level_name
+from .identity import FIELD_NAMES
 
 MODES = {"hierarki": "menurut hierarki dan teks", "id": "menurut ID pertanyaan", "baris": "menurut nomor baris"}
-FIELDS = {"unit": "Unit Kerja", "instansi": "Instansi", "year": "Tahun", "edition": "Edisi"}
 
 
 def read_lines(read: dict[str, Any]) -> list[tuple[str, str]]:
@@ -34,7 +34,7 @@ def read_lines(read: dict[str, Any]) -> list[tuple[str, str]]:
                            f"dijawab: {answered}"))
     ident = read.get("identity") or {}
     if ident:
-        lines.append(("Identitas", "; ".join(f"{FIELDS.get(k, k)} dari {v}" for k, v in ident.items())))
+        lines.append(("Identitas", "; ".join(f"{FIELD_NAMES.get(k, k)} dari {v}" for k, v in ident.items())))
     return lines
 
 
