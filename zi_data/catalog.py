@@ -41,6 +41,17 @@ class Edition:
         return self.structure[self.structure["level"] == "area"]
 
     @cached_property
+    def area_labels(self) -> dict[str, str]:
+        """Area node id -> its name as shown, with the part of Pengungkit it sits in: "Area (Pemenuhan)"."""
+        s = self.structure.set_index("node_id")
+        out = {}
+        for area in self.areas.itertuples():
+            parent = area.parent_id
+            part = s.at[parent, "name"] if parent and s.at[parent, "level"] == "sub_komponen" else None
+            out[area.node_id] = f"{area.name} ({part})" if part else area.name
+        return out
+
+    @cached_property
     def scored_questions(self) -> pd.DataFrame:
         return self.questions[self.questions["role"].isin(SCORED_ROLES)]
 

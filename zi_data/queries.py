@@ -219,12 +219,10 @@ def _area_labels() -> pd.DataFrame:
     """Area id -> "Area (Pemenuhan)" label and area key, per edition, from the catalog."""
     rows = []
     for name, ed in load_catalog().editions.items():
-        s = ed.structure.set_index("node_id")
+        labels = ed.area_labels
         for area in ed.areas.itertuples():
-            parent = area.parent_id
-            part = s.at[parent, "name"] if parent and s.at[parent, "level"] == "sub_komponen" else None
             rows.append({"edition": name, "area_id": area.node_id, "area_key": area.area_key,
-                         "area": f"{area.name} ({part})" if part else area.name})
+                         "area": labels[area.node_id]})
     return pd.DataFrame(rows)
 
 

@@ -141,7 +141,7 @@ def _check_coverage(wb: Workbook, ed: Edition, sheet: str, allow_partial: bool) 
     if len(wb.matched) == len(questions):
         return
     missing = [q for q in questions if q[0] not in wb.matched]
-    areas = _area_names(ed)
+    areas = ed.area_labels
     found_areas = {area for qid, _, _, area in questions if qid in wb.matched}
     empty_areas = [name for area, name in areas.items() if area not in found_areas
                    and any(q[3] == area for q in questions)]
@@ -169,17 +169,6 @@ def _answerable(ed: Edition) -> list[tuple[str, str, str, str]]:
     ind = ed.indicators.set_index("indicator_id")
     return [(q.question_id, q.text, ind.at[q.indicator_id, "name"], ind.at[q.indicator_id, "area_id"])
             for q in ed.answerable.itertuples(index=False)]
-
-
-@lru_cache(maxsize=4)
-def _area_names(ed: Edition) -> dict[str, str]:
-    s = ed.structure.set_index("node_id")
-    out = {}
-    for area in ed.areas.itertuples():
-        part = s.at[area.parent_id, "name"] if area.parent_id and s.at[area.parent_id, "level"] == "sub_komponen" \
-            else None
-        out[area.node_id] = f"{area.name} ({part})" if part else area.name
-    return out
 
 
 def _short(text: str, n: int = 50) -> str:
