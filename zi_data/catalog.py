@@ -16,7 +16,8 @@ DATA_DIR = Path(os.environ.get("ZI_DATA_DIR", Path(__file__).resolve().parents[1
 SCORED_ROLES = ("scored", "percent")
 
 
-def _read(data_dir: Path, name: str) -> pd.DataFrame:
+def read_data_csv(data_dir: Path, name: str) -> pd.DataFrame:
+    """One of the data/*.csv tables as text, empty cells as "" (never NaN); callers convert and cache."""
     return pd.read_csv(data_dir / name, dtype=str, keep_default_na=False)
 
 
@@ -103,16 +104,16 @@ def _num(df: pd.DataFrame, *cols: str) -> pd.DataFrame:
 def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
     """The whole catalog, read once per process (the CSVs are small and never change at run time)."""
     data_dir = Path(data_dir)
-    editions_df = _num(_read(data_dir, "editions.csv"), "first_year", "last_year")
-    structure = _num(_read(data_dir, "structure.csv"), "weight", "seq")
-    indicators = _num(_read(data_dir, "indicators.csv"), "weight", "seq")
-    questions = _num(_read(data_dir, "questions.csv"), "seq", "jawaban_row")
-    rules = _read(data_dir, "percent_rules.csv")
+    editions_df = _num(read_data_csv(data_dir, "editions.csv"), "first_year", "last_year")
+    structure = _num(read_data_csv(data_dir, "structure.csv"), "weight", "seq")
+    indicators = _num(read_data_csv(data_dir, "indicators.csv"), "weight", "seq")
+    questions = _num(read_data_csv(data_dir, "questions.csv"), "seq", "jawaban_row")
+    rules = read_data_csv(data_dir, "percent_rules.csv")
     rules["a"] = rules["a"].str.split("+")
     rules["b"] = rules["b"].str.split("+")
-    thresholds = _num(_read(data_dir, "thresholds.csv"), "min_value", "min_share")
-    types = _num(_read(data_dir, "answer_types.csv"), "scale_max")
-    opts = _num(_read(data_dir, "answer_options.csv"), "value")
+    thresholds = _num(read_data_csv(data_dir, "thresholds.csv"), "min_value", "min_share")
+    types = _num(read_data_csv(data_dir, "answer_types.csv"), "scale_max")
+    opts = _num(read_data_csv(data_dir, "answer_options.csv"), "value")
     options: dict[str, dict[str, float]] = {}
     for row in opts.itertuples(index=False):
         options.setdefault(row.answer_type, {})[row.option] = float(row.value)

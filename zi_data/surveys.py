@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from .answers import is_blank, parse_number
-from .catalog import DATA_DIR
+from .catalog import DATA_DIR, read_data_csv
 from .predicates import fmt
 from .readers.base import ReadError, level_name
 from .tables import Table, norm_header, read_table, try_read_table
@@ -136,7 +136,7 @@ def read_survey(path: Path, table: Table | None = None) -> SurveyFile:
 @lru_cache(maxsize=4)
 def survey_map(edition: str, data_dir: Path = DATA_DIR) -> dict[str, tuple[str, str]]:
     """field (ipak, ipkp, capaian) -> (question_id, label) for an edition, from data/survey_map.csv."""
-    m = pd.read_csv(data_dir / "survey_map.csv", dtype=str, keep_default_na=False)
+    m = read_data_csv(data_dir, "survey_map.csv")
     sel = m[m["edition"] == edition]
     return {r.field: (r.question_id, r.label) for r in sel.itertuples(index=False)}
 

@@ -8,10 +8,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-import pandas as pd
-
 from ..answers import is_blank, parse_number
-from ..catalog import DATA_DIR
+from ..catalog import DATA_DIR, read_data_csv
 from ..readers.base import ReadError
 from ..surveys import unit_id
 from ..tables import Table, norm_header, read_table
@@ -31,7 +29,7 @@ class FileRows(Generic[T]):
 @lru_cache(maxsize=2)
 def labels(data_dir: Path = DATA_DIR) -> dict[str, str]:
     """Normalised header label -> field (unit, instansi, year, target, tpn_total, area:MP ...)."""
-    df = pd.read_csv(data_dir / "cycle_columns.csv", dtype=str, keep_default_na=False)
+    df = read_data_csv(data_dir, "cycle_columns.csv")
     return {norm_header(r.label): r.field for r in df.itertuples(index=False)}
 
 

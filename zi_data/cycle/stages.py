@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..catalog import DATA_DIR
+from ..catalog import DATA_DIR, read_data_csv
 
 STAGES = ("belum_mengirim", "lke_masuk", "dinilai_tpi", "diusulkan", "dievaluasi_tpn", "ditetapkan",
           "tidak_ditetapkan")
@@ -43,7 +43,7 @@ def stage_of(has_submission: bool, has_tpi: bool, proposed: bool, has_tpn: bool,
 @lru_cache(maxsize=4)
 def deadlines(data_dir: Path = DATA_DIR) -> tuple[dict[int, date], tuple[int, int]]:
     """The proposal deadline of each listed year, and the (month, day) of every other year, from data/deadlines.csv."""
-    df = pd.read_csv(data_dir / "deadlines.csv", dtype=str, keep_default_na=False)
+    df = read_data_csv(data_dir, "deadlines.csv")
     years: dict[int, date] = {}
     default = None
     for r in df.itertuples(index=False):

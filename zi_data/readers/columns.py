@@ -14,10 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from ..answers import is_blank
-from ..catalog import DATA_DIR
+from ..catalog import DATA_DIR, read_data_csv
 from .base import Level, Workbook, level_keys
 from .excel import cell_text, col_letter
 
@@ -44,13 +42,13 @@ def _normalise(text: str) -> str:
 
 @lru_cache(maxsize=2)
 def _label_rules(data_dir: Path = DATA_DIR) -> tuple[tuple[str, str, str], ...]:
-    df = pd.read_csv(data_dir / "column_labels.csv", dtype=str, keep_default_na=False)
+    df = read_data_csv(data_dir, "column_labels.csv")
     return tuple((r.field, r.match, normalise(r.label)) for r in df.itertuples(index=False))
 
 
 @lru_cache(maxsize=2)
 def _level_keywords(data_dir: Path = DATA_DIR) -> tuple[tuple[str, str], ...]:
-    df = pd.read_csv(data_dir / "assessment_levels.csv", dtype=str, keep_default_na=False)
+    df = read_data_csv(data_dir, "assessment_levels.csv")
     return tuple((r.kind, normalise(r.keyword)) for r in df.itertuples(index=False))
 
 

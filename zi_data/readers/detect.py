@@ -7,10 +7,8 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from ..answers import is_blank
-from ..catalog import DATA_DIR, Catalog, Edition, load_catalog
+from ..catalog import DATA_DIR, Catalog, Edition, load_catalog, read_data_csv
 from .base import ReadError, Workbook
 from .columns import OPTION_LIKE
 from .excel import EXCEL_SUFFIXES, Book, col_letter
@@ -27,7 +25,7 @@ SAMPLE = 20
 @lru_cache(maxsize=2)
 def settings(data_dir: Path = DATA_DIR) -> dict[str, float]:
     """Reading policies kept as data (data/settings.csv)."""
-    df = pd.read_csv(data_dir / "settings.csv", dtype=str, keep_default_na=False)
+    df = read_data_csv(data_dir, "settings.csv")
     return {r.key: float(r.value) for r in df.itertuples(index=False)}
 
 

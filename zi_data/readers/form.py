@@ -14,10 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from ..answers import is_blank
-from ..catalog import DATA_DIR, Catalog
+from ..catalog import DATA_DIR, Catalog, read_data_csv
 from .base import ReadError
 from .columns import Columns, columns_from_header, columns_from_positions, find_header, normalise
 from .excel import Book, cell_text
@@ -35,14 +33,14 @@ NATIONAL_WEIGHT = 7
 
 @lru_cache(maxsize=2)
 def _markers(data_dir: Path = DATA_DIR) -> tuple[tuple[str, str, str], ...]:
-    df = pd.read_csv(data_dir / "form_markers.csv", dtype=str, keep_default_na=False)
+    df = read_data_csv(data_dir, "form_markers.csv")
     return tuple((r.kind, r.match, normalise(r.phrase)) for r in df.itertuples(index=False))
 
 
 @lru_cache(maxsize=2)
 def _answer_types(data_dir: Path = DATA_DIR) -> frozenset[str]:
     """Every spelling of an answer type ("Ya/Tidak", "A/B/C", "%", "Jumlah", "Nilai (0-4)"), normalised."""
-    df = pd.read_csv(data_dir / "answer_types.csv", dtype=str, keep_default_na=False)
+    df = read_data_csv(data_dir, "answer_types.csv")
     names = set()
     for r in df.itertuples(index=False):
         for alias in [r.label, *r.aliases.split("|")]:
