@@ -38,13 +38,14 @@ def _markers(data_dir: Path = DATA_DIR) -> tuple[tuple[str, str, str], ...]:
 
 
 @lru_cache(maxsize=2)
-def _answer_types(data_dir: Path = DATA_DIR) -> frozenset[str]:
-    """Every spelling of an answer type ("Ya/Tidak", "A/B/C", "%", "Jumlah", "Nilai (0-4)"), normalised."""
-    df = read_data_csv(data_dir, "answer_types.csv")
+def _answer_types(catalog: Catalog) -> frozenset[str]:
+    """Every spelling of an answer type ("Ya/Tidak", "A/B/C", "%", "Jumlah", "Nilai (0-4)"), normalised, from the
+    catalog's answer types."""
     names = set()
-    for r in df.itertuples(index=False):
-        for alias in [r.label, *r.aliases.split("|")]:
-            names.add(normalise(alias))
+    for ed in catalog.editions.values():
+        for r in ed.answer_types.itertuples(index=False):
+            for alias in [r.label, *r.aliases.split("|")]:
+                names.add(normalise(alias))
     return frozenset(n for n in names if n)
 
 
@@ -150,14 +151,14 @@ def _inspect(name: str, rows: list[list[Any]], catalog: Catalog) -> _Sheet:
             cols = columns_from_positions(rows, id_col + NATIONAL_WEIGHT, national=True)
             cols.id = id_col
     zi, rb = (set(), []) if by_id else _tree_markers(rows, cols)  # rows by question id: the ids say enough
-    return _Sheet(name, cols, start, warnings, _question_rows(rows[start:], cols), id_hits, zi, rb)
+    return _Sheet(name, cols, start, warnings, _question_rows(rows[start:], cols, catalog), id_hits, zi, rb)
 
 
-def _question_rows(rows: list[list[Any]], cols: Columns | None) -> list[list[Any]]:
+def _question_rows(rows: list[list[Any]], cols: Columns | None, catalog: Catalog) -> list[list[Any]]:
     """The rows that are questions: an answer type (Ya/Tidak, A/B/C, Jumlah ...) in their answer-type column."""
     if cols is None:
         return []
-    types = _answer_types()
+    types = _answer_types(catalog)
     c = cols.answer_type
     if c is not None:
         return [line for line in rows if c < len(line) and isinstance(line[c], str) and normalise(line[c]) in types]
