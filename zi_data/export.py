@@ -6,11 +6,10 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
-from .predicates import fmt
+from .predicates import fmt, half_up
 
 # A text cell starting with one of these is run as a formula by spreadsheet programs.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -87,7 +86,7 @@ def _missing(value) -> bool:
 
 def rounded(value: float, digits: int) -> float:
     """Half up, as fmt() shows it: 96.125 -> 96.13 (Python's round() gives 96.12)."""
-    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+    return float(half_up(value, digits))
 
 
 def _text(value, kind: str) -> str:

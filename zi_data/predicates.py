@@ -18,16 +18,20 @@ DIGITS = 6
 NOT_MET = "Belum memenuhi"
 
 
+def half_up(number: float, digits: int) -> Decimal:
+    """The decimal the number was written as, rounded half up as a person does: 96.125 -> 96.13 (Python's own
+    rounding goes to even, 96.12, and binary fractions fall either side: 2.675 is 2.67499...)."""
+    return Decimal(repr(float(number))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
 def fmt(number: float, digits: int = 2) -> str:
     """A number the Indonesian way, rounded half up as a person does: 96.125 -> "96,13", 1234.5 -> "1.234,50"."""
     if not math.isfinite(number):
         return str(number)
     scaled = abs(number) * 10**digits
     if abs(scaled - math.floor(scaled) - 0.5) < 1e-6:
-        # a half: Python's own rounding goes to even (96.125 -> 96.12) and binary fractions fall either
-        # side (2.675 is 2.67499...); the decimal the number was written as rounds up, as a person does
-        rounded = Decimal(repr(float(number))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-        text = f"{rounded:,.{digits}f}"
+        # a half: formatting would round it to even or to whichever side its binary fraction falls
+        text = f"{half_up(number, digits):,.{digits}f}"
     else:
         text = f"{number:,.{digits}f}"
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
