@@ -81,12 +81,6 @@ def parse_number(raw: Any, *, whole: bool = False) -> float | None:
     return number / 100 if percent else number
 
 
-def normalise_option(raw: Any, options: dict[str, float]) -> str | None:
-    """"ya", " Ya ", "YA", "a", "A." -> the option as the catalog spells it; None when it fits none."""
-    text = _text(raw).strip().rstrip(".").strip().casefold()
-    return _spellings(tuple(options)).get(text)
-
-
 @lru_cache(maxsize=64)
 def _spellings(options: tuple[str, ...]) -> dict[str, str]:
     """Each option as compared (lower case) -> as the catalog spells it."""
@@ -103,6 +97,7 @@ def value_of(raw: Any, kind: str, options: dict[str, float] | None = None,
         return Valued(None, None, f"sel berisi galat Excel {text}")
     if kind == "option":
         assert options is not None
+        # "ya", " Ya ", "YA", "a", "A." -> the option as the catalog spells it
         option = _spellings(tuple(options)).get(text.strip().rstrip(".").strip().casefold())
         if option is None:
             choices = "/".join(options)

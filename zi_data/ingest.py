@@ -156,7 +156,6 @@ SURVEY = "survey"
 # Tables recognised by their header row, tried in this order (a TPN file may also name a target).
 TABLE_KINDS: dict[str, Callable[[list[Any]], bool]] = {
     "tpn": looks_like_tpn, "roster": looks_like_roster, SURVEY: looks_like_survey}
-TABLE_NAMES = {"tpn": "hasil TPN", "roster": "daftar unit", SURVEY: "survei"}
 NOT_A_TABLE = ("bukan berkas yang dikenali: CSV harus berupa hasil survei (kolom Unit Kerja, Tahun, IPAK/IPKP), "
                "daftar unit (Unit Kerja, Instansi, Tahun, Target) atau hasil TPN (Unit Kerja, Instansi, Tahun, "
                "Nilai TPN)")

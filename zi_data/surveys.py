@@ -15,7 +15,7 @@ from .answers import is_blank, parse_number
 from .catalog import DATA_DIR, read_data_csv
 from .predicates import fmt
 from .readers.base import ReadError, level_name
-from .tables import Table, norm_header, read_table, try_read_table
+from .tables import Table, norm_header, read_table
 
 # Header spellings met in practice, normalised (lower case, no spaces/punctuation) -> field.
 HEADERS = {
@@ -71,12 +71,6 @@ def header_fields(header: list[Any]) -> dict[str, int]:
 def looks_like_survey(header: list[Any]) -> bool:
     fields = header_fields(header)
     return {"unit", "year"} <= set(fields) and bool({"ipak", "ipkp"} & set(fields))
-
-
-def is_survey_file(path: Path) -> bool:
-    """True for a CSV or workbook with a header row naming unit, year and IPAK/IPKP columns."""
-    table = try_read_table(path, looks_like_survey)
-    return table is not None and table.header_index is not None
 
 
 def read_survey(path: Path, table: Table | None = None) -> SurveyFile:

@@ -134,9 +134,6 @@ class Workbook:
                 found.setdefault(assessor, {})[qid] = raw
         return {lv.key: found[lv.key] for lv in self.levels if lv.key in found}
 
-    def level(self, key: str) -> Level | None:
-        return next((lv for lv in self.levels if lv.key == key), None)
-
     def warn(self, message: str, sheet: str | None = None, row: int | None = None) -> None:
         where = f"sheet '{sheet}'" if sheet else ""
         if row:

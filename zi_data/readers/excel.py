@@ -99,13 +99,6 @@ def col_letter(i: int) -> str:
     return out
 
 
-def col_index(col: str) -> int:
-    n = 0
-    for ch in col.upper():
-        n = n * 26 + ord(ch) - 64
-    return n - 1
-
-
 def _reason(exc: Exception) -> str:
     """calamine's error, said in Bahasa Indonesia where we know what it means."""
     text = str(exc).lower()

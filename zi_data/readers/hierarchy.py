@@ -33,13 +33,9 @@ QUESTION_CODE = re.compile(r"^([a-z]|-|–|—)$")  # a question's letter, or th
 CODED_TEXT = re.compile(r"^([a-h])[.)]\s+(\S.*)$")  # "a. Unit kerja telah ..." typed in one cell
 
 
-def code(value: Any) -> str:
-    """A numbering cell as compared: "a." / "a" / " c. " / "(b)" / "1." / 1.0 / "II." -> "a" "a" "c" "b" "1" "1" "ii"."""
-    return _code(cell_text(value))
-
-
 @lru_cache(maxsize=4096)
 def _code(text: str) -> str:
+    """A numbering cell's text as compared: "a." / "a" / " c. " / "(b)" / "1." / "II." -> "a" "a" "c" "b" "1" "ii"."""
     return text.strip().lstrip("(").rstrip(".)").strip().casefold()
 
 
@@ -81,11 +77,6 @@ class Line:
     text: str
     cells: list[tuple[Any, str | None, str | None]]  # per level: answer, note, evidence
     context: str | None = None  # the percent item a count row sits under
-
-    @property
-    def answer(self) -> Any:
-        """The first level's answer (the unit's, in a unit's workbook)."""
-        return self.cells[0][0] if self.cells else None
 
 
 @dataclass

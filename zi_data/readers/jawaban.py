@@ -49,20 +49,16 @@ def read_by_id(rows: list[list[Any]], sheet: str, cols: Columns, ed: Edition, wb
         record(wb, cols, qid, sheet, r, level_cells(line, cols))
 
 
-def read_by_row(rows: list[list[Any]], sheet: str, cols: Columns, ed: Edition, wb: Workbook) -> int:
-    """Each catalog question at its row of the 2026 national sheet, where the row's text is that question.
-
-    Returns how many rows held another text (those are not read: the rows moved)."""
+def read_by_row(rows: list[list[Any]], sheet: str, cols: Columns, ed: Edition, wb: Workbook) -> None:
+    """Each catalog question at its row of the 2026 national sheet, where the row's text is that question
+    (a row holding another text is not read: the rows moved)."""
     text_col = cols.hierarchy[-1]
-    moved = 0
     for qid, r, catalog_text in _plan(ed):
         line = rows[r - 1] if r <= len(rows) else []
         text = cell_text(at(line, text_col))
         if not text or not same_question(text.lstrip("- "), catalog_text, TEXT_SIMILARITY):
-            moved += 1
             continue
         record(wb, cols, qid, sheet, r, level_cells(line, cols))
-    return moved
 
 
 @lru_cache(maxsize=8)
