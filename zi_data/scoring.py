@@ -165,13 +165,11 @@ def score_answers(answers: Mapping[str, Mapping[str, Any]], ed: Edition) -> Scor
     separately by the same rules, in the order given."""
     q_rows: list[tuple] = []
     l_rows: list[tuple] = []
-    present = []
     index = {qid: (ind, role) for qid, ind, role in plan_for(ed).question_rows}
     for assessor, raw in answers.items():
-        present.append(assessor)
         valued = value_answers(raw, ed)
         for qid, v in valued.items():
             ind, role = index[qid]
             q_rows.append((assessor, qid, ind, role, raw.get(qid), v.answer, v.value, v.problem))
         l_rows.extend((assessor, *r) for r in score_values(valued, ed))
-    return Scores(question_rows=q_rows, level_rows=l_rows, assessors=tuple(present))
+    return Scores(question_rows=q_rows, level_rows=l_rows, assessors=tuple(answers))
