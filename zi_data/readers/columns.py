@@ -216,7 +216,7 @@ def columns_from_header(rows: list[list[Any]], index: int, fields: dict[int, str
         return next((c for c in sorted(fields) if fields[c] == name), None)
 
     answers = [c for c in sorted(fields) if fields[c] == "answer"]
-    weight_col = next((c for c in sorted(fields) if fields[c] == "weight"), -1)
+    weight = first("weight")
 
     def full_label(c: int) -> str:
         """The label with the group heading above it, when a two-row header names whose column it is.
@@ -225,7 +225,7 @@ def columns_from_header(rows: list[list[Any]], index: int, fields: dict[int, str
         weight column: a title block further left ("... diisi oleh TPI") names no column."""
         label = labels.get(c, "")
         if kind_of(label) is None and above:
-            stop = max([weight_col] + [a for a in answers if a < c])
+            stop = max([-1 if weight is None else weight] + [a for a in answers if a < c])
             group = next((cell_text(above[g]) for g in range(min(c, len(above) - 1), stop, -1)
                           if cell_text(above[g])), "")
             if group and kind_of(group):
@@ -292,7 +292,6 @@ def columns_from_header(rows: list[list[Any]], index: int, fields: dict[int, str
     for c, label in labels.items():
         if c not in fields and c not in ignored:
             ignored[c] = f"judul tidak dikenal '{label}'"
-    weight = first("weight")
     right = weight if weight is not None else min(
         [c for c in (first("criteria"), first("answer_type"), answers[0] if answers else None) if c is not None],
         default=0)

@@ -101,11 +101,10 @@ def _answer_like(raw: Any) -> bool:
 
 
 @lru_cache(maxsize=4)
-def _option_questions(ed: Edition) -> dict[str, dict[str, float]]:
-    """Question id -> its options, for the questions answered by an option (Ya/Tidak, A-E): only these are
-    looked at (a count or survey column holds numbers)."""
-    return {q.question_id: ed.options[q.answer_type] for q in ed.answerable.itertuples(index=False)
-            if q.answer_type in ed.options}
+def _option_questions(ed: Edition) -> frozenset[str]:
+    """The ids of the questions answered by an option (Ya/Tidak, A-E): only these are looked at (a count or
+    survey column holds numbers)."""
+    return frozenset(q.question_id for q in ed.answerable.itertuples(index=False) if q.answer_type in ed.options)
 
 
 def _read(form: Form, rows: list[list[Any]], catalog: Catalog, wb: Workbook, stated: str | None) -> str:

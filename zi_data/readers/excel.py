@@ -21,14 +21,13 @@ class Book:
         self.path = Path(path)
         if not self.path.is_file():
             raise ReadError(self.path, "berkas tidak ditemukan")
-        self._error_sheets = check_file(self.path)  # sheets holding Excel error cells
+        self._error_sheets = check_file(self.path)  # sheets holding Excel error cells not yet put back
         try:
             self._wb = CalamineWorkbook.from_path(str(self.path))
         except Exception as exc:  # calamine raises its own error types for every broken file
             raise ReadError(self.path, _reason(exc)) from exc
         self.sheet_names: list[str] = list(self._wb.sheet_names)
         self._rows: dict[str, list[list[Any]]] = {}
-        self._errors_done: set[str] = set()
 
     def find_sheet(self, *names: str) -> str | None:
         """The sheet whose name matches one of `names`, ignoring case and spaces."""
@@ -55,12 +54,12 @@ class Book:
                                 .replace(",", "."), sheet=sheet)
             self._rows[sheet] = rows
         rows = self._rows[sheet]
-        if errors and sheet in self._error_sheets and sheet not in self._errors_done:
+        if errors and sheet in self._error_sheets:
             # calamine reads error cells (#REF!, #DIV/0!) as empty: put them back so they are reported.
             for (r, c), error in error_cells(self.path, sheet).items():
                 if r - 1 < len(rows) and c < len(rows[r - 1]) and rows[r - 1][c] == "":
                     rows[r - 1][c] = error
-            self._errors_done.add(sheet)
+            self._error_sheets.discard(sheet)  # put back once
         return rows
 
 
