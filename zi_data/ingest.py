@@ -587,8 +587,9 @@ def rescore(con: duckdb.DuckDBPyConnection, sid: str, surveys: dict | None = Non
     surveys = surveys if surveys is not None else load_surveys(con)
     record = find_survey(surveys, wb.unit, wb.instansi, wb.year)
     ev = evaluate(wb, load_catalog(), survey=record, survey_source=record["source"] if record else "")
-    for table in ("stg_answers", "scores", "rule_results", "predicates", "warnings", "assessments"):
-        con.execute(f"delete from {table} where submission_id = ?", [sid])  # table names are constants
+    for table in SCORED_TABLES:
+        if table != "raw_answers":  # the answers as read stay: everything scored from them is replaced
+            con.execute(f"delete from {table} where submission_id = ?", [sid])  # table names are constants
     _insert_scored(con, [scored_tables(ev, sid, raw=False)])
     con.execute("insert into history (happened_at, event, submission_id, detail) values (?, 'rescored', ?, ?)",
                 [datetime.now(), sid, f"dihitung ulang dengan survei {record['source'] if record else '-'}: "
@@ -596,6 +597,11 @@ def rescore(con: duckdb.DuckDBPyConnection, sid: str, surveys: dict | None = Non
 
 
 SAFE_NAME = re.compile(r"[^A-Za-z0-9 ._()-]+")
+
+
+def _upload_name(name: str) -> str:
+    """An uploaded file's name made safe to save: its last part, only plain characters, never empty."""
+    return SAFE_NAME.sub("_", Path(name).name).strip(" .") or "unggahan.xlsx"
 
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # as .streamlit/config.toml's server.maxUploadSize
@@ -609,7 +615,7 @@ def ingest_upload(name: str, data: bytes, db: Path | str, upload_dir: Path, *, a
     A role that may not upload is refused before anything is saved or recorded.
     """
     access.require(actor_role, "upload")
-    base = SAFE_NAME.sub("_", Path(name).name).strip(" .") or "unggahan.xlsx"
+    base = _upload_name(name)
     refusal = None
     if Path(base).suffix.lower() not in SUFFIXES:
         refusal = f"{base}: jenis berkas tidak diterima (yang diterima: .xlsx, .xlsm, .xls, .csv)"
@@ -631,7 +637,7 @@ def ingest_upload(name: str, data: bytes, db: Path | str, upload_dir: Path, *, a
 def identify_upload(name: str, data: bytes) -> dict[str, Any]:
     """What an uploaded file says about itself before it is loaded: its kind ("lke", "survey", "roster", "tpn" or
     None when it cannot be read), unit, instansi and year with where each was found, and the problem that stops it."""
-    base = SAFE_NAME.sub("_", Path(name).name).strip(" .") or "unggahan.xlsx"
+    base = _upload_name(name)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / base  # the same name: a file named <Tahun>_<Unit Kerja>.xlsx says who it is
         path.write_bytes(data)
