@@ -170,8 +170,9 @@ def table_kind(path: Path) -> tuple[str | None, Table | None]:
 
 
 def prepare(path: Path, sha: str, surveys: dict[tuple[str, str, int], dict], identity: dict | None = None,
-            allow_partial: bool = False) -> Prepared | dict[str, str] | str:
-    """Read and score one workbook (runs in a worker process); a dict is a rejection, a TABLE_KINDS key a table.
+            allow_partial: bool = False) -> Prepared | dict[str, str] | tuple[str, Table | None]:
+    """Read and score one workbook (runs in a worker process); a dict is a rejection, a (TABLE_KINDS key, Table)
+    pair a table, handed on as read.
 
     `identity` is what the person loading the file says (unit, instansi, year); `allow_partial` loads a
     file that matches too little of the catalog, marked for review."""
@@ -179,9 +180,9 @@ def prepare(path: Path, sha: str, surveys: dict[tuple[str, str, int], dict], ide
         try:
             wb = read_workbook(path, identity=identity, allow_partial=allow_partial)
         except ReadError:
-            kind, _ = table_kind(path)
+            kind, table = table_kind(path)
             if kind:
-                return kind
+                return kind, table
             raise
         record = find_survey(surveys, wb.unit, wb.instansi, wb.year)
         ev = evaluate(wb, survey=record, survey_source=record["source"] if record else "")
@@ -279,10 +280,10 @@ def ingest_paths(paths: list[Path], db: Path | str = store.DEFAULT_DB, progress:
             batch.clear()
 
     for (f, sha), result in zip(books, _prepared(books, surveys, identity, allow_partial), strict=True):
-        if isinstance(result, str):  # a table in an Excel file; a survey re-scores the units it covers
+        if isinstance(result, tuple):  # a table in an Excel file; a survey re-scores the units it covers
             flush()
             with _writer(db) as con:
-                _ingest_table(con, f, sha, summary, result)
+                _ingest_table(con, f, sha, summary, *result)
         elif isinstance(result, dict):
             with _writer(db) as con:
                 _reject(con, result, summary, sha=sha)
@@ -495,9 +496,9 @@ def _frame(rows: list[tuple], columns: list[str]) -> pa.Table:
 
 
 def _ingest_table(con: duckdb.DuckDBPyConnection, path: Path, sha: str, summary: IngestSummary,
-                  kind: str | None = None) -> None:
-    """A survey, roster or TPN results file: each loads whole or is refused whole with every bad row named."""
-    table = None
+                  kind: str | None = None, table: Table | None = None) -> None:
+    """A survey, roster or TPN results file: each loads whole or is refused whole with every bad row named.
+    `kind` and `table` are what table_kind found, when the caller already asked it."""
     if kind is None:
         kind, table = table_kind(path)
     if kind is None:
