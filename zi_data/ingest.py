@@ -644,14 +644,14 @@ def identify_upload(name: str, data: bytes) -> dict[str, Any]:
         path.write_bytes(data)
         out: dict[str, Any] = {"file": base, "kind": None, "unit": "", "instansi": "", "year": None, "sources": {},
                                "problem": None}
-        kind = None if path.suffix.lower() not in SUFFIXES else table_kind(path)[0]
-        if kind:
-            return dict(out, kind=kind)
-        if path.suffix.lower() == ".csv":
-            return dict(out, problem=f"{base}: {NOT_A_TABLE}")
-        try:
+        try:  # in prepare's order: a workbook that holds an LKE is an LKE, whatever table sits beside it
             wb = read_workbook(path, require_identity=False)
         except ReadError as exc:
+            kind = None if path.suffix.lower() not in SUFFIXES else table_kind(path)[0]
+            if kind:
+                return dict(out, kind=kind)
+            if path.suffix.lower() == ".csv":
+                return dict(out, problem=f"{base}: {NOT_A_TABLE}")
             return dict(out, problem=str(exc))
         return dict(out, kind="lke", unit=wb.unit, instansi=wb.instansi, year=wb.year,
                     sources=wb.read_info.get("identity", {}))
