@@ -115,20 +115,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_laporan(args: argparse.Namespace) -> int:
     """`zi laporan`: one unit's report, the recap, or every unit's report into a folder."""
-    from . import queries, reports
+    from . import reports
     from .ingest import Progress
     from .reports.data import ReportError, find_submission, units_with_data
 
-    if not Path(args.db).exists():
-        print(f"Basis data {args.db} tidak ada: muat workbook dulu dengan `zi ingest` (atau `zi demo`).",
-              file=sys.stderr)
+    con = _open_read(args.db)
+    if con is None:
         return 2
     instansi = [args.instansi] if args.instansi else None
-    try:
-        con = queries.connect(args.db)
-    except queries.DatabaseBusy:
-        print(f"Basis data {args.db} sedang dipakai untuk menulis; coba lagi sebentar lagi.", file=sys.stderr)
-        return 2
     try:
         if args.unit:
             sid = find_submission(con, args.unit, args.tahun, args.instansi)
@@ -227,12 +221,18 @@ def _cell(value, digits: int = 2) -> str:
 
 
 def _open_read(db: Path):
-    from .queries import connect
+    """A read connection for `zi laporan`, `zi status` and `zi pengusulan`; None, with the reason on stderr, when
+    the database does not exist or is being written."""
+    from .queries import DatabaseBusy, connect
 
     if not Path(db).exists():
         print(f"Basis data {db} tidak ada: muat data dulu dengan `zi ingest` atau `zi demo`.", file=sys.stderr)
         return None
-    return connect(db)
+    try:
+        return connect(db)
+    except DatabaseBusy:
+        print(f"Basis data {db} sedang dipakai untuk menulis; coba lagi sebentar lagi.", file=sys.stderr)
+        return None
 
 
 def cmd_status(args: argparse.Namespace) -> int:
