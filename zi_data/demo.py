@@ -315,7 +315,7 @@ def generate(out: Path, units: int = 60, years: list[int] | None = None, seed: i
                 written.append(lke(folder / name, ed, unit.name, unit.instansi, year, unit_ans, notes,
                                    quirks={"title_block", "no_identity", "bukti_link_before_answers"},
                                    levels=levels, unit_label="Jawaban Unit"))
-            elif unit.layout.startswith("lke_zi") and lke is not None and ed.edition == "2021":
+            elif unit.layout == "lke_zi" and lke is not None and ed.edition == "2021":
                 written.append(lke(folder / name, ed, unit.name, unit.instansi, year, unit_ans, notes))
             else:
                 written.append(jawaban.write(folder / name, ed, unit, year, unit_ans, tpi_ans, notes, rng))
