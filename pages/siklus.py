@@ -28,6 +28,24 @@ CALIBRATION_COLUMNS = [
     Column("tpi_predicate", "Predikat TPI"), Column("tpn_total", "Nilai TPN", "score"),
     Column("keputusan", "Keputusan TPN"), Column("selisih", "Selisih TPI - TPN", "change"),
 ]
+RANKED_COLUMNS = [
+    Column("rank", "No", "int"), Column("unit_name", "Unit kerja"), Column("instansi", "Instansi"),
+    Column("tpi_total", "Nilai TPI", "score"), Column("margin", "Selisih terkecil", "score"),
+    Column("closest", "Syarat terdekat"),
+]
+FAILING_COLUMNS = [
+    Column("unit_name", "Unit kerja"), Column("instansi", "Instansi"), Column("tpi_total", "Nilai TPI", "score"),
+    Column("gagal", "Syarat yang belum terpenuhi", width="large"),
+]
+BY_INSTANSI_COLUMNS = [
+    Column("instansi", "Instansi"), Column("units", "Unit", "int"), Column("tpi_mean", "Rata-rata TPI", "score"),
+    Column("tpn_mean", "Rata-rata TPN", "score"), Column("selisih_mean", "Rata-rata selisih", "score"),
+]
+DISAGREEMENT_COLUMNS = [
+    Column("unit_name", "Unit kerja"), Column("instansi", "Instansi"), Column("tpi_predicate", "Predikat TPI"),
+    Column("tpi_total", "Nilai TPI", "score"), Column("tpn_total", "Nilai TPN", "score"),
+    Column("keputusan", "Keputusan TPN"), Column("alasan", "Alasan"),
+]
 
 
 def figure(box, label: str, value, **kw) -> None:
@@ -40,10 +58,8 @@ def text(value) -> str:
     return value if isinstance(value, str) and value else "–"
 
 
-def ranked_table(df: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"No": df["rank"].astype(int), "Unit kerja": df["unit_name"], "Instansi": df["instansi"],
-                         "Nilai TPI": df["tpi_total"].map(common.num),
-                         "Selisih terkecil": df["margin"].map(common.num), "Syarat terdekat": df["closest"]})
+def ranked_table(df: pd.DataFrame, key: str) -> None:
+    common.table(df.assign(rank=df["rank"].astype(int)), RANKED_COLUMNS, key=key)
 
 
 st.title("Siklus")
@@ -129,17 +145,14 @@ if common.require_data():
         st.info(f"Tidak ada unit yang diusulkan: belum ada unit yang memenuhi semua syarat {predikat}"
                 + (" atau kuota 0." if kuota == 0 else "."))
     else:
-        st.dataframe(ranked_table(p.proposed), hide_index=True, width="stretch")
+        ranked_table(p.proposed, "prop_proposed")
     if len(p.reserves):
         st.markdown(f"**Cadangan ({len(p.reserves)})**: memenuhi syarat, di luar kuota")
-        st.dataframe(ranked_table(p.reserves), hide_index=True, width="stretch")
+        ranked_table(p.reserves, "prop_reserves")
     if len(rule_fails):
         st.markdown(f"**Belum memenuhi syarat {predikat} ({len(rule_fails)})**")
-        st.dataframe(pd.DataFrame({"Unit kerja": rule_fails["unit_name"], "Instansi": rule_fails["instansi"],
-                                   "Nilai TPI": rule_fails["tpi_total"].map(common.num),
-                                   "Syarat yang belum terpenuhi": rule_fails["gagal"].map(" · ".join)}),
-                     hide_index=True, width="stretch",
-                     column_config={"Syarat yang belum terpenuhi": st.column_config.TextColumn(width="large")})
+        common.table(rule_fails.assign(gagal=rule_fails["gagal"].map(" · ".join)), FAILING_COLUMNS,
+                     key="prop_failing")
     if len(review):
         st.warning("Tidak diikutkan karena berkasnya **perlu diperiksa**: "
                    + "; ".join(f"{r.unit_name} ({r.gagal[0].removeprefix('perlu diperiksa: ')})"
@@ -219,20 +232,12 @@ if common.require_data():
             common.chart(charts.calibration_area_bars(areas))
         per = calibration.by_instansi(units)
         st.markdown("**Selisih per instansi**")
-        st.dataframe(pd.DataFrame({"Instansi": per["instansi"], "Unit": per["units"].astype(int),
-                                   "Rata-rata TPI": per["tpi_mean"].map(common.num),
-                                   "Rata-rata TPN": per["tpn_mean"].map(common.num),
-                                   "Rata-rata selisih": per["selisih_mean"].map(common.num)}),
-                     hide_index=True, width="stretch")
+        common.table(per.assign(units=per["units"].astype(int)), BY_INSTANSI_COLUMNS, key="calib_instansi")
         st.markdown(f"**TPI menyatakan memenuhi, TPN tidak ({len(differ)})**")
         if differ.empty:
             st.caption("Tidak ada: setiap unit yang dinyatakan memenuhi oleh TPI juga memenuhi menurut TPN.")
         else:
-            st.dataframe(pd.DataFrame({"Unit kerja": differ["unit_name"], "Instansi": differ["instansi"],
-                                       "Predikat TPI": differ["tpi_predicate"],
-                                       "Nilai TPI": differ["tpi_total"].map(common.num),
-                                       "Nilai TPN": differ["tpn_total"].map(common.num),
-                                       "Keputusan TPN": differ["keputusan"].map(text), "Alasan": differ["alasan"]}),
-                         hide_index=True, width="stretch")
+            common.table(differ.assign(keputusan=differ["keputusan"].map(text)), DISAGREEMENT_COLUMNS,
+                         key="calib_disagreements")
         common.downloads(compared, CALIBRATION_COLUMNS, f"kalibrasi_{cy}", "calib", "Kalibrasi TPI dan TPN",
                          note=f"tahun {cy} · {', '.join(common.filters()['instansi']) or 'semua instansi'}")
