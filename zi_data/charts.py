@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from .predicates import fmt
 from .queries import AREA_KEYS, AREA_NAMES
 from .readers.base import level_name, level_order
 
@@ -123,7 +124,7 @@ def area_share_bars(shares: pd.DataFrame, minimum_wbk: float = 0.6, minimum_wbbm
     limit = label_limit(compact)
     fig = go.Figure(go.Bar(
         x=data["pct"], y=data["area"], orientation="h", marker_color=COLORS["tpi"],
-        text=[f"{v:.1f}%".replace(".", ",") for v in data["pct"]], textposition="inside",
+        text=[f"{fmt(v, 1)}%" for v in data["pct"]], textposition="inside",
         customdata=data[["area", "units"]],
         hovertemplate="%{customdata[0]}<br>%{x:.1f}% dari bobot<br>rata-rata %{customdata[1]} unit<extra></extra>"))
     for value, label, dash, pos in ((minimum_wbk, "WBK", "dash", "bottom right"),
@@ -369,7 +370,7 @@ def survey_scatter(df: pd.DataFrame, index: str = "ipak", compact: bool = False)
     fig.update_yaxes(title=f"{name} (0-4)")
     if len(data) >= 3:
         corr = data["pengungkit"].corr(data[index])
-        fig.add_annotation(text=f"korelasi r = {corr:.2f}".replace(".", ","), xref="paper", yref="paper", x=0.01,
+        fig.add_annotation(text=f"korelasi r = {fmt(corr, 2)}", xref="paper", yref="paper", x=0.01,
                            y=0.99, showarrow=False, xanchor="left", yanchor="top", font=dict(size=12, color="#555"))
     return _layout(fig, f"{name} dan Pengungkit", height=460, compact=compact)
 
@@ -413,7 +414,7 @@ def calibration_area_bars(areas: pd.DataFrame) -> go.Figure:
     """Mean TPI minus TPN per area (points), the areas the TPN marks down most on top."""
     if areas.empty:
         return empty("Hasil TPN belum memuat nilai per area")
-    data = areas.assign(label=areas["selisih_mean"].map(lambda v: f"{v:.2f}".replace(".", ",")),
+    data = areas.assign(label=areas["selisih_mean"].map(lambda v: fmt(v, 2)),
                         share=areas["selisih_share"] * 100)
     fig = px.bar(data, x="selisih_mean", y="area", orientation="h", text="label",
                  color_discrete_sequence=[COLORS["tpi"]],
