@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import partial
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import urlparse
 
 import pandas as pd
@@ -274,14 +275,19 @@ def _run(name: str, db: str, version: float, args: tuple) -> pd.DataFrame | dict
         con.close()
 
 
+def _busy() -> NoReturn:
+    """An ingestion holds the database (queries.DatabaseBusy): say so and stop the page until a reload."""
+    st.warning("Basis data sedang diperbarui oleh proses pemuatan. Muat ulang halaman sebentar lagi.")
+    st.stop()
+
+
 def query(name: str, *args):
     """A cached call of queries.<name>(con, *args) against the dashboard's database."""
     path = db_path()
     try:
         return _run(name, str(path), db_version(path), tuple(tuple(a) if isinstance(a, list) else a for a in args))
     except queries.DatabaseBusy:
-        st.warning("Basis data sedang diperbarui oleh proses pemuatan. Muat ulang halaman sebentar lagi.")
-        st.stop()
+        _busy()
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -617,8 +623,7 @@ def recap(year: int, instansi: list[str], edition: str | None) -> report_data.Re
     try:
         return _recap(str(path), db_version(path), year, tuple(instansi), edition)
     except queries.DatabaseBusy:
-        st.warning("Basis data sedang diperbarui oleh proses pemuatan. Muat ulang halaman sebentar lagi.")
-        st.stop()
+        _busy()
 
 
 FORMAT_LABELS = {"pdf": "PDF", "docx": "Word", "xlsx": "Excel"}
