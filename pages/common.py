@@ -484,11 +484,15 @@ def require_data() -> bool:
     return False
 
 
+def instansi_text(instansi: list[str]) -> str:
+    """The chosen instansi in words: their names, or "semua instansi" when none is chosen."""
+    return ", ".join(instansi) or "semua instansi"
+
+
 def view_text(f: dict | None = None) -> str:
     """The view in words: year, instansi, whose answers, edition."""
     f = f or filters()
-    inst = ", ".join(f["instansi"]) if f["instansi"] else "semua instansi"
-    return (f"Tahun {f['year']} · {inst} · jawaban {f['assessor_label']}"
+    return (f"Tahun {f['year']} · {instansi_text(f['instansi'])} · jawaban {f['assessor_label']}"
             + (f" · edisi {f['edition']}" if f["edition"] else ""))
 
 

@@ -69,7 +69,7 @@ if common.require_data():
     today = date.today()
     deadline = stages.deadline_for(year)
     status = common.query("cycle_status", year, inst, today)
-    scope = ", ".join(inst) if inst else "semua instansi"
+    scope = common.instansi_text(inst)
     when = "sudah lewat" if today > deadline else f"{(deadline - today).days} hari lagi"
     st.caption(f"Tahun {year} · {scope} · batas pengusulan ke KemenPANRB {stages.tanggal(deadline)} ({when}) · "
                "nilai TPI adalah tingkat TPI terakhir")
@@ -190,7 +190,7 @@ if common.require_data():
             listing = pd.DataFrame({
                 "Nomor": saved["proposal_id"].astype(int), "Predikat": saved["predikat"],
                 "Kuota": saved["kuota"].astype(int),
-                "Instansi": saved["instansi"].map(lambda v: ", ".join(json.loads(v)) or "semua instansi"),
+                "Instansi": saved["instansi"].map(lambda v: common.instansi_text(json.loads(v))),
                 "Disimpan oleh": saved["saved_by"], "Waktu": saved["saved_at"].map(stages.tanggal),
                 "Diusulkan": saved["diusulkan"].astype(int), "Cadangan": saved["cadangan"].astype(int),
                 "Status": saved["superseded_at"].map(lambda v: "digantikan" if pd.notna(v) else "berlaku")})
@@ -240,4 +240,4 @@ if common.require_data():
             common.table(differ.assign(keputusan=differ["keputusan"].map(text)), DISAGREEMENT_COLUMNS,
                          key="calib_disagreements")
         common.downloads(compared, CALIBRATION_COLUMNS, f"kalibrasi_{cy}", "calib", "Kalibrasi TPI dan TPN",
-                         note=f"tahun {cy} · {', '.join(common.filters()['instansi']) or 'semua instansi'}")
+                         note=f"tahun {cy} · {scope}")

@@ -12,7 +12,7 @@ st.title("Tren")
 if common.require_data():
     f = common.filters()
     phone = common.phone()
-    inst = ", ".join(f["instansi"]) if f["instansi"] else "semua instansi"
+    inst = common.instansi_text(f["instansi"])
     st.caption(f"Semua tahun · {inst} · jawaban {f['assessor_label']}")
     by = st.radio("Tampilkan per", ["Unit kerja", "Instansi", "Area"], horizontal=True, key="trend_by")
     if by == "Unit kerja":
