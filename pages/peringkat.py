@@ -29,7 +29,6 @@ if common.require_data():
     df["kelengkapan"] = df["completeness"] * 100
     # Ranked: complete files with a score for the metric. A partial file ("perlu diperiksa") and a unit
     # without a score at this level (no TPI yet) are listed apart, never given a rank.
-    review = df[df["needs_review"].notna()]
     unscored = df[df["needs_review"].isna() & df[metric].isna()]
     ranked = df[df["needs_review"].isna() & df[metric].notna()].sort_values([metric, "unit_label"],
                                                                               ascending=[False, True])
@@ -63,7 +62,7 @@ if common.require_data():
                 "diperingkat.", icon=":material/hourglass:")
         with st.expander(f"Unit yang belum dinilai ({len(unscored)})"):
             st.markdown(", ".join(sorted(unscored["unit_label"])))
-    common.review_note(review, "tidak diperingkat")
+    common.review_note(df, "tidak diperingkat")
     common.downloads(ranked, columns, f"peringkat_{f['year']}_{metric}", "peringkat", f"Peringkat menurut {metric_label}")
     unit = common.chart(charts.ranking_bars(shown, metric, metric_label, compact=phone), key="rank_chart",
                         select=True)
