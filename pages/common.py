@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import partial
@@ -449,6 +449,16 @@ def unit_select(label: str, names: list[str], default: int = 0, key: str = "f_un
     st.session_state["_f_unit"] = name
     sync_address()
     return name
+
+
+def keep_choices(key: str, options: list[str], default: Callable[[], list[str]]) -> None:
+    """A multiselect's choices kept across reruns: default() on first use (called only then), afterwards the
+    choices still among `options` (another year or instansi drops the ones no longer offered). Call before the
+    widget is drawn."""
+    if key not in st.session_state:
+        st.session_state[key] = default()
+    else:
+        st.session_state[key] = [n for n in st.session_state[key] if n in options]
 
 
 def open_profile(unit: str, year: int | None = None) -> None:

@@ -72,10 +72,7 @@ if common.require_data():
     st.subheader("Bandingkan unit")
     # every ranked unit, by name: neither a search nor another order changes the choices (or empties them)
     names = sorted(ranked["unit_label"])
-    if "rank_compare" not in st.session_state:
-        st.session_state["rank_compare"] = ranked["unit_label"].head(3).tolist()
-    else:  # another year or instansi: keep the units that are still there
-        st.session_state["rank_compare"] = [n for n in st.session_state["rank_compare"] if n in names]
+    common.keep_choices("rank_compare", names, lambda: ranked["unit_label"].head(3).tolist())
     chosen = st.multiselect("Pilih 2 sampai 5 unit", names, max_selections=5, key="rank_compare",
                             placeholder="Pilih unit")
     kind = st.radio("Tampilan", ["Batang", "Radar"], horizontal=True, key="rank_kind")

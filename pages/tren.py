@@ -16,14 +16,15 @@ if common.require_data():
     st.caption(f"Semua tahun · {inst} · jawaban {f['assessor_label']}")
     by = st.radio("Tampilkan per", ["Unit kerja", "Instansi", "Area"], horizontal=True, key="trend_by")
     if by == "Unit kerja":
-        latest = common.scores()
-        names = latest.sort_values("total", ascending=False)["unit_name"].tolist()
         all_units = common.query("trend", f["assessor"], "unit", f["instansi"])
         options = sorted(set(all_units["unit_name"])) if not all_units.empty else []
-        if "trend_units" not in st.session_state:
-            st.session_state["trend_units"] = [n for n in names if n in options][:5]
-        else:  # another instansi: keep the units that are still there
-            st.session_state["trend_units"] = [n for n in st.session_state["trend_units"] if n in options]
+
+        def best_five() -> list[str]:
+            """On first use: the five best units of the year in the sidebar."""
+            names = common.scores().sort_values("total", ascending=False)["unit_name"]
+            return [n for n in names if n in options][:5]
+
+        common.keep_choices("trend_units", options, best_five)
         chosen = st.multiselect("Unit kerja", options, key="trend_units", placeholder="Pilih unit",
                                 max_selections=len(charts.SERIES))
         data = all_units[all_units["unit_name"].isin(chosen)] if chosen else all_units.iloc[0:0]
