@@ -519,9 +519,10 @@ def phone() -> bool:
         return False
 
 
-def chart(fig, key: str | None = None, select: bool = False):
+def chart(fig, key: str | None = None, open_unit: bool = False) -> None:
     """A Plotly figure across the page's width (its tool bar only on hover, none on a phone where it covers the
-    title). select=True: a click on a point returns the first item of its customdata (a unit's label), else None."""
+    title). open_unit=True: a click on a point opens the Profil Unit of the unit whose label is the first item
+    of the point's customdata."""
     config = {"displaylogo": False, "displayModeBar": False if phone() else "hover"}
     # The title goes above the chart as text: inside the figure, a legend that wraps to several rows (six
     # instansi on a narrow plot) would run over it. The legend then sits alone above the plot.
@@ -529,11 +530,18 @@ def chart(fig, key: str | None = None, select: bool = False):
     if title:
         st.markdown(f"**{title}**")
         fig.update_layout(title=None, margin_t=30)  # room for the threshold lines' labels at the top
-    if not select:
+    if not open_unit:
         st.plotly_chart(fig, width="stretch", config=config, key=key)
-        return None
+        return
     event = st.plotly_chart(fig, width="stretch", config=config, key=key, on_select="rerun",
                             selection_mode="points")
+    unit = _clicked_unit(event)
+    if unit:
+        open_profile(unit)
+
+
+def _clicked_unit(event) -> str | None:
+    """The unit's label carried by the first clicked point (the first item of its customdata), else None."""
     for point in (event.selection.points if event else []):
         data = point.get("customdata")
         if isinstance(data, list) and data:

@@ -64,10 +64,7 @@ if common.require_data():
             st.markdown(", ".join(sorted(unscored["unit_label"])))
     common.review_note(df, "tidak diperingkat")
     common.downloads(ranked, columns, f"peringkat_{f['year']}_{metric}", "peringkat", f"Peringkat menurut {metric_label}")
-    unit = common.chart(charts.ranking_bars(shown, metric, metric_label, compact=phone), key="rank_chart",
-                        select=True)
-    if unit:
-        common.open_profile(unit)
+    common.chart(charts.ranking_bars(shown, metric, metric_label, compact=phone), key="rank_chart", open_unit=True)
 
     st.subheader("Bandingkan unit")
     # every ranked unit, by name: neither a search nor another order changes the choices (or empties them)
