@@ -48,11 +48,6 @@ DISAGREEMENT_COLUMNS = [
 ]
 
 
-def figure(box, label: str, value, **kw) -> None:
-    """A headline figure in a row that wraps on a narrow screen, as on Ringkasan."""
-    box.metric(label, value, width="content", **kw)
-
-
 def text(value) -> str:
     """Text for a table cell a person reads: a dash rather than None or nan."""
     return value if isinstance(value, str) and value else "–"
@@ -77,15 +72,16 @@ if common.require_data():
     # --- where every unit stands ----------------------------------------------------------------------------
     counts = status["stage"].value_counts()
     # figures side by side that wrap on a narrow screen, as on Ringkasan
-    headline = st.container(horizontal=True, gap="medium")
-    figure(headline, "Unit dalam siklus", len(status), help="Unit di daftar unit, unit yang mengirim LKE, dan unit dengan "
-                                                       "hasil TPN tahun ini")
-    figure(headline, "Belum mengirim LKE", int(counts.get("belum_mengirim", 0)))
-    figure(headline, "Terlambat", int(status["terlambat"].sum()),
-                help=f"Masih belum mengirim LKE atau belum dinilai TPI setelah {stages.tanggal(deadline)}")
-    figure(headline, "Diusulkan", int(counts.get("diusulkan", 0)),
-                help="Dalam usulan tersimpan yang berlaku dan belum ada hasil TPN-nya")
-    figure(headline, "Ditetapkan", int(counts.get("ditetapkan", 0)), help="Predikat WBK/WBBM ditetapkan menurut hasil TPN")
+    with st.container(horizontal=True, gap="medium"):
+        st.metric("Unit dalam siklus", len(status), width="content",
+                  help="Unit di daftar unit, unit yang mengirim LKE, dan unit dengan hasil TPN tahun ini")
+        st.metric("Belum mengirim LKE", int(counts.get("belum_mengirim", 0)), width="content")
+        st.metric("Terlambat", int(status["terlambat"].sum()), width="content",
+                  help=f"Masih belum mengirim LKE atau belum dinilai TPI setelah {stages.tanggal(deadline)}")
+        st.metric("Diusulkan", int(counts.get("diusulkan", 0)), width="content",
+                  help="Dalam usulan tersimpan yang berlaku dan belum ada hasil TPN-nya")
+        st.metric("Ditetapkan", int(counts.get("ditetapkan", 0)), width="content",
+                  help="Predikat WBK/WBBM ditetapkan menurut hasil TPN")
     if not status["on_roster"].any():
         st.info("Belum ada daftar unit untuk tahun ini: muat berkas daftar unit (kolom Unit Kerja, Instansi, Tahun, "
                 "Target) di halaman **Data** agar unit yang belum mengirim LKE terlihat.", icon=":material/info:")
@@ -135,11 +131,12 @@ if common.require_data():
     rule_fails = failing[failing["reason"] == "gagal"]
     review = failing[failing["reason"] == "perlu_diperiksa"]
     unassessed = failing[failing["reason"] == "belum_dinilai"]
-    m = st.container(horizontal=True, gap="medium")
-    figure(m, "Kandidat", len(p.proposed) + len(p.reserves), help=f"Memenuhi semua syarat {predikat}")
-    figure(m, "Dalam kuota", len(p.proposed), help="Diusulkan dalam usulan ini")
-    figure(m, "Cadangan", len(p.reserves))
-    figure(m, f"Belum memenuhi {predikat}", len(rule_fails))
+    with st.container(horizontal=True, gap="medium"):
+        st.metric("Kandidat", len(p.proposed) + len(p.reserves), width="content",
+                  help=f"Memenuhi semua syarat {predikat}")
+        st.metric("Dalam kuota", len(p.proposed), width="content", help="Diusulkan dalam usulan ini")
+        st.metric("Cadangan", len(p.reserves), width="content")
+        st.metric(f"Belum memenuhi {predikat}", len(rule_fails), width="content")
     st.markdown(f"**Diusulkan ({len(p.proposed)})**")
     if p.proposed.empty:
         st.info(f"Tidak ada unit yang diusulkan: belum ada unit yang memenuhi semua syarat {predikat}"
@@ -218,13 +215,12 @@ if common.require_data():
         compared = calibration.by_unit(units)
         areas = calibration.by_area(common.query("calibration_areas", cy, inst))
         differ = calibration.disagreements(units)
-        k = st.container(horizontal=True, gap="medium")
-        figure(k, "Unit dengan nilai TPI dan TPN", len(compared))
-        figure(k, "Rata-rata selisih TPI − TPN",
-                    common.num(compared["selisih"].mean() if len(compared) else None),
-                    help="Positif: TPI memberi nilai lebih tinggi daripada TPN")
-        figure(k, "TPI memenuhi, TPN tidak", len(differ),
-                    help="TPI menyatakan WBK/WBBM, tetapi keputusan TPN lebih rendah atau nilai TPN di bawah minimum")
+        with st.container(horizontal=True, gap="medium"):
+            st.metric("Unit dengan nilai TPI dan TPN", len(compared), width="content")
+            st.metric("Rata-rata selisih TPI − TPN", common.num(compared["selisih"].mean() if len(compared) else None),
+                      width="content", help="Positif: TPI memberi nilai lebih tinggi daripada TPN")
+            st.metric("TPI memenuhi, TPN tidak", len(differ), width="content",
+                      help="TPI menyatakan WBK/WBBM, tetapi keputusan TPN lebih rendah atau nilai TPN di bawah minimum")
         left, right = st.columns(2)
         with left:
             common.chart(charts.tpi_tpn_scatter(compared))
