@@ -43,8 +43,17 @@ def sources_text(info: dict) -> str:
     return "; ".join(f"{IDENTITY_COLUMNS[k]}: {v}" for k, v in info["sources"].items() if k in IDENTITY_COLUMNS)
 
 
+YEAR = r"(19|20)\d\d"  # a year the identity form accepts
+
+
 def _is_year(value) -> bool:
-    return isinstance(value, str) and bool(re.fullmatch(r"(19|20)\d\d", value.strip()))
+    return isinstance(value, str) and bool(re.fullmatch(YEAR, value.strip()))
+
+
+def _lacks_identity(files: pd.DataFrame) -> pd.Series:
+    """The LKE rows of the identity form whose unit (blank or spaces) or year is still missing."""
+    return (files["Jenis"] == KINDS["lke"]) & ((files["Unit Kerja"].fillna("").str.strip() == "")
+                                               | ~files["Tahun"].map(_is_year))
 
 
 def _changed(value, found) -> bool:
@@ -80,8 +89,7 @@ if can_upload and files:
                            "Tahun": str(i["year"] or ""), "Ditemukan dari": sources_text(i),
                            "Masalah": i["problem"] or ""}
                           for i in found])
-    lke = table["Jenis"] == KINDS["lke"]
-    missing = lke & ((table["Unit Kerja"].fillna("") == "") | ~table["Tahun"].map(_is_year))
+    missing = _lacks_identity(table)
     if missing.any():
         st.warning(f"{int(missing.sum())} berkas tidak menyebut unit kerja atau tahunnya: lengkapi di tabel di bawah "
                    "sebelum dimuat (atau beri sheet 'Identitas', nama berkas <Tahun>_<Unit Kerja>.xlsx, atau "
@@ -90,13 +98,13 @@ if can_upload and files:
         table, hide_index=True, width="stretch", key="upload_identity",
         disabled=["Berkas", "Jenis", "Ditemukan dari", "Masalah"],
         # the year as text: an empty number cell would show "None"
-        column_config={"Tahun": st.column_config.TextColumn("Tahun", max_chars=4, validate=r"^(19|20)\d\d$"),
+        column_config={"Tahun": st.column_config.TextColumn("Tahun", max_chars=4, validate=f"^{YEAR}$"),
                        "Masalah": st.column_config.TextColumn("Masalah", width="large")})
     partial = st.checkbox("Tetap muat sheet yang hanya sebagian cocok dengan katalog (ditandai 'perlu diperiksa')",
                           key="upload_partial", help="Tanpa ini, sheet yang cocok kurang dari 90% dengan daftar "
                                                      "pertanyaan ditolak karena nilainya akan salah.")
-    still_missing = lke & ((edited["Unit Kerja"].fillna("").str.strip() == "") | ~edited["Tahun"].map(_is_year))
-    if st.button("Muat ke basis data", type="primary", disabled=bool(still_missing.any()), icon=":material/upload:"):
+    if st.button("Muat ke basis data", type="primary", disabled=bool(_lacks_identity(edited).any()),
+                 icon=":material/upload:"):
         upload_dir = db.parent / "raw" / "uploads"
         results = []
         try:
