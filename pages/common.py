@@ -104,11 +104,10 @@ def page_guard() -> None:
     st.stop()
 
 
-def sidebar_navigation(page_list: list, where=None) -> None:
-    """The page links (Streamlit's own sidebar list is off in config.toml: it listed every script under pages/).
-    Each carries the view (year, instansi, whose answers, unit) in its address, so a link opened in a new tab
-    shows the same view."""
-    where = where if where is not None else st.sidebar
+def sidebar_navigation(page_list: list, where) -> None:
+    """The page links, drawn in `where` (a sidebar container above the filters; Streamlit's own sidebar list is
+    off in config.toml: it listed every script under pages/). Each carries the view (year, instansi, whose
+    answers, unit) in its address, so a link opened in a new tab shows the same view."""
     params = view_params()
     for page in page_list:
         where.page_link(page, query_params=params or None)
@@ -695,10 +694,6 @@ def num(value, digits: int = 2) -> str:
 def signed(value, digits: int = 2) -> str:
     """A change with its sign: +8,36 / -0,94."""
     return "–" if value is None or pd.isna(value) else ("+" if value > 0 else "") + fmt(float(value), digits)
-
-
-def pct(value, digits: int = 0) -> str:
-    return "–" if value is None or pd.isna(value) else fmt(100 * float(value), digits) + "%"
 
 
 def failing_rules(rules: pd.DataFrame, who: str | None = None) -> None:
