@@ -164,8 +164,8 @@ def show_results() -> None:
                 st.markdown(f"Nilai total dan predikat: {levels or 'belum ada jawaban yang dinilai'}")
                 if isinstance(first.needs_review, str):
                     st.warning(f"**Perlu diperiksa**: {first.needs_review}", icon=":material/report:")
-                warns = common.query("warnings", sid)
-                if len(warns):
+                if first.warnings > 0:  # loaded_results counts them: the messages are fetched only when there are any
+                    warns = common.query("warnings", sid)
                     with st.expander(f"{len(warns)} peringatan"):
                         for m in warns["message"]:
                             st.markdown(f"- {m}")
