@@ -289,14 +289,18 @@ def query(name: str, *args):
         _busy()
 
 
+def _labelled_scores(con, year: int | None, assessor: str, instansi: tuple, edition: str | None) -> pd.DataFrame:
+    """queries.unit_scores with each unit's name as shown on screen and in the address (unit_label)."""
+    df = queries.unit_scores(con, year, assessor, list(instansi), edition)
+    return df.assign(unit_label=queries.unit_labels(df))
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def _scores(db: str, version: float, year: int | None, assessor: str, instansi: tuple, edition: str | None):
     con = queries.connect(db)
     try:
-        df = queries.unit_scores(con, year, assessor, list(instansi), edition)
-        if year is not None:
-            df = queries.with_change(con, df, year, assessor)
-        return df.assign(unit_label=queries.unit_labels(df))
+        df = _labelled_scores(con, year, assessor, instansi, edition)
+        return queries.with_change(con, df, year, assessor) if year is not None else df
     finally:
         con.close()
 
@@ -313,8 +317,7 @@ def scores(year: int | None = None, assessor: str | None = None) -> pd.DataFrame
 def _surveys(db: str, version: float, year: int, assessor: str, instansi: tuple, edition: str | None):
     con = queries.connect(db)
     try:
-        df = queries.unit_scores(con, year, assessor, list(instansi), edition)
-        return queries.survey_vs_scores(df.assign(unit_label=queries.unit_labels(df)), con, assessor)
+        return queries.survey_vs_scores(_labelled_scores(con, year, assessor, instansi, edition), con, assessor)
     finally:
         con.close()
 
