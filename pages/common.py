@@ -531,7 +531,7 @@ def chart(fig, key: str | None = None, open_unit: bool = False) -> None:
     title = fig.layout.title.text if fig.layout.title else None
     if title:
         st.markdown(f"**{title}**")
-        fig.update_layout(title=None, margin_t=30)  # room for the threshold lines' labels at the top
+        fig.update_layout(title=None)  # charts._layout already gave a titled figure the margin it needs
     if not open_unit:
         st.plotly_chart(fig, width="stretch", config=config, key=key)
         return

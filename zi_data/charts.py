@@ -62,12 +62,16 @@ def area_short(label: str, key: str | None = None) -> str:
 
 def _layout(fig: go.Figure, title: str | None = None, height: int = 380, compact: bool = False,
             legend: bool = True) -> go.Figure:
-    """Shared look: title, Indonesian number separators, the legend in a row above the plot (never over it)."""
+    """Shared look: Indonesian number separators, the legend in a row above the plot (never over it).
+
+    The title is kept as the figure's title text only: the dashboard (pages/common.chart) shows it above the
+    figure as text and takes it out of the figure, so a titled figure keeps a top margin of 30 px (room for
+    the threshold lines' labels) rather than room for a title drawn inside it."""
     font = dict(FONT, size=11 if compact else FONT["size"])
     fig.update_layout(
-        title=dict(text=title, x=0, xanchor="left", font=dict(size=14 if compact else 16)) if title else None,
+        title=dict(text=title) if title else None,
         height=height, font=font, separators=",.", plot_bgcolor="white", hoverlabel=dict(font=font),
-        margin=dict(l=4, r=8, t=(70 if legend else 44) if title else (40 if legend else 16), b=8),
+        margin=dict(l=4, r=8, t=30 if title else (40 if legend else 16), b=8),
         showlegend=legend,
         legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom", title_text="",
                     font=dict(size=10 if compact else 12)))
@@ -150,7 +154,7 @@ def predicate_donut(summary: dict, who: str = "TPI", compact: bool = False) -> g
                            hovertemplate="%{label}: %{value} unit (%{percent:.1%})<extra></extra>"))
     fig = _layout(fig, f"Status predikat (jawaban {who})", compact=compact)
     # a pie fills its whole area: the legend goes below it, where it covers nothing
-    fig.update_layout(legend=dict(y=-0.02, yanchor="top"), margin=dict(t=44, b=8))
+    fig.update_layout(legend=dict(y=-0.02, yanchor="top"))
     return fig
 
 
