@@ -125,6 +125,14 @@ if can_upload and files:
         st.rerun()
 
 
+def profile_label(unit_name: str, instansi: str, year: int) -> str:
+    """The unit as Profil Unit lists it for that year (its unit_label: the name, with the instansi when another
+    unit has the same name), so opening it there selects this unit and not its namesake."""
+    units = common.scores(year=year, assessor="unit")
+    same = units[(units["unit_name"] == unit_name) & (units["instansi"] == instansi)]
+    return same["unit_label"].iloc[0] if len(same) else unit_name
+
+
 def show_results() -> None:
     """What the last upload did, file by file: the scores and predicates it got, its warnings, a way to its
     profile; kept on screen until the next upload."""
@@ -170,7 +178,8 @@ def show_results() -> None:
                         for m in warns["message"]:
                             st.markdown(f"- {m}")
                 if st.button("Buka Profil Unit", key=f"open_{i}_{sid}", icon=":material/apartment:"):
-                    common.open_profile(first.unit_name, first.year)
+                    common.open_profile(profile_label(first.unit_name, first.instansi, int(first.year)),
+                                        first.year)
 
 
 show_results()

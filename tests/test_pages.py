@@ -471,3 +471,24 @@ def test_tren_keeps_two_units_of_the_same_name_apart(twin_db, monkeypatch):
     assert sorted(t["name"] for t in lines) == TWINS  # two lines, not one line for both
     assert all(plotted(t["x"]) == [2024, 2025] for t in lines)  # both years of each, none dropped as a duplicate
 
+
+def test_opening_a_just_loaded_unit_shows_that_unit_when_another_has_its_name(twin_db, monkeypatch):
+    from zi_data import queries
+
+    monkeypatch.setenv("ZI_DB", str(twin_db))
+    monkeypatch.chdir(ROOT)
+    con = queries.connect(twin_db)
+    try:
+        subs = queries.submissions(con)
+    finally:
+        con.close()
+    # the unit whose label sorts second: a fallback to the first unit of the list would show the other one
+    sid = subs.loc[(subs["instansi"] == "Kabupaten Satu") & (subs["year"] == 2025), "submission_id"].iloc[0]
+    at = open_page("data")
+    at.session_state["upload_results"] = [("2025_Dinas Kesehatan.xlsx", [], 1, 0, False, [sid], 0, 0)]
+    at.run()
+    at.button(key=f"open_0_{sid}").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.title[0].value == "Profil Unit"
+    assert at.selectbox(key="f_unit").value == "Dinas Kesehatan (Kabupaten Satu)"
+    assert at.caption[0].value.startswith("Kabupaten Satu · tahun 2025")
