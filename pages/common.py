@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import partial
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import urlparse
 
 import pandas as pd
@@ -103,11 +104,10 @@ def page_guard() -> None:
     st.stop()
 
 
-def sidebar_navigation(page_list: list, where=None) -> None:
-    """The page links (Streamlit's own sidebar list is off in config.toml: it listed every script under pages/).
-    Each carries the view (year, instansi, whose answers, unit) in its address, so a link opened in a new tab
-    shows the same view."""
-    where = where if where is not None else st.sidebar
+def sidebar_navigation(page_list: list, where) -> None:
+    """The page links, drawn in `where` (a sidebar container above the filters; Streamlit's own sidebar list is
+    off in config.toml: it listed every script under pages/). Each carries the view (year, instansi, whose
+    answers, unit) in its address, so a link opened in a new tab shows the same view."""
     params = view_params()
     for page in page_list:
         where.page_link(page, query_params=params or None)
@@ -274,24 +274,33 @@ def _run(name: str, db: str, version: float, args: tuple) -> pd.DataFrame | dict
         con.close()
 
 
+def _busy() -> NoReturn:
+    """An ingestion holds the database (queries.DatabaseBusy): say so and stop the page until a reload."""
+    st.warning("Basis data sedang diperbarui oleh proses pemuatan. Muat ulang halaman sebentar lagi.")
+    st.stop()
+
+
 def query(name: str, *args):
     """A cached call of queries.<name>(con, *args) against the dashboard's database."""
     path = db_path()
     try:
         return _run(name, str(path), db_version(path), tuple(tuple(a) if isinstance(a, list) else a for a in args))
     except queries.DatabaseBusy:
-        st.warning("Basis data sedang diperbarui oleh proses pemuatan. Muat ulang halaman sebentar lagi.")
-        st.stop()
+        _busy()
+
+
+def _labelled_scores(con, year: int | None, assessor: str, instansi: tuple, edition: str | None) -> pd.DataFrame:
+    """queries.unit_scores with each unit's name as shown on screen and in the address (unit_label)."""
+    df = queries.unit_scores(con, year, assessor, list(instansi), edition)
+    return df.assign(unit_label=queries.unit_labels(df))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _scores(db: str, version: float, year: int | None, assessor: str, instansi: tuple, edition: str | None):
     con = queries.connect(db)
     try:
-        df = queries.unit_scores(con, year, assessor, list(instansi), edition)
-        if year is not None:
-            df = queries.with_change(con, df, year, assessor)
-        return df.assign(unit_label=queries.unit_labels(df))
+        df = _labelled_scores(con, year, assessor, instansi, edition)
+        return queries.with_change(con, df, year, assessor) if year is not None else df
     finally:
         con.close()
 
@@ -308,8 +317,7 @@ def scores(year: int | None = None, assessor: str | None = None) -> pd.DataFrame
 def _surveys(db: str, version: float, year: int, assessor: str, instansi: tuple, edition: str | None):
     con = queries.connect(db)
     try:
-        df = queries.unit_scores(con, year, assessor, list(instansi), edition)
-        return queries.survey_vs_scores(df.assign(unit_label=queries.unit_labels(df)), con, assessor)
+        return queries.survey_vs_scores(_labelled_scores(con, year, assessor, instansi, edition), con, assessor)
     finally:
         con.close()
 
@@ -445,6 +453,16 @@ def unit_select(label: str, names: list[str], default: int = 0, key: str = "f_un
     return name
 
 
+def keep_choices(key: str, options: list[str], default: Callable[[], list[str]]) -> None:
+    """A multiselect's choices kept across reruns: default() on first use (called only then), afterwards the
+    choices still among `options` (another year or instansi drops the ones no longer offered). Call before the
+    widget is drawn."""
+    if key not in st.session_state:
+        st.session_state[key] = default()
+    else:
+        st.session_state[key] = [n for n in st.session_state[key] if n in options]
+
+
 def open_profile(unit: str, year: int | None = None) -> None:
     """Drill-down: the unit's Profil Unit (of another year when given), the rest of the view kept.
 
@@ -478,11 +496,15 @@ def require_data() -> bool:
     return False
 
 
+def instansi_text(instansi: list[str]) -> str:
+    """The chosen instansi in words: their names, or "semua instansi" when none is chosen."""
+    return ", ".join(instansi) or "semua instansi"
+
+
 def view_text(f: dict | None = None) -> str:
     """The view in words: year, instansi, whose answers, edition."""
     f = f or filters()
-    inst = ", ".join(f["instansi"]) if f["instansi"] else "semua instansi"
-    return (f"Tahun {f['year']} · {inst} · jawaban {f['assessor_label']}"
+    return (f"Tahun {f['year']} · {instansi_text(f['instansi'])} · jawaban {f['assessor_label']}"
             + (f" · edisi {f['edition']}" if f["edition"] else ""))
 
 
@@ -499,21 +521,29 @@ def phone() -> bool:
         return False
 
 
-def chart(fig, key: str | None = None, select: bool = False):
+def chart(fig, key: str | None = None, open_unit: bool = False) -> None:
     """A Plotly figure across the page's width (its tool bar only on hover, none on a phone where it covers the
-    title). select=True: a click on a point returns the first item of its customdata (a unit's label), else None."""
+    title). open_unit=True: a click on a point opens the Profil Unit of the unit whose label is the first item
+    of the point's customdata."""
     config = {"displaylogo": False, "displayModeBar": False if phone() else "hover"}
     # The title goes above the chart as text: inside the figure, a legend that wraps to several rows (six
     # instansi on a narrow plot) would run over it. The legend then sits alone above the plot.
     title = fig.layout.title.text if fig.layout.title else None
     if title:
         st.markdown(f"**{title}**")
-        fig.update_layout(title=None, margin_t=30)  # room for the threshold lines' labels at the top
-    if not select:
+        fig.update_layout(title=None)  # charts._layout already gave a titled figure the margin it needs
+    if not open_unit:
         st.plotly_chart(fig, width="stretch", config=config, key=key)
-        return None
+        return
     event = st.plotly_chart(fig, width="stretch", config=config, key=key, on_select="rerun",
                             selection_mode="points")
+    unit = _clicked_unit(event)
+    if unit:
+        open_profile(unit)
+
+
+def _clicked_unit(event) -> str | None:
+    """The unit's label carried by the first clicked point (the first item of its customdata), else None."""
     for point in (event.selection.points if event else []):
         data = point.get("customdata")
         if isinstance(data, list) and data:
@@ -617,8 +647,7 @@ def recap(year: int, instansi: list[str], edition: str | None) -> report_data.Re
     try:
         return _recap(str(path), db_version(path), year, tuple(instansi), edition)
     except queries.DatabaseBusy:
-        st.warning("Basis data sedang diperbarui oleh proses pemuatan. Muat ulang halaman sebentar lagi.")
-        st.stop()
+        _busy()
 
 
 FORMAT_LABELS = {"pdf": "PDF", "docx": "Word", "xlsx": "Excel"}
@@ -668,10 +697,6 @@ def num(value, digits: int = 2) -> str:
 def signed(value, digits: int = 2) -> str:
     """A change with its sign: +8,36 / -0,94."""
     return "–" if value is None or pd.isna(value) else ("+" if value > 0 else "") + fmt(float(value), digits)
-
-
-def pct(value, digits: int = 0) -> str:
-    return "–" if value is None or pd.isna(value) else fmt(100 * float(value), digits) + "%"
 
 
 def failing_rules(rules: pd.DataFrame, who: str | None = None) -> None:

@@ -43,8 +43,17 @@ def sources_text(info: dict) -> str:
     return "; ".join(f"{IDENTITY_COLUMNS[k]}: {v}" for k, v in info["sources"].items() if k in IDENTITY_COLUMNS)
 
 
+YEAR = r"(19|20)\d\d"  # a year the identity form accepts
+
+
 def _is_year(value) -> bool:
-    return isinstance(value, str) and bool(re.fullmatch(r"(19|20)\d\d", value.strip()))
+    return isinstance(value, str) and bool(re.fullmatch(YEAR, value.strip()))
+
+
+def _lacks_identity(files: pd.DataFrame) -> pd.Series:
+    """The LKE rows of the identity form whose unit (blank or spaces) or year is still missing."""
+    return (files["Jenis"] == KINDS["lke"]) & ((files["Unit Kerja"].fillna("").str.strip() == "")
+                                               | ~files["Tahun"].map(_is_year))
 
 
 def _changed(value, found) -> bool:
@@ -80,8 +89,7 @@ if can_upload and files:
                            "Tahun": str(i["year"] or ""), "Ditemukan dari": sources_text(i),
                            "Masalah": i["problem"] or ""}
                           for i in found])
-    lke = table["Jenis"] == KINDS["lke"]
-    missing = lke & ((table["Unit Kerja"].fillna("") == "") | ~table["Tahun"].map(_is_year))
+    missing = _lacks_identity(table)
     if missing.any():
         st.warning(f"{int(missing.sum())} berkas tidak menyebut unit kerja atau tahunnya: lengkapi di tabel di bawah "
                    "sebelum dimuat (atau beri sheet 'Identitas', nama berkas <Tahun>_<Unit Kerja>.xlsx, atau "
@@ -90,13 +98,13 @@ if can_upload and files:
         table, hide_index=True, width="stretch", key="upload_identity",
         disabled=["Berkas", "Jenis", "Ditemukan dari", "Masalah"],
         # the year as text: an empty number cell would show "None"
-        column_config={"Tahun": st.column_config.TextColumn("Tahun", max_chars=4, validate=r"^(19|20)\d\d$"),
+        column_config={"Tahun": st.column_config.TextColumn("Tahun", max_chars=4, validate=f"^{YEAR}$"),
                        "Masalah": st.column_config.TextColumn("Masalah", width="large")})
     partial = st.checkbox("Tetap muat sheet yang hanya sebagian cocok dengan katalog (ditandai 'perlu diperiksa')",
                           key="upload_partial", help="Tanpa ini, sheet yang cocok kurang dari 90% dengan daftar "
                                                      "pertanyaan ditolak karena nilainya akan salah.")
-    still_missing = lke & ((edited["Unit Kerja"].fillna("").str.strip() == "") | ~edited["Tahun"].map(_is_year))
-    if st.button("Muat ke basis data", type="primary", disabled=bool(still_missing.any()), icon=":material/upload:"):
+    if st.button("Muat ke basis data", type="primary", disabled=bool(_lacks_identity(edited).any()),
+                 icon=":material/upload:"):
         upload_dir = db.parent / "raw" / "uploads"
         results = []
         try:
@@ -115,6 +123,14 @@ if can_upload and files:
                                                s.rosters, s.tpn) for name, s in results]
         st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
         st.rerun()
+
+
+def profile_label(unit_name: str, instansi: str, year: int) -> str:
+    """The unit as Profil Unit lists it for that year (its unit_label: the name, with the instansi when another
+    unit has the same name), so opening it there selects this unit and not its namesake."""
+    units = common.scores(year=year, assessor="unit")
+    same = units[(units["unit_name"] == unit_name) & (units["instansi"] == instansi)]
+    return same["unit_label"].iloc[0] if len(same) else unit_name
 
 
 def show_results() -> None:
@@ -156,13 +172,14 @@ def show_results() -> None:
                 st.markdown(f"Nilai total dan predikat: {levels or 'belum ada jawaban yang dinilai'}")
                 if isinstance(first.needs_review, str):
                     st.warning(f"**Perlu diperiksa**: {first.needs_review}", icon=":material/report:")
-                warns = common.query("warnings", sid)
-                if len(warns):
+                if first.warnings > 0:  # loaded_results counts them: the messages are fetched only when there are any
+                    warns = common.query("warnings", sid)
                     with st.expander(f"{len(warns)} peringatan"):
                         for m in warns["message"]:
                             st.markdown(f"- {m}")
                 if st.button("Buka Profil Unit", key=f"open_{i}_{sid}", icon=":material/apartment:"):
-                    common.open_profile(first.unit_name, first.year)
+                    common.open_profile(profile_label(first.unit_name, first.instansi, int(first.year)),
+                                        first.year)
 
 
 show_results()

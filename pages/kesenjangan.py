@@ -37,9 +37,7 @@ if common.require_data():
     st.caption("Klik sel peta untuk membuka Profil Unit unit itu."
                + (" Peta ini paling jelas di layar lebar; di ponsel, daftar indikator terlemah di bawah." if phone
                   else ""))
-    unit = common.chart(charts.indicator_heatmap(complete, compact=phone), key="heatmap", select=True)
-    if unit:
-        common.open_profile(unit)
+    common.chart(charts.indicator_heatmap(complete, compact=phone), key="heatmap", open_unit=True)
     common.review_note(units, "tidak ikut dalam peta dan indikator terlemah")
 
     st.subheader("Indikator terlemah")

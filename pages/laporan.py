@@ -50,6 +50,6 @@ if common.require_data():
         st.session_state["report_zip_file"] = (key, content)
     made = st.session_state.get("report_zip_file")
     if made and made[0] == key:
-        st.download_button(f"Unduh ZIP ({len(made[1]) / 1e6:.1f} MB)".replace(".", ","), made[1],
+        st.download_button(f"Unduh ZIP ({common.num(len(made[1]) / 1e6, 1)} MB)", made[1],
                            file_name=f"LHE_{f['year']}_{safe_name(instansi)}_{fmt}.zip", mime=reports.MIME["zip"],
                            key="report_zip_download", icon=":material/download:")

@@ -29,7 +29,6 @@ if common.require_data():
     df["kelengkapan"] = df["completeness"] * 100
     # Ranked: complete files with a score for the metric. A partial file ("perlu diperiksa") and a unit
     # without a score at this level (no TPI yet) are listed apart, never given a rank.
-    review = df[df["needs_review"].notna()]
     unscored = df[df["needs_review"].isna() & df[metric].isna()]
     ranked = df[df["needs_review"].isna() & df[metric].notna()].sort_values([metric, "unit_label"],
                                                                               ascending=[False, True])
@@ -63,20 +62,14 @@ if common.require_data():
                 "diperingkat.", icon=":material/hourglass:")
         with st.expander(f"Unit yang belum dinilai ({len(unscored)})"):
             st.markdown(", ".join(sorted(unscored["unit_label"])))
-    common.review_note(review, "tidak diperingkat")
+    common.review_note(df, "tidak diperingkat")
     common.downloads(ranked, columns, f"peringkat_{f['year']}_{metric}", "peringkat", f"Peringkat menurut {metric_label}")
-    unit = common.chart(charts.ranking_bars(shown, metric, metric_label, compact=phone), key="rank_chart",
-                        select=True)
-    if unit:
-        common.open_profile(unit)
+    common.chart(charts.ranking_bars(shown, metric, metric_label, compact=phone), key="rank_chart", open_unit=True)
 
     st.subheader("Bandingkan unit")
     # every ranked unit, by name: neither a search nor another order changes the choices (or empties them)
     names = sorted(ranked["unit_label"])
-    if "rank_compare" not in st.session_state:
-        st.session_state["rank_compare"] = ranked["unit_label"].head(3).tolist()
-    else:  # another year or instansi: keep the units that are still there
-        st.session_state["rank_compare"] = [n for n in st.session_state["rank_compare"] if n in names]
+    common.keep_choices("rank_compare", names, lambda: ranked["unit_label"].head(3).tolist())
     chosen = st.multiselect("Pilih 2 sampai 5 unit", names, max_selections=5, key="rank_compare",
                             placeholder="Pilih unit")
     kind = st.radio("Tampilan", ["Batang", "Radar"], horizontal=True, key="rank_kind")

@@ -37,12 +37,13 @@ if common.require_data():
     common.review_note(df)
 
     phone = common.phone()
+    complete = df[df["needs_review"].isna()]  # a partial file's scores are not comparable: left out of the charts
     left, right = st.columns([3, 2])
     with left:
-        common.chart(charts.totals_histogram(df[df["needs_review"].isna()], compact=phone))
+        common.chart(charts.totals_histogram(complete, compact=phone))
     with right:
         common.chart(charts.predicate_donut(s, who, compact=phone))
-    common.chart(charts.area_share_bars(queries.area_shares(df[df["needs_review"].isna()]), compact=phone))
+    common.chart(charts.area_share_bars(queries.area_shares(complete), compact=phone))
 
     st.subheader("Perubahan dibanding tahun lalu")
     rises, falls = queries.movers(df)

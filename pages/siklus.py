@@ -28,11 +28,24 @@ CALIBRATION_COLUMNS = [
     Column("tpi_predicate", "Predikat TPI"), Column("tpn_total", "Nilai TPN", "score"),
     Column("keputusan", "Keputusan TPN"), Column("selisih", "Selisih TPI - TPN", "change"),
 ]
-
-
-def figure(box, label: str, value, **kw) -> None:
-    """A headline figure in a row that wraps on a narrow screen, as on Ringkasan."""
-    box.metric(label, value, width="content", **kw)
+RANKED_COLUMNS = [
+    Column("rank", "No", "int"), Column("unit_name", "Unit kerja"), Column("instansi", "Instansi"),
+    Column("tpi_total", "Nilai TPI", "score"), Column("margin", "Selisih terkecil", "score"),
+    Column("closest", "Syarat terdekat"),
+]
+FAILING_COLUMNS = [
+    Column("unit_name", "Unit kerja"), Column("instansi", "Instansi"), Column("tpi_total", "Nilai TPI", "score"),
+    Column("gagal", "Syarat yang belum terpenuhi", width="large"),
+]
+BY_INSTANSI_COLUMNS = [
+    Column("instansi", "Instansi"), Column("units", "Unit", "int"), Column("tpi_mean", "Rata-rata TPI", "score"),
+    Column("tpn_mean", "Rata-rata TPN", "score"), Column("selisih_mean", "Rata-rata selisih", "score"),
+]
+DISAGREEMENT_COLUMNS = [
+    Column("unit_name", "Unit kerja"), Column("instansi", "Instansi"), Column("tpi_predicate", "Predikat TPI"),
+    Column("tpi_total", "Nilai TPI", "score"), Column("tpn_total", "Nilai TPN", "score"),
+    Column("keputusan", "Keputusan TPN"), Column("alasan", "Alasan"),
+]
 
 
 def text(value) -> str:
@@ -40,10 +53,8 @@ def text(value) -> str:
     return value if isinstance(value, str) and value else "–"
 
 
-def ranked_table(df: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"No": df["rank"].astype(int), "Unit kerja": df["unit_name"], "Instansi": df["instansi"],
-                         "Nilai TPI": df["tpi_total"].map(common.num),
-                         "Selisih terkecil": df["margin"].map(common.num), "Syarat terdekat": df["closest"]})
+def ranked_table(df: pd.DataFrame, key: str) -> None:
+    common.table(df.assign(rank=df["rank"].astype(int)), RANKED_COLUMNS, key=key)
 
 
 st.title("Siklus")
@@ -53,7 +64,7 @@ if common.require_data():
     today = date.today()
     deadline = stages.deadline_for(year)
     status = common.query("cycle_status", year, inst, today)
-    scope = ", ".join(inst) if inst else "semua instansi"
+    scope = common.instansi_text(inst)
     when = "sudah lewat" if today > deadline else f"{(deadline - today).days} hari lagi"
     st.caption(f"Tahun {year} · {scope} · batas pengusulan ke KemenPANRB {stages.tanggal(deadline)} ({when}) · "
                "nilai TPI adalah tingkat TPI terakhir")
@@ -61,15 +72,16 @@ if common.require_data():
     # --- where every unit stands ----------------------------------------------------------------------------
     counts = status["stage"].value_counts()
     # figures side by side that wrap on a narrow screen, as on Ringkasan
-    headline = st.container(horizontal=True, gap="medium")
-    figure(headline, "Unit dalam siklus", len(status), help="Unit di daftar unit, unit yang mengirim LKE, dan unit dengan "
-                                                       "hasil TPN tahun ini")
-    figure(headline, "Belum mengirim LKE", int(counts.get("belum_mengirim", 0)))
-    figure(headline, "Terlambat", int(status["terlambat"].sum()),
-                help=f"Masih belum mengirim LKE atau belum dinilai TPI setelah {stages.tanggal(deadline)}")
-    figure(headline, "Diusulkan", int(counts.get("diusulkan", 0)),
-                help="Dalam usulan tersimpan yang berlaku dan belum ada hasil TPN-nya")
-    figure(headline, "Ditetapkan", int(counts.get("ditetapkan", 0)), help="Predikat WBK/WBBM ditetapkan menurut hasil TPN")
+    with st.container(horizontal=True, gap="medium"):
+        st.metric("Unit dalam siklus", len(status), width="content",
+                  help="Unit di daftar unit, unit yang mengirim LKE, dan unit dengan hasil TPN tahun ini")
+        st.metric("Belum mengirim LKE", int(counts.get("belum_mengirim", 0)), width="content")
+        st.metric("Terlambat", int(status["terlambat"].sum()), width="content",
+                  help=f"Masih belum mengirim LKE atau belum dinilai TPI setelah {stages.tanggal(deadline)}")
+        st.metric("Diusulkan", int(counts.get("diusulkan", 0)), width="content",
+                  help="Dalam usulan tersimpan yang berlaku dan belum ada hasil TPN-nya")
+        st.metric("Ditetapkan", int(counts.get("ditetapkan", 0)), width="content",
+                  help="Predikat WBK/WBBM ditetapkan menurut hasil TPN")
     if not status["on_roster"].any():
         st.info("Belum ada daftar unit untuk tahun ini: muat berkas daftar unit (kolom Unit Kerja, Instansi, Tahun, "
                 "Target) di halaman **Data** agar unit yang belum mengirim LKE terlihat.", icon=":material/info:")
@@ -119,27 +131,25 @@ if common.require_data():
     rule_fails = failing[failing["reason"] == "gagal"]
     review = failing[failing["reason"] == "perlu_diperiksa"]
     unassessed = failing[failing["reason"] == "belum_dinilai"]
-    m = st.container(horizontal=True, gap="medium")
-    figure(m, "Kandidat", len(p.proposed) + len(p.reserves), help=f"Memenuhi semua syarat {predikat}")
-    figure(m, "Dalam kuota", len(p.proposed), help="Diusulkan dalam usulan ini")
-    figure(m, "Cadangan", len(p.reserves))
-    figure(m, f"Belum memenuhi {predikat}", len(rule_fails))
+    with st.container(horizontal=True, gap="medium"):
+        st.metric("Kandidat", len(p.proposed) + len(p.reserves), width="content",
+                  help=f"Memenuhi semua syarat {predikat}")
+        st.metric("Dalam kuota", len(p.proposed), width="content", help="Diusulkan dalam usulan ini")
+        st.metric("Cadangan", len(p.reserves), width="content")
+        st.metric(f"Belum memenuhi {predikat}", len(rule_fails), width="content")
     st.markdown(f"**Diusulkan ({len(p.proposed)})**")
     if p.proposed.empty:
         st.info(f"Tidak ada unit yang diusulkan: belum ada unit yang memenuhi semua syarat {predikat}"
                 + (" atau kuota 0." if kuota == 0 else "."))
     else:
-        st.dataframe(ranked_table(p.proposed), hide_index=True, width="stretch")
+        ranked_table(p.proposed, "prop_proposed")
     if len(p.reserves):
         st.markdown(f"**Cadangan ({len(p.reserves)})**: memenuhi syarat, di luar kuota")
-        st.dataframe(ranked_table(p.reserves), hide_index=True, width="stretch")
+        ranked_table(p.reserves, "prop_reserves")
     if len(rule_fails):
         st.markdown(f"**Belum memenuhi syarat {predikat} ({len(rule_fails)})**")
-        st.dataframe(pd.DataFrame({"Unit kerja": rule_fails["unit_name"], "Instansi": rule_fails["instansi"],
-                                   "Nilai TPI": rule_fails["tpi_total"].map(common.num),
-                                   "Syarat yang belum terpenuhi": rule_fails["gagal"].map(" · ".join)}),
-                     hide_index=True, width="stretch",
-                     column_config={"Syarat yang belum terpenuhi": st.column_config.TextColumn(width="large")})
+        common.table(rule_fails.assign(gagal=rule_fails["gagal"].map(" · ".join)), FAILING_COLUMNS,
+                     key="prop_failing")
     if len(review):
         st.warning("Tidak diikutkan karena berkasnya **perlu diperiksa**: "
                    + "; ".join(f"{r.unit_name} ({r.gagal[0].removeprefix('perlu diperiksa: ')})"
@@ -177,7 +187,7 @@ if common.require_data():
             listing = pd.DataFrame({
                 "Nomor": saved["proposal_id"].astype(int), "Predikat": saved["predikat"],
                 "Kuota": saved["kuota"].astype(int),
-                "Instansi": saved["instansi"].map(lambda v: ", ".join(json.loads(v)) or "semua instansi"),
+                "Instansi": saved["instansi"].map(lambda v: common.instansi_text(json.loads(v))),
                 "Disimpan oleh": saved["saved_by"], "Waktu": saved["saved_at"].map(stages.tanggal),
                 "Diusulkan": saved["diusulkan"].astype(int), "Cadangan": saved["cadangan"].astype(int),
                 "Status": saved["superseded_at"].map(lambda v: "digantikan" if pd.notna(v) else "berlaku")})
@@ -205,13 +215,12 @@ if common.require_data():
         compared = calibration.by_unit(units)
         areas = calibration.by_area(common.query("calibration_areas", cy, inst))
         differ = calibration.disagreements(units)
-        k = st.container(horizontal=True, gap="medium")
-        figure(k, "Unit dengan nilai TPI dan TPN", len(compared))
-        figure(k, "Rata-rata selisih TPI − TPN",
-                    common.num(compared["selisih"].mean() if len(compared) else None),
-                    help="Positif: TPI memberi nilai lebih tinggi daripada TPN")
-        figure(k, "TPI memenuhi, TPN tidak", len(differ),
-                    help="TPI menyatakan WBK/WBBM, tetapi keputusan TPN lebih rendah atau nilai TPN di bawah minimum")
+        with st.container(horizontal=True, gap="medium"):
+            st.metric("Unit dengan nilai TPI dan TPN", len(compared), width="content")
+            st.metric("Rata-rata selisih TPI − TPN", common.num(compared["selisih"].mean() if len(compared) else None),
+                      width="content", help="Positif: TPI memberi nilai lebih tinggi daripada TPN")
+            st.metric("TPI memenuhi, TPN tidak", len(differ), width="content",
+                      help="TPI menyatakan WBK/WBBM, tetapi keputusan TPN lebih rendah atau nilai TPN di bawah minimum")
         left, right = st.columns(2)
         with left:
             common.chart(charts.tpi_tpn_scatter(compared))
@@ -219,20 +228,12 @@ if common.require_data():
             common.chart(charts.calibration_area_bars(areas))
         per = calibration.by_instansi(units)
         st.markdown("**Selisih per instansi**")
-        st.dataframe(pd.DataFrame({"Instansi": per["instansi"], "Unit": per["units"].astype(int),
-                                   "Rata-rata TPI": per["tpi_mean"].map(common.num),
-                                   "Rata-rata TPN": per["tpn_mean"].map(common.num),
-                                   "Rata-rata selisih": per["selisih_mean"].map(common.num)}),
-                     hide_index=True, width="stretch")
+        common.table(per.assign(units=per["units"].astype(int)), BY_INSTANSI_COLUMNS, key="calib_instansi")
         st.markdown(f"**TPI menyatakan memenuhi, TPN tidak ({len(differ)})**")
         if differ.empty:
             st.caption("Tidak ada: setiap unit yang dinyatakan memenuhi oleh TPI juga memenuhi menurut TPN.")
         else:
-            st.dataframe(pd.DataFrame({"Unit kerja": differ["unit_name"], "Instansi": differ["instansi"],
-                                       "Predikat TPI": differ["tpi_predicate"],
-                                       "Nilai TPI": differ["tpi_total"].map(common.num),
-                                       "Nilai TPN": differ["tpn_total"].map(common.num),
-                                       "Keputusan TPN": differ["keputusan"].map(text), "Alasan": differ["alasan"]}),
-                         hide_index=True, width="stretch")
+            common.table(differ.assign(keputusan=differ["keputusan"].map(text)), DISAGREEMENT_COLUMNS,
+                         key="calib_disagreements")
         common.downloads(compared, CALIBRATION_COLUMNS, f"kalibrasi_{cy}", "calib", "Kalibrasi TPI dan TPN",
-                         note=f"tahun {cy} · {', '.join(common.filters()['instansi']) or 'semua instansi'}")
+                         note=f"tahun {cy} · {scope}")

@@ -34,9 +34,7 @@ if common.require_data():
     left, right = st.columns(2)
     for col, index in ((left, "ipak"), (right, "ipkp")):
         with col:
-            unit = common.chart(charts.survey_scatter(complete, index, compact=phone), key=f"scatter_{index}",
-                                select=True)
-            if unit:
-                common.open_profile(unit)
+            common.chart(charts.survey_scatter(complete, index, compact=phone), key=f"scatter_{index}",
+                         open_unit=True)
     common.table(df, COLUMNS, key="survey_table")
     common.downloads(df, COLUMNS, f"survei_{f['year']}", "survey", "Survei IPAK dan IPKP")

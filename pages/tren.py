@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pages import common
-from zi_data import charts
+from zi_data import charts, queries
 from zi_data.export import Column
 
 common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
@@ -12,34 +12,40 @@ st.title("Tren")
 if common.require_data():
     f = common.filters()
     phone = common.phone()
-    inst = ", ".join(f["instansi"]) if f["instansi"] else "semua instansi"
+    inst = common.instansi_text(f["instansi"])
     st.caption(f"Semua tahun · {inst} · jawaban {f['assessor_label']}")
     by = st.radio("Tampilkan per", ["Unit kerja", "Instansi", "Area"], horizontal=True, key="trend_by")
     if by == "Unit kerja":
-        latest = common.scores()
-        names = latest.sort_values("total", ascending=False)["unit_name"].tolist()
         all_units = common.query("trend", f["assessor"], "unit", f["instansi"])
-        options = sorted(set(all_units["unit_name"])) if not all_units.empty else []
-        if "trend_units" not in st.session_state:
-            st.session_state["trend_units"] = [n for n in names if n in options][:5]
-        else:  # another instansi: keep the units that are still there
-            st.session_state["trend_units"] = [n for n in st.session_state["trend_units"] if n in options]
+        # Each unit by its label, as on Profil Unit (the name, with the instansi when another unit has the same
+        # name): two "Dinas Kesehatan" of two Pemda stay two choices and two lines.
+        units = all_units.drop_duplicates("unit_id")
+        label_of = dict(zip(units["unit_id"], queries.unit_labels(units), strict=True))
+        all_units = all_units.assign(unit_label=all_units["unit_id"].map(label_of))
+        options = sorted(label_of.values())
+
+        def best_five() -> list[str]:
+            """On first use: the five best units of the year in the sidebar."""
+            ids = common.scores().sort_values("total", ascending=False)["unit_id"]
+            return [label_of[u] for u in ids if u in label_of][:5]
+
+        common.keep_choices("trend_units", options, best_five)
         chosen = st.multiselect("Unit kerja", options, key="trend_units", placeholder="Pilih unit",
                                 max_selections=len(charts.SERIES))
-        data = all_units[all_units["unit_name"].isin(chosen)] if chosen else all_units.iloc[0:0]
-        partial = data[data["needs_review"].notna()].drop_duplicates(["unit_name", "year"])
+        data = all_units[all_units["unit_label"].isin(chosen)] if chosen else all_units.iloc[0:0]
+        partial = data[data["needs_review"].notna()].drop_duplicates(["unit_id", "year"])
         if len(partial):
             st.warning("Tidak digambar karena berkasnya **perlu diperiksa** (hanya sebagian cocok dengan daftar "
-                       "pertanyaan): " + "; ".join(f"{r.unit_name} {r.year}" for r in partial.itertuples()),
+                       "pertanyaan): " + "; ".join(f"{r.unit_label} {r.year}" for r in partial.itertuples()),
                        icon=":material/report:")
         data = data[data["needs_review"].isna()]
-        totals = data.drop_duplicates(["unit_name", "year"])
-        common.chart(charts.trend_lines(totals, "total", "unit_name", "Nilai total per tahun",
+        totals = data.drop_duplicates(["unit_id", "year"])
+        common.chart(charts.trend_lines(totals, "total", "unit_label", "Nilai total per tahun",
                                         totals["edition"].tolist(), compact=phone))
         if len(chosen) == 1:
             common.chart(charts.trend_lines(data, "share", "area", "Capaian area per tahun", compact=phone))
         table = totals
-        columns = [Column("unit_name", "Unit kerja", width="medium"), Column("year", "Tahun", "int"),
+        columns = [Column("unit_label", "Unit kerja", width="medium"), Column("year", "Tahun", "int"),
                    Column("total", "Nilai total", "score"), Column("edition", "Edisi", phone=False),
                    Column("instansi", "Instansi", phone=False)]
     elif by == "Instansi":

@@ -429,3 +429,66 @@ def test_an_address_value_the_data_do_not_have_falls_back_and_is_said(demo_db, m
     assert not at.exception
     assert at.caption[0].value.startswith("Tahun 2026 ·")
     assert any("(tahun) diganti pilihan awal" in c.value for c in at.sidebar.caption)
+
+
+TWINS = ["Dinas Kesehatan (Kabupaten Dua)", "Dinas Kesehatan (Kabupaten Satu)"]
+
+
+def plotted(values) -> list:
+    """A trace's values as sent to the browser: a list, or Plotly's typed array (base64 bytes and their dtype)."""
+    if isinstance(values, dict):
+        import base64
+
+        import numpy as np
+
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    return list(values)
+
+
+@pytest.fixture(scope="module")
+def twin_db(tmp_path_factory):
+    """Two units named "Dinas Kesehatan" in two instansi, 2024 and 2025, with unit and TPI answers."""
+    from tests.test_reading_shapes import ED, tpi_answers, unit_answers
+    from zi_data.ingest import ingest_paths
+    from zi_data.lke_writer import write_lke_zi
+
+    root = tmp_path_factory.mktemp("kembar")
+    files = [write_lke_zi(root / "in" / instansi / f"{year}_Dinas Kesehatan.xlsx", ED, "Dinas Kesehatan", instansi,
+                          year, unit_answers(), levels={"Jawaban TPI": tpi_answers()}, unit_label="Jawaban Unit")
+             for instansi in ("Kabupaten Satu", "Kabupaten Dua") for year in (2024, 2025)]
+    db = root / "zi.duckdb"
+    ingest_paths(files, db, actor_role="evaluator")
+    return db
+
+
+def test_tren_keeps_two_units_of_the_same_name_apart(twin_db, monkeypatch):
+    monkeypatch.setenv("ZI_DB", str(twin_db))
+    monkeypatch.chdir(ROOT)
+    at = open_page("tren")
+    units = at.multiselect(key="trend_units")
+    assert units.options == TWINS and sorted(units.value) == TWINS
+    lines = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    assert sorted(t["name"] for t in lines) == TWINS  # two lines, not one line for both
+    assert all(plotted(t["x"]) == [2024, 2025] for t in lines)  # both years of each, none dropped as a duplicate
+
+
+def test_opening_a_just_loaded_unit_shows_that_unit_when_another_has_its_name(twin_db, monkeypatch):
+    from zi_data import queries
+
+    monkeypatch.setenv("ZI_DB", str(twin_db))
+    monkeypatch.chdir(ROOT)
+    con = queries.connect(twin_db)
+    try:
+        subs = queries.submissions(con)
+    finally:
+        con.close()
+    # the unit whose label sorts second: a fallback to the first unit of the list would show the other one
+    sid = subs.loc[(subs["instansi"] == "Kabupaten Satu") & (subs["year"] == 2025), "submission_id"].iloc[0]
+    at = open_page("data")
+    at.session_state["upload_results"] = [("2025_Dinas Kesehatan.xlsx", [], 1, 0, False, [sid], 0, 0)]
+    at.run()
+    at.button(key=f"open_0_{sid}").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.title[0].value == "Profil Unit"
+    assert at.selectbox(key="f_unit").value == "Dinas Kesehatan (Kabupaten Satu)"
+    assert at.caption[0].value.startswith("Kabupaten Satu · tahun 2025")

@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from .predicates import fmt
 from .queries import AREA_KEYS, AREA_NAMES
 from .readers.base import level_name, level_order
 
@@ -61,12 +62,16 @@ def area_short(label: str, key: str | None = None) -> str:
 
 def _layout(fig: go.Figure, title: str | None = None, height: int = 380, compact: bool = False,
             legend: bool = True) -> go.Figure:
-    """Shared look: title, Indonesian number separators, the legend in a row above the plot (never over it)."""
+    """Shared look: Indonesian number separators, the legend in a row above the plot (never over it).
+
+    The title is kept as the figure's title text only: the dashboard (pages/common.chart) shows it above the
+    figure as text and takes it out of the figure, so a titled figure keeps a top margin of 30 px (room for
+    the threshold lines' labels) rather than room for a title drawn inside it."""
     font = dict(FONT, size=11 if compact else FONT["size"])
     fig.update_layout(
-        title=dict(text=title, x=0, xanchor="left", font=dict(size=14 if compact else 16)) if title else None,
+        title=dict(text=title) if title else None,
         height=height, font=font, separators=",.", plot_bgcolor="white", hoverlabel=dict(font=font),
-        margin=dict(l=4, r=8, t=(70 if legend else 44) if title else (40 if legend else 16), b=8),
+        margin=dict(l=4, r=8, t=30 if title else (40 if legend else 16), b=8),
         showlegend=legend,
         legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom", title_text="",
                     font=dict(size=10 if compact else 12)))
@@ -123,7 +128,7 @@ def area_share_bars(shares: pd.DataFrame, minimum_wbk: float = 0.6, minimum_wbbm
     limit = label_limit(compact)
     fig = go.Figure(go.Bar(
         x=data["pct"], y=data["area"], orientation="h", marker_color=COLORS["tpi"],
-        text=[f"{v:.1f}%".replace(".", ",") for v in data["pct"]], textposition="inside",
+        text=[f"{fmt(v, 1)}%" for v in data["pct"]], textposition="inside",
         customdata=data[["area", "units"]],
         hovertemplate="%{customdata[0]}<br>%{x:.1f}% dari bobot<br>rata-rata %{customdata[1]} unit<extra></extra>"))
     for value, label, dash, pos in ((minimum_wbk, "WBK", "dash", "bottom right"),
@@ -149,7 +154,7 @@ def predicate_donut(summary: dict, who: str = "TPI", compact: bool = False) -> g
                            hovertemplate="%{label}: %{value} unit (%{percent:.1%})<extra></extra>"))
     fig = _layout(fig, f"Status predikat (jawaban {who})", compact=compact)
     # a pie fills its whole area: the legend goes below it, where it covers nothing
-    fig.update_layout(legend=dict(y=-0.02, yanchor="top"), margin=dict(t=44, b=8))
+    fig.update_layout(legend=dict(y=-0.02, yanchor="top"))
     return fig
 
 
@@ -369,7 +374,7 @@ def survey_scatter(df: pd.DataFrame, index: str = "ipak", compact: bool = False)
     fig.update_yaxes(title=f"{name} (0-4)")
     if len(data) >= 3:
         corr = data["pengungkit"].corr(data[index])
-        fig.add_annotation(text=f"korelasi r = {corr:.2f}".replace(".", ","), xref="paper", yref="paper", x=0.01,
+        fig.add_annotation(text=f"korelasi r = {fmt(corr, 2)}", xref="paper", yref="paper", x=0.01,
                            y=0.99, showarrow=False, xanchor="left", yanchor="top", font=dict(size=12, color="#555"))
     return _layout(fig, f"{name} dan Pengungkit", height=460, compact=compact)
 
@@ -413,7 +418,7 @@ def calibration_area_bars(areas: pd.DataFrame) -> go.Figure:
     """Mean TPI minus TPN per area (points), the areas the TPN marks down most on top."""
     if areas.empty:
         return empty("Hasil TPN belum memuat nilai per area")
-    data = areas.assign(label=areas["selisih_mean"].map(lambda v: f"{v:.2f}".replace(".", ",")),
+    data = areas.assign(label=areas["selisih_mean"].map(lambda v: fmt(v, 2)),
                         share=areas["selisih_share"] * 100)
     fig = px.bar(data, x="selisih_mean", y="area", orientation="h", text="label",
                  color_discrete_sequence=[COLORS["tpi"]],
