@@ -585,15 +585,10 @@ def history(con: duckdb.DuckDBPyConnection, limit: int = 1000) -> pd.DataFrame:
 
 # --- the yearly cycle: roster, stages, proposals, TPN calibration ---------------------------------------------
 
-def _instansi_clause(instansi: list[str] | None, column: str) -> tuple[str, list]:
-    """A filter on an instansi column (a constant of the caller) and its parameters."""
-    return (f"list_contains(?, {column})", [list(instansi)]) if instansi else ("true", [])
-
-
 def cycle_units(con: duckdb.DuckDBPyConnection, year: int, instansi: list[str] | None = None) -> pd.DataFrame:
     """Every unit of a year's cycle: on the roster, with a current workbook, with a TPN result or in a saved
     proposal; with what is known of it (target, totals per level, TPN decision, proposed)."""
-    where, params = _instansi_clause(instansi, "instansi")
+    where, params = _filters(instansi=instansi, alias="final")
     sql = f"""
         with roster as (
             select unit_id, unit_name, instansi, target from stg_roster where year = ?
@@ -656,7 +651,7 @@ def tpn_years(con: duckdb.DuckDBPyConnection) -> list[int]:
 def proposal(con: duckdb.DuckDBPyConnection, year: int, predikat: str, kuota: int,
              instansi: list[str] | None = None) -> proposal_mod.Proposal:
     """The proposal for a year and predicate within a quota, from the last TPI level of the current submissions."""
-    where, params = _instansi_clause(instansi, "c.instansi")
+    where, params = _filters(instansi=instansi)
     units = con.execute(
         f"""select c.unit_id, c.unit_name, c.instansi, c.needs_review, s.score as tpi_total
             from current_submissions c
@@ -689,7 +684,7 @@ def calibration_units(con: duckdb.DuckDBPyConnection, year: int, instansi: list[
     """Units of a year with both a last TPI level and a TPN level: totals, the TPI's predicate, the TPN decision.
 
     Files marked "perlu diperiksa" are left out: their scores are not comparable."""
-    where, params = _instansi_clause(instansi, "c.instansi")
+    where, params = _filters(instansi=instansi)
     return con.execute(
         f"""with final as (
                 select c.unit_id, c.unit_name, c.instansi, c.edition, s.score as tpi_total,
@@ -706,7 +701,7 @@ def calibration_units(con: duckdb.DuckDBPyConnection, year: int, instansi: list[
 def calibration_areas(con: duckdb.DuckDBPyConnection, year: int, instansi: list[str] | None = None) -> pd.DataFrame:
     """Per unit and area key: the last TPI level's points (Pemenuhan and Reform together), the area's weight and
     the TPN's points where known."""
-    where, params = _instansi_clause(instansi, "c.instansi")
+    where, params = _filters(instansi=instansi)
     df = con.execute(
         f"""with tpi as (
                 select c.unit_id, c.year, s.area_key, sum(s.score) as tpi, sum(s.weight) as weight
