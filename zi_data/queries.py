@@ -68,9 +68,14 @@ def options(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
     inst = [r[0] for r in con.execute("select instansi from current_submissions union select instansi from stg_roster "
                                       "order by 1").fetchall()]
     eds = [r[0] for r in con.execute("select distinct edition from current_submissions order by 1").fetchall()]
+    return {"years": years, "instansi": inst, "editions": eds, "levels": assessment_levels(con)}
+
+
+def assessment_levels(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The assessment levels scored in some current submission, from the unit up."""
     levels = [r[0] for r in con.execute("select distinct p.assessor from predicates p join current_submissions c "
                                         "using (submission_id)").fetchall()]
-    return {"years": years, "instansi": inst, "editions": eds, "levels": sorted(levels, key=level_order)}
+    return sorted(levels, key=level_order)
 
 
 def unit_scores(con: duckdb.DuckDBPyConnection, year: int | None, assessor: str, instansi: list[str] | None = None,

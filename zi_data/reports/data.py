@@ -459,7 +459,7 @@ def recap_report(con: duckdb.DuckDBPyConnection, year: int, instansi: list[str] 
                  printed_at: datetime | None = None) -> RecapReport:
     """Gather the recap's frames (unit_scores per level, failed rules) and shape them."""
     instansi = list(instansi or [])
-    levels = queries.options(con)["levels"] or ["unit"]
+    levels = queries.assessment_levels(con) or ["unit"]
     scores = {k: queries.unit_scores(con, year, k, instansi, edition) for k in levels}
     judged = "tpi" if "tpi" in levels else levels[0]
     failed = {k: queries.failed_rules(con, year, k, instansi, edition) for k in {judged, "unit"} if k in levels}
