@@ -143,6 +143,12 @@ def with_change(con: duckdb.DuckDBPyConnection, current: pd.DataFrame, year: int
 PREDICATE_GROUPS = ("WBBM", "WBK", "Belum memenuhi")
 
 
+def in_review(df: pd.DataFrame) -> pd.Series:
+    """Per row: the file is partial, loaded on request ("perlu diperiksa"); all False without a needs_review
+    column."""
+    return df["needs_review"].notna() if "needs_review" in df else pd.Series(False, index=df.index)
+
+
 def summary(df: pd.DataFrame) -> dict[str, float | int | None]:
     """Headline figures of a unit_scores frame (with_change applied).
 
@@ -150,7 +156,7 @@ def summary(df: pd.DataFrame) -> dict[str, float | int | None]:
     a unit meeting WBBM is not counted again under WBK. "unscored": units without a score at this level.
     A partial file loaded on request ("perlu diperiksa") is counted as a unit but left out of the mean and
     every predicate group: its score is not comparable with complete ones."""
-    review = df["needs_review"].notna() if "needs_review" in df else pd.Series(False, index=df.index)
+    review = in_review(df)
     scored = df[df["total"].notna() & ~review]
     groups = scored["predicate"].value_counts()
     change = df.loc[~review, "change"].dropna() if "change" in df else pd.Series(dtype=float)
@@ -173,7 +179,7 @@ def movers(df: pd.DataFrame, top: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]
 
     Rises only in the first, falls only in the second, each up to `top`, largest first; a unit whose total
     did not change, whose change is unknown or whose file is partial is in neither."""
-    review = df["needs_review"].notna() if "needs_review" in df else pd.Series(False, index=df.index)
+    review = in_review(df)
     change = pd.to_numeric(df["change"], errors="coerce").round(DIGITS)
     known = df[change.notna() & ~review].assign(change=change)
     rises = known[known["change"] > 0].sort_values(["change", "unit_name"], ascending=[False, True])

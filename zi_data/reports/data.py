@@ -506,7 +506,7 @@ def build_recap(year: int, instansi: list[str], scores: dict[str, pd.DataFrame],
     elif rows["tpn_total"].notna().any():
         rows["score_tpn"] = rows["tpn_total"]
         present.append("tpn")
-    review = rows["needs_review"].notna() if "needs_review" in rows else pd.Series(False, index=rows.index)
+    review = queries.in_review(rows)
     sent = rows["submission_id"].notna()
     sort_cols = [c for c in (f"score_{judged}", "score_unit") if c in rows]
     rows["_group"] = (~sent) * 2 + (review & sent) * 1  # ranked units, then "perlu diperiksa", then not sent
