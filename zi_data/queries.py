@@ -267,8 +267,11 @@ def rule_results(con: duckdb.DuckDBPyConnection, submission_id: str, assessor: s
         [submission_id, assessor]).df()
 
 
-def unit_gaps(con: duckdb.DuckDBPyConnection, submission_id: str, assessor: str) -> pd.DataFrame:
-    """A unit's indicators ordered by the points still to gain, with the rules each one is part of."""
+def unit_gaps(con: duckdb.DuckDBPyConnection, submission_id: str, assessor: str,
+              rules: pd.DataFrame | None = None) -> pd.DataFrame:
+    """A unit's indicators ordered by the points still to gain, with the rules each one is part of.
+
+    `rules`: the submission's rule_results at this level when the caller has them already (read here if not)."""
     df = con.execute(
         """select c.edition, s.node_id as indicator_id, s.name as indicator, s.parent_id as area_id, s.score, s.weight,
                   s.weight - s.score as gain, s.completeness
@@ -276,7 +279,7 @@ def unit_gaps(con: duckdb.DuckDBPyConnection, submission_id: str, assessor: str)
            where s.submission_id = ? and s.assessor = ? and s.level = 'indicator'
            order by gain desc, s.weight desc""", [submission_id, assessor]).df()
     df = df.merge(_area_labels(), on=["edition", "area_id"], how="left")
-    fails = rule_results(con, submission_id, assessor)
+    fails = rule_results(con, submission_id, assessor) if rules is None else rules
     fails = fails[~fails["passed"]]
     failing_areas = set(fails["target"])
     ancestors = _ancestors()

@@ -211,11 +211,11 @@ def unit_report(con: duckdb.DuckDBPyConnection, submission_id: str, cycle: pd.Da
     levels = queries.levels_of(con, submission_id)
     scored = [k for k in levels["level"] if f"score_{k}" in nodes]
     judged = "tpi" if "tpi" in scored else (scored[0] if scored else "unit")
+    rules = {k: queries.rule_results(con, submission_id, k) for k in scored}
     return build_unit_report(
-        info=info, levels=levels[levels["level"].isin(scored)], nodes=nodes,
-        rules={k: queries.rule_results(con, submission_id, k) for k in scored},
+        info=info, levels=levels[levels["level"].isin(scored)], nodes=nodes, rules=rules,
         questions=queries.profile_questions(con, submission_id),
-        gaps=queries.unit_gaps(con, submission_id, judged),
+        gaps=queries.unit_gaps(con, submission_id, judged, rules.get(judged)),
         years=queries.unit_years(con, info["unit_id"]),
         warnings=queries.warnings(con, submission_id)["message"].tolist(),
         cycle=cycle, printed_at=printed_at)
