@@ -139,10 +139,6 @@ def with_change(con: duckdb.DuckDBPyConnection, current: pd.DataFrame, year: int
     return out
 
 
-# Exclusive predicate groups, the highest first: a WBBM unit is counted under WBBM only.
-PREDICATE_GROUPS = ("WBBM", "WBK", "Belum memenuhi")
-
-
 def in_review(df: pd.DataFrame) -> pd.Series:
     """Per row: the file is partial, loaded on request ("perlu diperiksa"); all False without a needs_review
     column."""

@@ -9,8 +9,6 @@ import pandas as pd
 from ..catalog import load_catalog
 from ..predicates import fmt
 
-AREA_ORDER = ["MP", "TL", "SDM", "AK", "PW", "PP", "BERSIH", "PELAYANAN"]
-
 
 @lru_cache(maxsize=32)
 def minimum(edition: str, predikat: str, node: str = "TOTAL") -> float | None:

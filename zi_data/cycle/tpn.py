@@ -14,7 +14,6 @@ from ..tables import Table
 from .rows import FileRows, Line, finish, header_fields, start, text
 
 WHAT = "hasil TPN"
-DECISIONS = ("WBK", "WBBM", "Tidak")
 # How a "not granted" decision is written in practice, compared in lower case.
 NOT_GRANTED = {"tidak", "tidak ditetapkan", "tidak memenuhi", "belum memenuhi", "tidak lolos", "gagal"}
 # Parts typed to two decimals add up to their total within this much.

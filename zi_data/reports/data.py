@@ -169,8 +169,6 @@ class UnitReport:
     stage: str | None = None
     tpn_total: float | None = None
     tpn_decision: str | None = None
-    overclaim_points: float = 0.0
-    overclaim_count: int = 0
 
     @property
     def judged_name(self) -> str:
@@ -252,8 +250,7 @@ def build_unit_report(info: dict, levels: pd.DataFrame, nodes: pd.DataFrame, rul
         history=_history_table(years),
         history_chart=_history_chart(years),
         warnings=list(warnings), printed_at=printed_at or datetime.now(),
-        stage=stage, tpn_total=tpn_total, tpn_decision=tpn_decision,
-        overclaim_points=float(over["overclaim"].sum()) if len(over) else 0.0, overclaim_count=int(len(over)))
+        stage=stage, tpn_total=tpn_total, tpn_decision=tpn_decision)
 
 
 def _opt(value):
@@ -482,17 +479,14 @@ def build_recap(year: int, instansi: list[str], scores: dict[str, pd.DataFrame],
             present.append(k)
             rows[f"score_{k}"] = rows["submission_id"].map(df["total"])
             rows[f"pred_{k}"] = rows["submission_id"].map(df["predicate"])
-    judged_scored = f"score_{judged}" in rows
     # The judged level's predicate; a unit the TPI has not assessed yet says so, with its own claim.
     rows["predicate"] = [
         p if isinstance(p, str) else (f"Belum dinilai {level_name(judged)} (Unit: {u})" if isinstance(u, str)
                                       else "Belum dinilai")
         for p, u in zip(rows.get(f"pred_{judged}", pd.Series(None, index=rows.index)),
                         rows.get("pred_unit", pd.Series(None, index=rows.index)), strict=True)]
-    by = "judged" if judged_scored else "unit"
     for predicate in ("WBK", "WBBM"):
         rows[f"below_{predicate}"] = _areas_below(rows, failed, judged, predicate)
-    rows["basis"] = by
     cyc = cycle if cycle is not None and len(cycle) else pd.DataFrame(columns=CYCLE_COLUMNS)
     rows = rows.merge(cyc[["unit_id", "stage", "tpn_total"]].drop_duplicates("unit_id"), on="unit_id", how="left")
     # Roster units that sent nothing this year appear too, with their stage, when the cycle knows them.
