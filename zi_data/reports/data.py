@@ -15,7 +15,7 @@ import pandas as pd
 from .. import queries
 from ..catalog import load_catalog
 from ..cycle.stages import STAGE_LABELS
-from ..predicates import NOT_MET, fmt
+from ..predicates import NOT_MET, fmt, predicate_of
 from ..readers.base import level_name, level_order
 
 # What the cycle tells a report about each unit of a year; every field but unit_id may be empty.
@@ -226,7 +226,8 @@ def build_unit_report(info: dict, levels: pd.DataFrame, nodes: pd.DataFrame, rul
     keys = sorted(levels["level"], key=level_order)
     labels = levels.set_index("level")["label"].to_dict()
     judged = "tpi" if "tpi" in keys else (keys[0] if keys else "unit")
-    predicates = {k: _predicate(r) for k, r in rules.items()}
+    # the rule used at ingestion, so the report names the predicate the predicates table holds
+    predicates = {k: DASH if r.empty else predicate_of(r) for k, r in rules.items()}
     mine = cycle[cycle["unit_id"] == info["unit_id"]] if cycle is not None and len(cycle) else pd.DataFrame()
     stage = _opt(mine["stage"].iloc[0]) if len(mine) else None
     tpn_total = _opt(mine["tpn_total"].iloc[0]) if len(mine) else None
@@ -255,17 +256,6 @@ def build_unit_report(info: dict, levels: pd.DataFrame, nodes: pd.DataFrame, rul
 
 def _opt(value):
     return None if _missing(value) else value
-
-
-def _predicate(rules: pd.DataFrame) -> str:
-    """WBBM, WBK or Belum memenuhi from a level's rule rows (the predicates table says the same)."""
-    if rules.empty:
-        return DASH
-    ok = {p: bool(rules.loc[rules["predicate"] == p, "passed"].all()) for p in ("WBK", "WBBM")
-          if (rules["predicate"] == p).any()}
-    if ok.get("WBBM") and ok.get("WBK", True):
-        return "WBBM"
-    return "WBK" if ok.get("WBK") else NOT_MET
 
 
 def _level_cols(keys: list[str], kind: str = "num", width: float = 0.8) -> list[Col]:
