@@ -15,6 +15,7 @@ import pandas as pd
 from .. import queries
 from ..catalog import load_catalog
 from ..cycle.stages import STAGE_LABELS
+from ..export import missing
 from ..predicates import NOT_MET, fmt, predicate_of
 from ..readers.base import level_name, level_order
 
@@ -76,7 +77,7 @@ class Table:
 
     def flag(self, i: int, name: str) -> bool:
         value = self.records[i].get(name)
-        return False if _missing(value) else bool(value)
+        return False if missing(value) else bool(value)
 
     def kind(self, i: int, col: Col) -> str:
         override = self.records[i].get("_kind")
@@ -84,25 +85,19 @@ class Table:
 
     def value(self, i: int, col: Col):
         value = self.records[i].get(col.key)
-        return None if _missing(value) else value
+        return None if missing(value) else value
 
     def text(self, i: int, col: Col) -> str:
         return cell_text(self.value(i, col), self.kind(i, col))
 
     def depth(self, i: int) -> int:
         depth = self.records[i].get("_depth")
-        return 0 if _missing(depth) else int(depth)
-
-
-def _missing(value) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and value != value
+        return 0 if missing(depth) else int(depth)
 
 
 def cell_text(value, kind: str = "text") -> str:
     """A value as it reads in a report: Indonesian numbers (96,13; 85,50%; +1,25), a dash when empty."""
-    if _missing(value):
+    if missing(value):
         return DASH
     if isinstance(value, str) or kind == "text":
         return str(value)
@@ -121,7 +116,7 @@ def cell_text(value, kind: str = "text") -> str:
 def answer_text(answer, answer_type: str | None = None) -> str | None:
     """An answer as a person reads it: options as given, a percent item's ratio as 92,86%, numbers with a
     decimal comma (the store keeps 0.9286 and 3.2)."""
-    if _missing(answer):
+    if missing(answer):
         return None
     try:
         number = float(answer)
@@ -134,7 +129,7 @@ def answer_text(answer, answer_type: str | None = None) -> str | None:
 
 def when(ts) -> str:
     """A timestamp the Indonesian way: 25-11-2026 14:05."""
-    return DASH if _missing(ts) else pd.Timestamp(ts).strftime("%d-%m-%Y %H:%M")
+    return DASH if missing(ts) else pd.Timestamp(ts).strftime("%d-%m-%Y %H:%M")
 
 
 # ---------------------------------------------------------------------------------------------- per unit
@@ -255,7 +250,7 @@ def build_unit_report(info: dict, levels: pd.DataFrame, nodes: pd.DataFrame, rul
 
 
 def _opt(value):
-    return None if _missing(value) else value
+    return None if missing(value) else value
 
 
 def _level_cols(keys: list[str], kind: str = "num", width: float = 0.8) -> list[Col]:
@@ -540,8 +535,8 @@ def _areas_below(rows: pd.DataFrame, failed: dict[str, pd.DataFrame], judged: st
 
     by_judged, by_unit = names(judged), names("unit")
     judged_col = rows.get(f"score_{judged}", pd.Series(None, index=rows.index))
-    return [by_judged.get(s, "Tidak ada") if not _missing(t) else
-            (by_unit.get(s, "Tidak ada") + " (menurut Unit)" if not _missing(u) else None)
+    return [by_judged.get(s, "Tidak ada") if not missing(t) else
+            (by_unit.get(s, "Tidak ada") + " (menurut Unit)" if not missing(u) else None)
             for s, t, u in zip(rows["submission_id"], judged_col,
                                rows.get("score_unit", pd.Series(None, index=rows.index)), strict=True)]
 

@@ -29,6 +29,7 @@ from reportlab.platypus import (
     Table as RLTable,
 )
 
+from ..export import missing
 from ..predicates import fmt
 from .data import NUMERIC, RecapReport, Table, UnitReport, when
 
@@ -155,7 +156,7 @@ def history_chart(chart, width: float, height: float = 58 * mm) -> Drawing:
     for i, r in enumerate(chart.itertuples()):
         x0 = left + i * slot + slot / 2 - bar
         for k, (value, fill) in enumerate(((r.unit, BAR_UNIT), (r.tpi, BAR_TPI))):
-            if value is None or value != value:
+            if missing(value):
                 continue
             x = x0 + k * bar
             d.add(Rect(x, bottom, bar - 2, y(value) - bottom, fillColor=fill, strokeColor=colors.black,
