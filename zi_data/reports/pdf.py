@@ -29,8 +29,9 @@ from reportlab.platypus import (
     Table as RLTable,
 )
 
+from ..cycle.calibration import minimum
 from ..export import missing
-from ..predicates import fmt
+from ..predicates import PREDICATES, fmt
 from .data import NUMERIC, RecapReport, Table, UnitReport, when
 
 # DejaVu (Debian's fonts-dejavu-core, installed by `make setup`) covers far more of Unicode than the Vera
@@ -132,9 +133,9 @@ def section(number: int | None, table: Table, width: float) -> list:
     return out
 
 
-def history_chart(chart, width: float, height: float = 58 * mm) -> Drawing:
+def history_chart(chart, width: float, minimums: list[tuple[str, float]], height: float = 58 * mm) -> Drawing:
     """Every year's totals as bars (Unit white, TPI dark grey, both outlined and labelled with their value) with
-    the WBK (75) and WBBM (85) lines dashed: readable without colour."""
+    a dashed line at each predicate's minimum total (WBK 75, WBBM 85): readable without colour."""
     regular, bold, _ = fonts()
     d = Drawing(width, height)
     left, bottom, top = 26, 16, height - 22
@@ -146,7 +147,8 @@ def history_chart(chart, width: float, height: float = 58 * mm) -> Drawing:
     for v in (0, 25, 50, 75, 100):
         d.add(Line(left, y(v), left + plot_w, y(v), strokeColor=colors.Color(0.8, 0.8, 0.8), strokeWidth=0.3))
         d.add(String(left - 4, y(v) - 3, fmt(v, 0), fontName=regular, fontSize=7, textAnchor="end"))
-    for v, label in ((75, "WBK 75"), (85, "WBBM 85")):
+    for predicate, v in minimums:
+        label = f"{predicate} {fmt(v, 0 if float(v).is_integer() else 2)}"
         d.add(Line(left, y(v), left + plot_w, y(v), strokeColor=colors.black, strokeWidth=0.7,
                    strokeDashArray=[3, 2]))
         d.add(String(left + plot_w + 3, y(v) - 3, label, fontName=regular, fontSize=7))
@@ -255,7 +257,8 @@ def unit_pdf(report: UnitReport) -> bytes:
     hist = report.history
     s += [CondPageBreak(95 * mm), para(f"{n}. {hist.title}", "h2")]
     if len(report.history_chart):
-        s += [history_chart(report.history_chart, width), Spacer(1, 4)]
+        minimums = [(p, least) for p in PREDICATES if (least := minimum(report.edition, p)) is not None]
+        s += [history_chart(report.history_chart, width, minimums), Spacer(1, 4)]
     s.append(table_flowable(hist, width * 0.7))
     s += [CondPageBreak(120 * mm), para(f"{n + 1}. Catatan dan saran perbaikan", "h2"),
           para("Diisi oleh evaluator.", "small"), Spacer(1, 4)]
