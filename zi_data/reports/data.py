@@ -23,6 +23,8 @@ from ..readers.base import level_name, level_order
 CYCLE_COLUMNS = ["unit_id", "unit_name", "instansi", "stage", "tpn_total", "tpn_decision"]
 PASSED, FAILED = "Terpenuhi", NOT_MET
 DASH = "–"
+# The mark of a partial file loaded on request, on every page and in the identity of a unit's report.
+REVIEW_MARK = "PERLU DIPERIKSA"
 # Indicators listed as the unit's biggest chances to gain points.
 TOP_GAPS = 10
 
@@ -190,6 +192,28 @@ class UnitReport:
     def provenance(self) -> str:
         return (f"Sumber: {self.file_name}, dimuat {when(self.loaded_at)}; dicetak {when(self.printed_at)} "
                 f"oleh ZI Monitor")
+
+    def document_title(self) -> str:
+        """The title in the file's properties."""
+        return f"Laporan Hasil Evaluasi ZI {self.unit_name} {self.year}"
+
+    def subtitle(self) -> str:
+        return f"Draf untuk evaluator · {self.unit_name} · Tahun {self.year}"
+
+    def running_header(self) -> str:
+        """The line at the top of every page."""
+        return f"ZI Monitor · Laporan Hasil Evaluasi ZI · {self.unit_name} · {self.instansi} · {self.year}"
+
+    def review_text(self) -> str:
+        """Why a partial file's numbers must not decide anything, under REVIEW_MARK (only with needs_review)."""
+        return (f"{self.needs_review}. Berkas ini dimuat atas permintaan walau hanya sebagian cocok dengan daftar "
+                "pertanyaan LKE: nilainya tidak sebanding dengan unit lain dan belum boleh dipakai sebagai dasar "
+                "keputusan.")
+
+    def sources(self) -> list[tuple[str, str]]:
+        """The "Sumber data" section: where the numbers come from and when they were printed."""
+        return [("Berkas", self.file_name), ("Lokasi berkas", self.file_path), ("Dimuat", when(self.loaded_at)),
+                ("Kode pengajuan", self.submission_id), ("Dicetak", when(self.printed_at))]
 
 
 def unit_report(con: duckdb.DuckDBPyConnection, submission_id: str, cycle: pd.DataFrame | None = None,

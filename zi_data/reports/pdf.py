@@ -32,7 +32,7 @@ from reportlab.platypus import (
 from ..cycle.calibration import minimum
 from ..export import missing
 from ..predicates import PREDICATES, fmt
-from .data import NUMERIC, RecapReport, Table, UnitReport, when
+from .data import NUMERIC, REVIEW_MARK, RecapReport, Table, UnitReport, when
 
 # DejaVu (Debian's fonts-dejavu-core, installed by `make setup`) covers far more of Unicode than the Vera
 # fonts bundled with ReportLab, which are the fallback; both are embedded, so the PDF reads the same anywhere.
@@ -226,12 +226,9 @@ def _build(story: list, pagesize, title: str, header: str, footer: str, alert: s
     return buf.getvalue()
 
 
-def review_box(reason: str, width: float) -> RLTable:
+def review_box(text: str, width: float) -> RLTable:
     """The loud mark of a partial file loaded on request: a thick black frame with the reason."""
-    box = RLTable([[para("PERLU DIPERIKSA", "alert")],
-                   [para(f"{reason}. Berkas ini dimuat atas permintaan walau hanya sebagian cocok dengan daftar "
-                         "pertanyaan LKE: nilainya tidak sebanding dengan unit lain dan belum boleh dipakai sebagai "
-                         "dasar keputusan.", "base")]], colWidths=[width])
+    box = RLTable([[para(REVIEW_MARK, "alert")], [para(text, "base")]], colWidths=[width])
     box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 2.5, colors.black), ("BACKGROUND", (0, 0), (-1, -1), SHADE),
                              ("LEFTPADDING", (0, 0), (-1, -1), 6), ("TOPPADDING", (0, 0), (-1, -1), 4),
                              ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
@@ -243,13 +240,13 @@ def unit_pdf(report: UnitReport) -> bytes:
     width = A4[0] - 2 * MARGIN
     s = []
     s.append(para("Laporan Hasil Evaluasi Zona Integritas", "title"))
-    s.append(para(f"Draf untuk evaluator · {report.unit_name} · Tahun {report.year}", "subtitle"))
+    s.append(para(report.subtitle(), "subtitle"))
     ident = RLTable([[para(k, "cell_bold"), para(v, "cell")] for k, v in report.identity()],
                     colWidths=[38 * mm, width - 38 * mm], hAlign="LEFT")
     ident.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, GRID), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     s.append(ident)
     if report.needs_review:
-        s += [Spacer(1, 6), review_box(report.needs_review, width)]
+        s += [Spacer(1, 6), review_box(report.review_text(), width)]
     s += [Spacer(1, 6), para(f"Predikat menurut {report.judged_name}: {report.predicate}", "alert")]
     for i, table in enumerate(report.tables()[:-1], 1):
         s += section(i, table, width)
@@ -269,10 +266,8 @@ def unit_pdf(report: UnitReport) -> bytes:
                    colWidths=[width / 2, width / 2])
     s += [lines, Spacer(1, 10), KeepTogether(sign)]
     s += [CondPageBreak(40 * mm), para(f"{n + 2}. Sumber data", "h2")]
-    prov = [("Berkas", report.file_name), ("Lokasi berkas", report.file_path), ("Dimuat", when(report.loaded_at)),
-            ("Kode pengajuan", report.submission_id), ("Dicetak", when(report.printed_at))]
-    ptab = RLTable([[para(k, "cell_bold"), para(v, "cell")] for k, v in prov], colWidths=[38 * mm, width - 38 * mm],
-                   hAlign="LEFT")
+    ptab = RLTable([[para(k, "cell_bold"), para(v, "cell")] for k, v in report.sources()],
+                   colWidths=[38 * mm, width - 38 * mm], hAlign="LEFT")
     ptab.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, GRID), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     s.append(ptab)
     if report.warnings:
@@ -281,9 +276,8 @@ def unit_pdf(report: UnitReport) -> bytes:
             s.append(para(f"• {w}", "small"))
         if len(report.warnings) > 20:
             s.append(para(f"… dan {len(report.warnings) - 20} peringatan lain (lihat halaman Data).", "small"))
-    header = f"ZI Monitor · Laporan Hasil Evaluasi ZI · {report.unit_name} · {report.instansi} · {report.year}"
-    return _build(s, A4, f"Laporan Hasil Evaluasi ZI {report.unit_name} {report.year}", header,
-                  report.provenance(), "PERLU DIPERIKSA" if report.needs_review else None)
+    return _build(s, A4, report.document_title(), report.running_header(), report.provenance(),
+                  REVIEW_MARK if report.needs_review else None)
 
 
 def recap_pdf(recap: RecapReport) -> bytes:
