@@ -377,7 +377,7 @@ def sidebar_filters() -> None:
     # Streamlit forgets a widget's value when another page is opened: each filter is kept in a copy of
     # its own ("_f_year" ...) and given back to the widget before it is drawn.
     defaults = {"f_year": opts["years"][0], "f_instansi": [], "f_edition": ALL,
-                "f_assessor": "tpi" if "tpi" in levels else levels[0]}
+                "f_assessor": report_data.judged_level(levels)}
     valid = {"f_year": lambda v: v in opts["years"], "f_instansi": lambda v: set(v) <= set(opts["instansi"]),
              "f_edition": lambda v: v == ALL or v in opts["editions"], "f_assessor": lambda v: v in levels}
     ignored = []

@@ -33,6 +33,12 @@ class ReportError(ValueError):
     """A report that cannot be made; the message is for a person, in Bahasa Indonesia."""
 
 
+def judged_level(keys: list[str]) -> str:
+    """The level whose answers a report and the pages judge by: the (last) TPI where it scored, else the first of
+    `keys` (given from the unit up), the unit when there are none."""
+    return "tpi" if "tpi" in keys else (keys[0] if keys else "unit")
+
+
 def cycle_info(con: duckdb.DuckDBPyConnection, year: int, instansi: list[str] | None = None) -> pd.DataFrame:
     """The yearly cycle's view of every unit of a year (CYCLE_COLUMNS): its stage, the TPN's total and decision
     (from a TPN results file, else a workbook's own TPN column), None where unknown."""
@@ -227,7 +233,7 @@ def unit_report(con: duckdb.DuckDBPyConnection, submission_id: str, cycle: pd.Da
     nodes = queries.profile_nodes(con, submission_id)
     levels = queries.levels_of(con, submission_id)
     scored = [k for k in levels["level"] if f"score_{k}" in nodes]
-    judged = "tpi" if "tpi" in scored else (scored[0] if scored else "unit")
+    judged = judged_level(sorted(scored, key=level_order))
     rules = {k: queries.rule_results(con, submission_id, k) for k in scored}
     return build_unit_report(
         info=info, levels=levels[levels["level"].isin(scored)], nodes=nodes, rules=rules,
@@ -235,16 +241,18 @@ def unit_report(con: duckdb.DuckDBPyConnection, submission_id: str, cycle: pd.Da
         gaps=queries.unit_gaps(con, submission_id, judged, rules.get(judged)),
         years=queries.unit_years(con, info["unit_id"]),
         warnings=queries.warnings(con, submission_id)["message"].tolist(),
-        cycle=cycle, printed_at=printed_at)
+        cycle=cycle, printed_at=printed_at, judged=judged)
 
 
 def build_unit_report(info: dict, levels: pd.DataFrame, nodes: pd.DataFrame, rules: dict[str, pd.DataFrame],
                       questions: pd.DataFrame, gaps: pd.DataFrame, years: pd.DataFrame, warnings: list[str],
-                      cycle: pd.DataFrame | None = None, printed_at: datetime | None = None) -> UnitReport:
-    """A UnitReport from the query frames alone (no database): the shape every writer lays out."""
+                      cycle: pd.DataFrame | None = None, printed_at: datetime | None = None,
+                      judged: str | None = None) -> UnitReport:
+    """A UnitReport from the query frames alone (no database): the shape every writer lays out. `judged`: the
+    level the rules are shown for, when the caller chose it already (by default judged_level of `levels`)."""
     keys = sorted(levels["level"], key=level_order)
     labels = levels.set_index("level")["label"].to_dict()
-    judged = "tpi" if "tpi" in keys else (keys[0] if keys else "unit")
+    judged = judged or judged_level(keys)
     # the rule used at ingestion, so the report names the predicate the predicates table holds
     predicates = {k: DASH if r.empty else predicate_of(r) for k, r in rules.items()}
     mine = cycle[cycle["unit_id"] == info["unit_id"]] if cycle is not None and len(cycle) else pd.DataFrame()
@@ -467,7 +475,7 @@ def recap_report(con: duckdb.DuckDBPyConnection, year: int, instansi: list[str] 
     instansi = list(instansi or [])
     levels = queries.assessment_levels(con) or ["unit"]
     scores = {k: queries.unit_scores(con, year, k, instansi, edition) for k in levels}
-    judged = "tpi" if "tpi" in levels else levels[0]
+    judged = judged_level(levels)
     failed = {k: queries.failed_rules(con, year, k, instansi, edition) for k in {judged, "unit"} if k in levels}
     if cycle is None:
         cycle = cycle_info(con, year, instansi)
@@ -478,7 +486,7 @@ def build_recap(year: int, instansi: list[str], scores: dict[str, pd.DataFrame],
                 cycle: pd.DataFrame | None = None, printed_at: datetime | None = None) -> RecapReport:
     """The recap from unit_scores frames (one per level) and failed_rules frames, sorted like the ranking."""
     keys = sorted(scores, key=level_order)
-    judged = "tpi" if "tpi" in keys else keys[0]
+    judged = judged_level(keys)
     base = scores["unit"] if "unit" in scores else scores[judged]
     rows = base[["submission_id", "unit_id", "unit_name", "instansi", "edition", "needs_review"]].copy()
     present = []
