@@ -588,13 +588,19 @@ def downloads(df: pd.DataFrame, columns: list[Column] | None, name: str, key: st
                        icon=":material/download:", on_click="ignore")
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _unit_report(db: str, version: float, submission_id: str, kind: str) -> bytes:
+@st.cache_data(show_spinner=False, max_entries=32)
+def _unit_data(db: str, version: float, submission_id: str) -> report_data.UnitReport:
+    """One unit's report data, gathered once for all its formats (as _recap for the recap's)."""
     con = queries.connect(db)
     try:
-        return reports.unit_bytes(con, submission_id, kind)
+        return report_data.unit_report(con, submission_id)
     finally:
         con.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _unit_report(db: str, version: float, submission_id: str, kind: str) -> bytes:
+    return reports.write_unit(_unit_data(db, version, submission_id), kind)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -626,7 +632,7 @@ FORMAT_LABELS = {"pdf": "PDF", "docx": "Word", "xlsx": "Excel"}
 
 def report_buttons(submission_id: str, unit_name: str, year: int) -> None:
     """Download buttons for one unit's report; each file is made when its button is clicked, once per submission
-    and database version."""
+    and database version, from the report data gathered once for every format."""
     path = db_path()
     db, version = str(path), db_version(path)
     cols = st.columns([1, 1, 1, 2])
