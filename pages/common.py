@@ -385,7 +385,7 @@ def sidebar_filters() -> None:
     # Streamlit forgets a widget's value when another page is opened: each filter is kept in a copy of
     # its own ("_f_year" ...) and given back to the widget before it is drawn.
     defaults = {"f_year": opts["years"][0], "f_instansi": [], "f_edition": ALL,
-                "f_assessor": "tpi" if "tpi" in levels else levels[0]}
+                "f_assessor": report_data.judged_level(levels)}
     valid = {"f_year": lambda v: v in opts["years"], "f_instansi": lambda v: set(v) <= set(opts["instansi"]),
              "f_edition": lambda v: v == ALL or v in opts["editions"], "f_assessor": lambda v: v in levels}
     ignored = []
@@ -618,13 +618,19 @@ def downloads(df: pd.DataFrame, columns: list[Column] | None, name: str, key: st
                        icon=":material/download:", on_click="ignore")
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _unit_report(db: str, version: float, submission_id: str, kind: str) -> bytes:
+@st.cache_data(show_spinner=False, max_entries=32)
+def _unit_data(db: str, version: float, submission_id: str) -> report_data.UnitReport:
+    """One unit's report data, gathered once for all its formats (as _recap for the recap's)."""
     con = queries.connect(db)
     try:
-        return reports.unit_bytes(con, submission_id, kind)
+        return report_data.unit_report(con, submission_id)
     finally:
         con.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _unit_report(db: str, version: float, submission_id: str, kind: str) -> bytes:
+    return reports.write_unit(_unit_data(db, version, submission_id), kind)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -655,7 +661,7 @@ FORMAT_LABELS = {"pdf": "PDF", "docx": "Word", "xlsx": "Excel"}
 
 def report_buttons(submission_id: str, unit_name: str, year: int) -> None:
     """Download buttons for one unit's report; each file is made when its button is clicked, once per submission
-    and database version."""
+    and database version, from the report data gathered once for every format."""
     path = db_path()
     db, version = str(path), db_version(path)
     cols = st.columns([1, 1, 1, 2])

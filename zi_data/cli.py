@@ -217,7 +217,9 @@ def _rounded(value) -> float | None:
 
 
 def _cell(value, digits: int = 2) -> str:
-    return "-" if _rounded(value) is None else fmt(float(value), digits)
+    from .export import missing
+
+    return "-" if missing(value) else fmt(float(value), digits)
 
 
 def _open_read(db: Path):

@@ -78,7 +78,8 @@ def _kinds(df: pd.DataFrame, kinds: dict[str, str] | None) -> dict[str, str]:
     return out
 
 
-def _missing(value) -> bool:
+def missing(value) -> bool:
+    """An empty cell: None, pandas' NA or NaT, or a float NaN."""
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     return isinstance(value, float) and math.isnan(value)
@@ -91,7 +92,7 @@ def rounded(value: float, digits: int) -> float:
 
 def _text(value, kind: str) -> str:
     """A cell as the CSV holds it: numbers the Indonesian way, as on screen."""
-    if _missing(value):
+    if missing(value):
         return ""
     if isinstance(value, str):
         return value
@@ -163,7 +164,7 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "Data", note: str | None = None
 
 
 def _cell(value, kind: str = "text"):
-    if _missing(value):
+    if missing(value):
         return None
     if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars -> Python numbers
         value = value.item()

@@ -68,9 +68,14 @@ def options(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
     inst = [r[0] for r in con.execute("select instansi from current_submissions union select instansi from stg_roster "
                                       "order by 1").fetchall()]
     eds = [r[0] for r in con.execute("select distinct edition from current_submissions order by 1").fetchall()]
+    return {"years": years, "instansi": inst, "editions": eds, "levels": assessment_levels(con)}
+
+
+def assessment_levels(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The assessment levels scored in some current submission, from the unit up."""
     levels = [r[0] for r in con.execute("select distinct p.assessor from predicates p join current_submissions c "
                                         "using (submission_id)").fetchall()]
-    return {"years": years, "instansi": inst, "editions": eds, "levels": sorted(levels, key=level_order)}
+    return sorted(levels, key=level_order)
 
 
 def unit_scores(con: duckdb.DuckDBPyConnection, year: int | None, assessor: str, instansi: list[str] | None = None,
@@ -134,8 +139,10 @@ def with_change(con: duckdb.DuckDBPyConnection, current: pd.DataFrame, year: int
     return out
 
 
-# Exclusive predicate groups, the highest first: a WBBM unit is counted under WBBM only.
-PREDICATE_GROUPS = ("WBBM", "WBK", "Belum memenuhi")
+def in_review(df: pd.DataFrame) -> pd.Series:
+    """Per row: the file is partial, loaded on request ("perlu diperiksa"); all False without a needs_review
+    column."""
+    return df["needs_review"].notna() if "needs_review" in df else pd.Series(False, index=df.index)
 
 
 def summary(df: pd.DataFrame) -> dict[str, float | int | None]:
@@ -145,7 +152,7 @@ def summary(df: pd.DataFrame) -> dict[str, float | int | None]:
     a unit meeting WBBM is not counted again under WBK. "unscored": units without a score at this level.
     A partial file loaded on request ("perlu diperiksa") is counted as a unit but left out of the mean and
     every predicate group: its score is not comparable with complete ones."""
-    review = df["needs_review"].notna() if "needs_review" in df else pd.Series(False, index=df.index)
+    review = in_review(df)
     scored = df[df["total"].notna() & ~review]
     groups = scored["predicate"].value_counts()
     change = df.loc[~review, "change"].dropna() if "change" in df else pd.Series(dtype=float)
@@ -168,7 +175,7 @@ def movers(df: pd.DataFrame, top: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]
 
     Rises only in the first, falls only in the second, each up to `top`, largest first; a unit whose total
     did not change, whose change is unknown or whose file is partial is in neither."""
-    review = df["needs_review"].notna() if "needs_review" in df else pd.Series(False, index=df.index)
+    review = in_review(df)
     change = pd.to_numeric(df["change"], errors="coerce").round(DIGITS)
     known = df[change.notna() & ~review].assign(change=change)
     rises = known[known["change"] > 0].sort_values(["change", "unit_name"], ascending=[False, True])
@@ -254,8 +261,11 @@ def rule_results(con: duckdb.DuckDBPyConnection, submission_id: str, assessor: s
         [submission_id, assessor]).df()
 
 
-def unit_gaps(con: duckdb.DuckDBPyConnection, submission_id: str, assessor: str) -> pd.DataFrame:
-    """A unit's indicators ordered by the points still to gain, with the rules each one is part of."""
+def unit_gaps(con: duckdb.DuckDBPyConnection, submission_id: str, assessor: str,
+              rules: pd.DataFrame | None = None) -> pd.DataFrame:
+    """A unit's indicators ordered by the points still to gain, with the rules each one is part of.
+
+    `rules`: the submission's rule_results at this level when the caller has them already (read here if not)."""
     df = con.execute(
         """select c.edition, s.node_id as indicator_id, s.name as indicator, s.parent_id as area_id, s.score, s.weight,
                   s.weight - s.score as gain, s.completeness
@@ -263,7 +273,7 @@ def unit_gaps(con: duckdb.DuckDBPyConnection, submission_id: str, assessor: str)
            where s.submission_id = ? and s.assessor = ? and s.level = 'indicator'
            order by gain desc, s.weight desc""", [submission_id, assessor]).df()
     df = df.merge(_area_labels(), on=["edition", "area_id"], how="left")
-    fails = rule_results(con, submission_id, assessor)
+    fails = rule_results(con, submission_id, assessor) if rules is None else rules
     fails = fails[~fails["passed"]]
     failing_areas = set(fails["target"])
     ancestors = _ancestors()
@@ -583,15 +593,10 @@ def history(con: duckdb.DuckDBPyConnection, limit: int = 1000) -> pd.DataFrame:
 
 # --- the yearly cycle: roster, stages, proposals, TPN calibration ---------------------------------------------
 
-def _instansi_clause(instansi: list[str] | None, column: str) -> tuple[str, list]:
-    """A filter on an instansi column (a constant of the caller) and its parameters."""
-    return (f"list_contains(?, {column})", [list(instansi)]) if instansi else ("true", [])
-
-
 def cycle_units(con: duckdb.DuckDBPyConnection, year: int, instansi: list[str] | None = None) -> pd.DataFrame:
     """Every unit of a year's cycle: on the roster, with a current workbook, with a TPN result or in a saved
     proposal; with what is known of it (target, totals per level, TPN decision, proposed)."""
-    where, params = _instansi_clause(instansi, "instansi")
+    where, params = _filters(instansi=instansi, alias="final")
     sql = f"""
         with roster as (
             select unit_id, unit_name, instansi, target from stg_roster where year = ?
@@ -654,7 +659,7 @@ def tpn_years(con: duckdb.DuckDBPyConnection) -> list[int]:
 def proposal(con: duckdb.DuckDBPyConnection, year: int, predikat: str, kuota: int,
              instansi: list[str] | None = None) -> proposal_mod.Proposal:
     """The proposal for a year and predicate within a quota, from the last TPI level of the current submissions."""
-    where, params = _instansi_clause(instansi, "c.instansi")
+    where, params = _filters(instansi=instansi)
     units = con.execute(
         f"""select c.unit_id, c.unit_name, c.instansi, c.needs_review, s.score as tpi_total
             from current_submissions c
@@ -687,7 +692,7 @@ def calibration_units(con: duckdb.DuckDBPyConnection, year: int, instansi: list[
     """Units of a year with both a last TPI level and a TPN level: totals, the TPI's predicate, the TPN decision.
 
     Files marked "perlu diperiksa" are left out: their scores are not comparable."""
-    where, params = _instansi_clause(instansi, "c.instansi")
+    where, params = _filters(instansi=instansi)
     return con.execute(
         f"""with final as (
                 select c.unit_id, c.unit_name, c.instansi, c.edition, s.score as tpi_total,
@@ -704,7 +709,7 @@ def calibration_units(con: duckdb.DuckDBPyConnection, year: int, instansi: list[
 def calibration_areas(con: duckdb.DuckDBPyConnection, year: int, instansi: list[str] | None = None) -> pd.DataFrame:
     """Per unit and area key: the last TPI level's points (Pemenuhan and Reform together), the area's weight and
     the TPN's points where known."""
-    where, params = _instansi_clause(instansi, "c.instansi")
+    where, params = _filters(instansi=instansi)
     df = con.execute(
         f"""with tpi as (
                 select c.unit_id, c.year, s.area_key, sum(s.score) as tpi, sum(s.weight) as weight

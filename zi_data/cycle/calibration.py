@@ -7,18 +7,15 @@ from functools import lru_cache
 import pandas as pd
 
 from ..catalog import load_catalog
-from ..predicates import fmt
-
-AREA_ORDER = ["MP", "TL", "SDM", "AK", "PW", "PP", "BERSIH", "PELAYANAN"]
+from ..predicates import fmt, rule_plan
 
 
 @lru_cache(maxsize=32)
 def minimum(edition: str, predikat: str, node: str = "TOTAL") -> float | None:
-    """A predicate's minimum for the total ("TOTAL") or a node such as PENGUNGKIT (data/thresholds.csv)."""
-    t = load_catalog()[edition].thresholds
-    sel = t[(t["predicate"] == predikat)
-            & ((t["scope"] == "total") if node == "TOTAL" else ((t["scope"] == "node") & (t["target"] == node)))]
-    return float(sel["min_value"].iloc[0]) if len(sel) else None
+    """A predicate's minimum for the total ("TOTAL") or a node such as PENGUNGKIT: the first rule of
+    data/thresholds.csv about that node, as predicates.rule_plan expands them for scoring."""
+    return next((least for predicate, _, _, target, _, least in rule_plan(load_catalog()[edition])
+                 if predicate == predikat and target == node), None)
 
 
 def by_unit(units: pd.DataFrame) -> pd.DataFrame:

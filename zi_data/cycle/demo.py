@@ -144,7 +144,7 @@ def add_cycle(out: Path, db: Path, units: int, years: list[int], seed: int) -> I
     try:
         everyone = queries.proposal(con, years[-1], "WBK", 10_000)
         kuota = max(1, len(everyone.proposed) - 1)  # a quota smaller than the list: one unit in reserve
-        chosen = queries.proposal(con, years[-1], "WBK", kuota)
+        chosen = proposal_mod.with_quota(everyone, kuota)
         already = len(queries.saved_proposals(con, years[-1]))
     finally:
         con.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from dataclasses import dataclass
@@ -106,10 +107,24 @@ def build(units: pd.DataFrame, rules: pd.DataFrame, year: int, predikat: str, ku
     table = pd.DataFrame([(i, *r) for i, r in enumerate(ranked, start=1)], columns=RANKED)
     failing.sort(key=lambda r: (r[4] != "gagal", -(r[3] if r[3] is not None and not pd.isna(r[3]) else -1),
                                 r[1].casefold()))
+    proposed, reserves = _split(table, kuota)
     return Proposal(year=int(year), predikat=predikat, kuota=int(kuota), instansi=sorted(instansi or []),
-                    proposed=table.iloc[:kuota].reset_index(drop=True),
-                    reserves=table.iloc[kuota:].reset_index(drop=True),
-                    failing=pd.DataFrame(failing, columns=FAILING))
+                    proposed=proposed, reserves=reserves, failing=pd.DataFrame(failing, columns=FAILING))
+
+
+def _split(ranked: pd.DataFrame, kuota: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ranked units split at the quota: the first `kuota` proposed, the rest in reserve (ranks kept)."""
+    return ranked.iloc[:kuota].reset_index(drop=True), ranked.iloc[kuota:].reset_index(drop=True)
+
+
+def with_quota(proposal: Proposal, kuota: int) -> Proposal:
+    """The same ranking within another quota, without ranking again."""
+    if kuota < 0:
+        raise ValueError("kuota tidak boleh negatif")
+    parts = [df for df in (proposal.proposed, proposal.reserves) if len(df)]
+    ranked = pd.concat(parts, ignore_index=True) if len(parts) > 1 else (parts[0] if parts else proposal.proposed)
+    proposed, reserves = _split(ranked, kuota)
+    return dataclasses.replace(proposal, kuota=int(kuota), proposed=proposed, reserves=reserves)
 
 
 def save(db: str | Path, proposal: Proposal, by: str, *, actor_role: str | None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date, datetime
 from functools import lru_cache
@@ -69,7 +70,7 @@ def deadline_for(year: int, data_dir: Path = DATA_DIR) -> date:
     years, (month, day) = deadlines(data_dir)
     if int(year) in years:
         return years[int(year)]
-    if (month, day) == (2, 29) and not (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)):
+    if (month, day) == (2, 29) and not calendar.isleap(year):
         day = 28
     return date(int(year), month, day)
 

@@ -14,7 +14,6 @@ from ..tables import Table
 from .rows import FileRows, Line, finish, header_fields, start, text
 
 WHAT = "hasil TPN"
-DECISIONS = ("WBK", "WBBM", "Tidak")
 # How a "not granted" decision is written in practice, compared in lower case.
 NOT_GRANTED = {"tidak", "tidak ditetapkan", "tidak memenuhi", "belum memenuhi", "tidak lolos", "gagal"}
 # Parts typed to two decimals add up to their total within this much.
@@ -132,9 +131,8 @@ def _check_sums(line: Line, values: dict[str, float], edition: str) -> None:
 
 def read_tpn(path: Path, table: Table | None = None) -> TpnFile:
     """Every row of a TPN results file, or a ReadError naming every bad row (nothing is half-read)."""
-    table, rows = start(path, table, looks_like_tpn, WHAT,
-                        {"unit": "Unit Kerja", "instansi": "Instansi", "year": "Tahun", "tpn_total": "Nilai TPN"})
-    cols = header_fields(table.header)
+    table, cols, rows = start(path, table, looks_like_tpn, WHAT,
+                              {"unit": "Unit Kerja", "instansi": "Instansi", "year": "Tahun", "tpn_total": "Nilai TPN"})
     numeric = [n for n in cols if n in ("tpn_total", "pengungkit", "hasil") or n.startswith("area:")]
     out = []
     for line in rows:

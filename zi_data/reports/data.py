@@ -15,19 +15,28 @@ import pandas as pd
 from .. import queries
 from ..catalog import load_catalog
 from ..cycle.stages import STAGE_LABELS
-from ..predicates import NOT_MET, fmt
+from ..export import missing
+from ..predicates import NOT_MET, fmt, predicate_of
 from ..readers.base import level_name, level_order
 
 # What the cycle tells a report about each unit of a year; every field but unit_id may be empty.
 CYCLE_COLUMNS = ["unit_id", "unit_name", "instansi", "stage", "tpn_total", "tpn_decision"]
 PASSED, FAILED = "Terpenuhi", NOT_MET
 DASH = "–"
+# The mark of a partial file loaded on request, on every page and in the identity of a unit's report.
+REVIEW_MARK = "PERLU DIPERIKSA"
 # Indicators listed as the unit's biggest chances to gain points.
 TOP_GAPS = 10
 
 
 class ReportError(ValueError):
     """A report that cannot be made; the message is for a person, in Bahasa Indonesia."""
+
+
+def judged_level(keys: list[str]) -> str:
+    """The level whose answers a report and the pages judge by: the (last) TPI where it scored, else the first of
+    `keys` (given from the unit up), the unit when there are none."""
+    return "tpi" if "tpi" in keys else (keys[0] if keys else "unit")
 
 
 def cycle_info(con: duckdb.DuckDBPyConnection, year: int, instansi: list[str] | None = None) -> pd.DataFrame:
@@ -76,7 +85,7 @@ class Table:
 
     def flag(self, i: int, name: str) -> bool:
         value = self.records[i].get(name)
-        return False if _missing(value) else bool(value)
+        return False if missing(value) else bool(value)
 
     def kind(self, i: int, col: Col) -> str:
         override = self.records[i].get("_kind")
@@ -84,25 +93,19 @@ class Table:
 
     def value(self, i: int, col: Col):
         value = self.records[i].get(col.key)
-        return None if _missing(value) else value
+        return None if missing(value) else value
 
     def text(self, i: int, col: Col) -> str:
         return cell_text(self.value(i, col), self.kind(i, col))
 
     def depth(self, i: int) -> int:
         depth = self.records[i].get("_depth")
-        return 0 if _missing(depth) else int(depth)
-
-
-def _missing(value) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and value != value
+        return 0 if missing(depth) else int(depth)
 
 
 def cell_text(value, kind: str = "text") -> str:
     """A value as it reads in a report: Indonesian numbers (96,13; 85,50%; +1,25), a dash when empty."""
-    if _missing(value):
+    if missing(value):
         return DASH
     if isinstance(value, str) or kind == "text":
         return str(value)
@@ -121,7 +124,7 @@ def cell_text(value, kind: str = "text") -> str:
 def answer_text(answer, answer_type: str | None = None) -> str | None:
     """An answer as a person reads it: options as given, a percent item's ratio as 92,86%, numbers with a
     decimal comma (the store keeps 0.9286 and 3.2)."""
-    if _missing(answer):
+    if missing(answer):
         return None
     try:
         number = float(answer)
@@ -134,7 +137,7 @@ def answer_text(answer, answer_type: str | None = None) -> str | None:
 
 def when(ts) -> str:
     """A timestamp the Indonesian way: 25-11-2026 14:05."""
-    return DASH if _missing(ts) else pd.Timestamp(ts).strftime("%d-%m-%Y %H:%M")
+    return DASH if missing(ts) else pd.Timestamp(ts).strftime("%d-%m-%Y %H:%M")
 
 
 # ---------------------------------------------------------------------------------------------- per unit
@@ -169,8 +172,6 @@ class UnitReport:
     stage: str | None = None
     tpn_total: float | None = None
     tpn_decision: str | None = None
-    overclaim_points: float = 0.0
-    overclaim_count: int = 0
 
     @property
     def judged_name(self) -> str:
@@ -198,6 +199,28 @@ class UnitReport:
         return (f"Sumber: {self.file_name}, dimuat {when(self.loaded_at)}; dicetak {when(self.printed_at)} "
                 f"oleh ZI Monitor")
 
+    def document_title(self) -> str:
+        """The title in the file's properties."""
+        return f"Laporan Hasil Evaluasi ZI {self.unit_name} {self.year}"
+
+    def subtitle(self) -> str:
+        return f"Draf untuk evaluator · {self.unit_name} · Tahun {self.year}"
+
+    def running_header(self) -> str:
+        """The line at the top of every page."""
+        return f"ZI Monitor · Laporan Hasil Evaluasi ZI · {self.unit_name} · {self.instansi} · {self.year}"
+
+    def review_text(self) -> str:
+        """Why a partial file's numbers must not decide anything, under REVIEW_MARK (only with needs_review)."""
+        return (f"{self.needs_review}. Berkas ini dimuat atas permintaan walau hanya sebagian cocok dengan daftar "
+                "pertanyaan LKE: nilainya tidak sebanding dengan unit lain dan belum boleh dipakai sebagai dasar "
+                "keputusan.")
+
+    def sources(self) -> list[tuple[str, str]]:
+        """The "Sumber data" section: where the numbers come from and when they were printed."""
+        return [("Berkas", self.file_name), ("Lokasi berkas", self.file_path), ("Dimuat", when(self.loaded_at)),
+                ("Kode pengajuan", self.submission_id), ("Dicetak", when(self.printed_at))]
+
 
 def unit_report(con: duckdb.DuckDBPyConnection, submission_id: str, cycle: pd.DataFrame | None = None,
                 printed_at: datetime | None = None) -> UnitReport:
@@ -210,25 +233,28 @@ def unit_report(con: duckdb.DuckDBPyConnection, submission_id: str, cycle: pd.Da
     nodes = queries.profile_nodes(con, submission_id)
     levels = queries.levels_of(con, submission_id)
     scored = [k for k in levels["level"] if f"score_{k}" in nodes]
-    judged = "tpi" if "tpi" in scored else (scored[0] if scored else "unit")
+    judged = judged_level(sorted(scored, key=level_order))
+    rules = {k: queries.rule_results(con, submission_id, k) for k in scored}
     return build_unit_report(
-        info=info, levels=levels[levels["level"].isin(scored)], nodes=nodes,
-        rules={k: queries.rule_results(con, submission_id, k) for k in scored},
+        info=info, levels=levels[levels["level"].isin(scored)], nodes=nodes, rules=rules,
         questions=queries.profile_questions(con, submission_id),
-        gaps=queries.unit_gaps(con, submission_id, judged),
+        gaps=queries.unit_gaps(con, submission_id, judged, rules.get(judged)),
         years=queries.unit_years(con, info["unit_id"]),
         warnings=queries.warnings(con, submission_id)["message"].tolist(),
-        cycle=cycle, printed_at=printed_at)
+        cycle=cycle, printed_at=printed_at, judged=judged)
 
 
 def build_unit_report(info: dict, levels: pd.DataFrame, nodes: pd.DataFrame, rules: dict[str, pd.DataFrame],
                       questions: pd.DataFrame, gaps: pd.DataFrame, years: pd.DataFrame, warnings: list[str],
-                      cycle: pd.DataFrame | None = None, printed_at: datetime | None = None) -> UnitReport:
-    """A UnitReport from the query frames alone (no database): the shape every writer lays out."""
+                      cycle: pd.DataFrame | None = None, printed_at: datetime | None = None,
+                      judged: str | None = None) -> UnitReport:
+    """A UnitReport from the query frames alone (no database): the shape every writer lays out. `judged`: the
+    level the rules are shown for, when the caller chose it already (by default judged_level of `levels`)."""
     keys = sorted(levels["level"], key=level_order)
     labels = levels.set_index("level")["label"].to_dict()
-    judged = "tpi" if "tpi" in keys else (keys[0] if keys else "unit")
-    predicates = {k: _predicate(r) for k, r in rules.items()}
+    judged = judged or judged_level(keys)
+    # the rule used at ingestion, so the report names the predicate the predicates table holds
+    predicates = {k: DASH if r.empty else predicate_of(r) for k, r in rules.items()}
     mine = cycle[cycle["unit_id"] == info["unit_id"]] if cycle is not None and len(cycle) else pd.DataFrame()
     stage = _opt(mine["stage"].iloc[0]) if len(mine) else None
     tpn_total = _opt(mine["tpn_total"].iloc[0]) if len(mine) else None
@@ -252,23 +278,11 @@ def build_unit_report(info: dict, levels: pd.DataFrame, nodes: pd.DataFrame, rul
         history=_history_table(years),
         history_chart=_history_chart(years),
         warnings=list(warnings), printed_at=printed_at or datetime.now(),
-        stage=stage, tpn_total=tpn_total, tpn_decision=tpn_decision,
-        overclaim_points=float(over["overclaim"].sum()) if len(over) else 0.0, overclaim_count=int(len(over)))
+        stage=stage, tpn_total=tpn_total, tpn_decision=tpn_decision)
 
 
 def _opt(value):
-    return None if _missing(value) else value
-
-
-def _predicate(rules: pd.DataFrame) -> str:
-    """WBBM, WBK or Belum memenuhi from a level's rule rows (the predicates table says the same)."""
-    if rules.empty:
-        return DASH
-    ok = {p: bool(rules.loc[rules["predicate"] == p, "passed"].all()) for p in ("WBK", "WBBM")
-          if (rules["predicate"] == p).any()}
-    if ok.get("WBBM") and ok.get("WBK", True):
-        return "WBBM"
-    return "WBK" if ok.get("WBK") else NOT_MET
+    return None if missing(value) else value
 
 
 def _level_cols(keys: list[str], kind: str = "num", width: float = 0.8) -> list[Col]:
@@ -459,9 +473,9 @@ def recap_report(con: duckdb.DuckDBPyConnection, year: int, instansi: list[str] 
                  printed_at: datetime | None = None) -> RecapReport:
     """Gather the recap's frames (unit_scores per level, failed rules) and shape them."""
     instansi = list(instansi or [])
-    levels = queries.options(con)["levels"] or ["unit"]
+    levels = queries.assessment_levels(con) or ["unit"]
     scores = {k: queries.unit_scores(con, year, k, instansi, edition) for k in levels}
-    judged = "tpi" if "tpi" in levels else levels[0]
+    judged = judged_level(levels)
     failed = {k: queries.failed_rules(con, year, k, instansi, edition) for k in {judged, "unit"} if k in levels}
     if cycle is None:
         cycle = cycle_info(con, year, instansi)
@@ -472,7 +486,7 @@ def build_recap(year: int, instansi: list[str], scores: dict[str, pd.DataFrame],
                 cycle: pd.DataFrame | None = None, printed_at: datetime | None = None) -> RecapReport:
     """The recap from unit_scores frames (one per level) and failed_rules frames, sorted like the ranking."""
     keys = sorted(scores, key=level_order)
-    judged = "tpi" if "tpi" in keys else keys[0]
+    judged = judged_level(keys)
     base = scores["unit"] if "unit" in scores else scores[judged]
     rows = base[["submission_id", "unit_id", "unit_name", "instansi", "edition", "needs_review"]].copy()
     present = []
@@ -482,17 +496,14 @@ def build_recap(year: int, instansi: list[str], scores: dict[str, pd.DataFrame],
             present.append(k)
             rows[f"score_{k}"] = rows["submission_id"].map(df["total"])
             rows[f"pred_{k}"] = rows["submission_id"].map(df["predicate"])
-    judged_scored = f"score_{judged}" in rows
     # The judged level's predicate; a unit the TPI has not assessed yet says so, with its own claim.
     rows["predicate"] = [
         p if isinstance(p, str) else (f"Belum dinilai {level_name(judged)} (Unit: {u})" if isinstance(u, str)
                                       else "Belum dinilai")
         for p, u in zip(rows.get(f"pred_{judged}", pd.Series(None, index=rows.index)),
                         rows.get("pred_unit", pd.Series(None, index=rows.index)), strict=True)]
-    by = "judged" if judged_scored else "unit"
     for predicate in ("WBK", "WBBM"):
         rows[f"below_{predicate}"] = _areas_below(rows, failed, judged, predicate)
-    rows["basis"] = by
     cyc = cycle if cycle is not None and len(cycle) else pd.DataFrame(columns=CYCLE_COLUMNS)
     rows = rows.merge(cyc[["unit_id", "stage", "tpn_total"]].drop_duplicates("unit_id"), on="unit_id", how="left")
     # Roster units that sent nothing this year appear too, with their stage, when the cycle knows them.
@@ -506,7 +517,7 @@ def build_recap(year: int, instansi: list[str], scores: dict[str, pd.DataFrame],
     elif rows["tpn_total"].notna().any():
         rows["score_tpn"] = rows["tpn_total"]
         present.append("tpn")
-    review = rows["needs_review"].notna() if "needs_review" in rows else pd.Series(False, index=rows.index)
+    review = queries.in_review(rows)
     sent = rows["submission_id"].notna()
     sort_cols = [c for c in (f"score_{judged}", "score_unit") if c in rows]
     rows["_group"] = (~sent) * 2 + (review & sent) * 1  # ranked units, then "perlu diperiksa", then not sent
@@ -556,8 +567,8 @@ def _areas_below(rows: pd.DataFrame, failed: dict[str, pd.DataFrame], judged: st
 
     by_judged, by_unit = names(judged), names("unit")
     judged_col = rows.get(f"score_{judged}", pd.Series(None, index=rows.index))
-    return [by_judged.get(s, "Tidak ada") if not _missing(t) else
-            (by_unit.get(s, "Tidak ada") + " (menurut Unit)" if not _missing(u) else None)
+    return [by_judged.get(s, "Tidak ada") if not missing(t) else
+            (by_unit.get(s, "Tidak ada") + " (menurut Unit)" if not missing(u) else None)
             for s, t, u in zip(rows["submission_id"], judged_col,
                                rows.get("score_unit", pd.Series(None, index=rows.index)), strict=True)]
 

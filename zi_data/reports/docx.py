@@ -12,7 +12,7 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Emu, Pt
 
-from .data import NUMERIC, Table, UnitReport, when
+from .data import NUMERIC, REVIEW_MARK, Table, UnitReport
 
 FONT = "Arial"  # on every Windows and Mac running Word; LibreOffice shows it as the metric-equal Liberation Sans
 SHADE, HEAD = "E0E0E0", "C8C8C8"  # light greys: print in black and white, rows are bold besides
@@ -166,13 +166,12 @@ def _bytes(doc: Document) -> bytes:
 
 def unit_docx(report: UnitReport) -> bytes:
     """The per-unit draft LHE as a Word document (the same sections as the PDF; the chart as its table)."""
-    header = f"ZI Monitor · Laporan Hasil Evaluasi ZI · {report.unit_name} · {report.instansi} · {report.year}"
-    doc = _document(header, report.provenance(), "PERLU DIPERIKSA" if report.needs_review else None)
-    doc.core_properties.title = f"Laporan Hasil Evaluasi ZI {report.unit_name} {report.year}"
+    doc = _document(report.running_header(), report.provenance(), REVIEW_MARK if report.needs_review else None)
+    doc.core_properties.title = report.document_title()
     doc.core_properties.author = "ZI Monitor"
     doc.core_properties.language = "id-ID"
     doc.add_heading("Laporan Hasil Evaluasi Zona Integritas", level=1)
-    doc.add_paragraph(f"Draf untuk evaluator · {report.unit_name} · Tahun {report.year}")
+    doc.add_paragraph(report.subtitle())
     _pairs(doc, report.identity())
     if report.needs_review:
         box = doc.add_table(rows=1, cols=1)
@@ -180,10 +179,8 @@ def unit_docx(report: UnitReport) -> bytes:
         cell = box.rows[0].cells[0]
         _shade(cell, SHADE)
         p = cell.paragraphs[0]
-        p.add_run("PERLU DIPERIKSA").bold = True
-        cell.add_paragraph(f"{report.needs_review}. Berkas ini dimuat atas permintaan walau hanya sebagian cocok "
-                           "dengan daftar pertanyaan LKE: nilainya tidak sebanding dengan unit lain dan belum boleh "
-                           "dipakai sebagai dasar keputusan.")
+        p.add_run(REVIEW_MARK).bold = True
+        cell.add_paragraph(report.review_text())
     p = doc.add_paragraph()
     p.paragraph_format.space_before = Pt(6)
     run = p.add_run(f"Predikat menurut {report.judged_name}: {report.predicate}")
@@ -202,9 +199,7 @@ def unit_docx(report: UnitReport) -> bytes:
         doc.add_paragraph("")
     doc.add_paragraph("(..............................................)")
     _section(doc, f"{n + 2}. Sumber data")
-    _pairs(doc, [("Berkas", report.file_name), ("Lokasi berkas", report.file_path),
-                 ("Dimuat", when(report.loaded_at)), ("Kode pengajuan", report.submission_id),
-                 ("Dicetak", when(report.printed_at))])
+    _pairs(doc, report.sources())
     if report.warnings:
         doc.add_paragraph(f"Peringatan saat membaca berkas ({len(report.warnings)}):")
         for w in report.warnings[:20]:

@@ -29,8 +29,10 @@ from reportlab.platypus import (
     Table as RLTable,
 )
 
-from ..predicates import fmt
-from .data import NUMERIC, RecapReport, Table, UnitReport, when
+from ..cycle.calibration import minimum
+from ..export import missing
+from ..predicates import PREDICATES, fmt
+from .data import NUMERIC, REVIEW_MARK, RecapReport, Table, UnitReport, when
 
 # DejaVu (Debian's fonts-dejavu-core, installed by `make setup`) covers far more of Unicode than the Vera
 # fonts bundled with ReportLab, which are the fallback; both are embedded, so the PDF reads the same anywhere.
@@ -131,9 +133,9 @@ def section(number: int | None, table: Table, width: float) -> list:
     return out
 
 
-def history_chart(chart, width: float, height: float = 58 * mm) -> Drawing:
+def history_chart(chart, width: float, minimums: list[tuple[str, float]], height: float = 58 * mm) -> Drawing:
     """Every year's totals as bars (Unit white, TPI dark grey, both outlined and labelled with their value) with
-    the WBK (75) and WBBM (85) lines dashed: readable without colour."""
+    a dashed line at each predicate's minimum total (WBK 75, WBBM 85): readable without colour."""
     regular, bold, _ = fonts()
     d = Drawing(width, height)
     left, bottom, top = 26, 16, height - 22
@@ -145,7 +147,8 @@ def history_chart(chart, width: float, height: float = 58 * mm) -> Drawing:
     for v in (0, 25, 50, 75, 100):
         d.add(Line(left, y(v), left + plot_w, y(v), strokeColor=colors.Color(0.8, 0.8, 0.8), strokeWidth=0.3))
         d.add(String(left - 4, y(v) - 3, fmt(v, 0), fontName=regular, fontSize=7, textAnchor="end"))
-    for v, label in ((75, "WBK 75"), (85, "WBBM 85")):
+    for predicate, v in minimums:
+        label = f"{predicate} {fmt(v, 0 if float(v).is_integer() else 2)}"
         d.add(Line(left, y(v), left + plot_w, y(v), strokeColor=colors.black, strokeWidth=0.7,
                    strokeDashArray=[3, 2]))
         d.add(String(left + plot_w + 3, y(v) - 3, label, fontName=regular, fontSize=7))
@@ -155,7 +158,7 @@ def history_chart(chart, width: float, height: float = 58 * mm) -> Drawing:
     for i, r in enumerate(chart.itertuples()):
         x0 = left + i * slot + slot / 2 - bar
         for k, (value, fill) in enumerate(((r.unit, BAR_UNIT), (r.tpi, BAR_TPI))):
-            if value is None or value != value:
+            if missing(value):
                 continue
             x = x0 + k * bar
             d.add(Rect(x, bottom, bar - 2, y(value) - bottom, fillColor=fill, strokeColor=colors.black,
@@ -223,12 +226,9 @@ def _build(story: list, pagesize, title: str, header: str, footer: str, alert: s
     return buf.getvalue()
 
 
-def review_box(reason: str, width: float) -> RLTable:
+def review_box(text: str, width: float) -> RLTable:
     """The loud mark of a partial file loaded on request: a thick black frame with the reason."""
-    box = RLTable([[para("PERLU DIPERIKSA", "alert")],
-                   [para(f"{reason}. Berkas ini dimuat atas permintaan walau hanya sebagian cocok dengan daftar "
-                         "pertanyaan LKE: nilainya tidak sebanding dengan unit lain dan belum boleh dipakai sebagai "
-                         "dasar keputusan.", "base")]], colWidths=[width])
+    box = RLTable([[para(REVIEW_MARK, "alert")], [para(text, "base")]], colWidths=[width])
     box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 2.5, colors.black), ("BACKGROUND", (0, 0), (-1, -1), SHADE),
                              ("LEFTPADDING", (0, 0), (-1, -1), 6), ("TOPPADDING", (0, 0), (-1, -1), 4),
                              ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
@@ -240,13 +240,13 @@ def unit_pdf(report: UnitReport) -> bytes:
     width = A4[0] - 2 * MARGIN
     s = []
     s.append(para("Laporan Hasil Evaluasi Zona Integritas", "title"))
-    s.append(para(f"Draf untuk evaluator · {report.unit_name} · Tahun {report.year}", "subtitle"))
+    s.append(para(report.subtitle(), "subtitle"))
     ident = RLTable([[para(k, "cell_bold"), para(v, "cell")] for k, v in report.identity()],
                     colWidths=[38 * mm, width - 38 * mm], hAlign="LEFT")
     ident.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, GRID), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     s.append(ident)
     if report.needs_review:
-        s += [Spacer(1, 6), review_box(report.needs_review, width)]
+        s += [Spacer(1, 6), review_box(report.review_text(), width)]
     s += [Spacer(1, 6), para(f"Predikat menurut {report.judged_name}: {report.predicate}", "alert")]
     for i, table in enumerate(report.tables()[:-1], 1):
         s += section(i, table, width)
@@ -254,7 +254,8 @@ def unit_pdf(report: UnitReport) -> bytes:
     hist = report.history
     s += [CondPageBreak(95 * mm), para(f"{n}. {hist.title}", "h2")]
     if len(report.history_chart):
-        s += [history_chart(report.history_chart, width), Spacer(1, 4)]
+        minimums = [(p, least) for p in PREDICATES if (least := minimum(report.edition, p)) is not None]
+        s += [history_chart(report.history_chart, width, minimums), Spacer(1, 4)]
     s.append(table_flowable(hist, width * 0.7))
     s += [CondPageBreak(120 * mm), para(f"{n + 1}. Catatan dan saran perbaikan", "h2"),
           para("Diisi oleh evaluator.", "small"), Spacer(1, 4)]
@@ -265,10 +266,8 @@ def unit_pdf(report: UnitReport) -> bytes:
                    colWidths=[width / 2, width / 2])
     s += [lines, Spacer(1, 10), KeepTogether(sign)]
     s += [CondPageBreak(40 * mm), para(f"{n + 2}. Sumber data", "h2")]
-    prov = [("Berkas", report.file_name), ("Lokasi berkas", report.file_path), ("Dimuat", when(report.loaded_at)),
-            ("Kode pengajuan", report.submission_id), ("Dicetak", when(report.printed_at))]
-    ptab = RLTable([[para(k, "cell_bold"), para(v, "cell")] for k, v in prov], colWidths=[38 * mm, width - 38 * mm],
-                   hAlign="LEFT")
+    ptab = RLTable([[para(k, "cell_bold"), para(v, "cell")] for k, v in report.sources()],
+                   colWidths=[38 * mm, width - 38 * mm], hAlign="LEFT")
     ptab.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, GRID), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     s.append(ptab)
     if report.warnings:
@@ -277,9 +276,8 @@ def unit_pdf(report: UnitReport) -> bytes:
             s.append(para(f"• {w}", "small"))
         if len(report.warnings) > 20:
             s.append(para(f"… dan {len(report.warnings) - 20} peringatan lain (lihat halaman Data).", "small"))
-    header = f"ZI Monitor · Laporan Hasil Evaluasi ZI · {report.unit_name} · {report.instansi} · {report.year}"
-    return _build(s, A4, f"Laporan Hasil Evaluasi ZI {report.unit_name} {report.year}", header,
-                  report.provenance(), "PERLU DIPERIKSA" if report.needs_review else None)
+    return _build(s, A4, report.document_title(), report.running_header(), report.provenance(),
+                  REVIEW_MARK if report.needs_review else None)
 
 
 def recap_pdf(recap: RecapReport) -> bytes:

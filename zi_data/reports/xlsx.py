@@ -9,7 +9,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from ..export import neutralise
-from .data import NUMERIC, RecapReport, Table, UnitReport, when
+from .data import NUMERIC, REVIEW_MARK, RecapReport, Table, UnitReport, when
 
 # Number formats; Excel shows them with the reader's separators (a decimal comma in Indonesian Excel).
 FORMATS = {"num": "#,##0.00", "num3": "#,##0.000", "signed": "+#,##0.00;-#,##0.00;0.00", "pct": "0.00%",
@@ -80,7 +80,7 @@ def unit_xlsx(report: UnitReport) -> bytes:
     ws.cell(1, 1, "Laporan Hasil Evaluasi Zona Integritas (draf)").font = TITLE
     rows = [*report.identity(), ("Predikat", f"{report.predicate} (menurut {report.judged_name})")]
     if report.needs_review:
-        rows.insert(0, ("PERLU DIPERIKSA", report.needs_review))
+        rows.insert(0, (REVIEW_MARK, report.needs_review))
     rows += [("Dicetak", when(report.printed_at)), ("Kode pengajuan", report.submission_id)]
     for i, (k, v) in enumerate(rows, 3):
         ws.cell(i, 1, k).font = BOLD
