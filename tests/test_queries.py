@@ -109,6 +109,9 @@ def test_trend_per_unit_and_per_instansi(con):
     t = queries.trend(con, "unit", "unit")
     totals = t.drop_duplicates(["unit_name", "year"]).set_index(["unit_name", "year"])["total"]
     assert totals[("Unit A", 2025)] == pytest.approx(91.25) and totals[("Unit A", 2026)] == pytest.approx(100)
+    # in the same order on every run (the chart's line colours follow it): by unit, year, area
+    keys = list(zip(t["unit_name"], t["year"], t["area_key"], strict=True))
+    assert keys == sorted(keys)
     by_inst = queries.trend(con, "unit", "instansi")
     assert set(by_inst["instansi"]) == {"Inst 1", "Inst 2"}
 

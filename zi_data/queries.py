@@ -415,7 +415,7 @@ def trend(con: duckdb.DuckDBPyConnection, assessor: str, by: str = "unit", insta
             areas as (select unit_id, year, area_key, sum(score) / sum(weight) as share from lv where level = 'area'
                       group by all),
             final as (select t.*, a.area_key, a.share from totals t join areas a using (unit_id, year))
-            select * from final""", params + [assessor]).df()
+            select * from final order by unit_name, unit_id, year, area_key""", params + [assessor]).df()
     if df.empty:
         return df
     df["area"] = df["area_key"].map(AREA_NAMES)
