@@ -175,10 +175,14 @@ def session_expired(last_active: float | None, now: float, limit_s: float) -> bo
 
 
 class SignInThrottle:
-    """Failed sign-ins per user name (case-insensitive), shared by every browser session of the process.
+    """Sign-in attempts per user name (case-insensitive), shared by every browser session of the process.
 
-    MAX_FAILURES failures within FAILURE_WINDOW_S lock the name for LOCK_S; while locked, no password
-    is even checked, so guessing stops there whatever the guesses are.
+    An attempt takes its place in the count BEFORE its password is checked (reserve), and is settled after:
+    a wrong password stays counted as a failure, a right one clears the name's failures. Attempts being
+    checked count too, so however attempts arrive (one after another, or at once from many sessions or
+    threads) at most MAX_FAILURES wrong passwords per name are ever checked within FAILURE_WINDOW_S; the
+    MAX_FAILURES-th failure then locks the name for LOCK_S, during which no password is checked at all.
+    The count lives in this process's memory: a restart forgets it, and each server process counts alone.
     """
 
     def __init__(self, max_failures: int = MAX_FAILURES, window_s: float = FAILURE_WINDOW_S,
@@ -186,6 +190,7 @@ class SignInThrottle:
         self.max_failures, self.window_s, self.lock_s, self.clock = max_failures, window_s, lock_s, clock
         self.max_names = max_names
         self._failures: dict[str, list[float]] = {}
+        self._checking: dict[str, int] = {}
         self._locked_until: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -193,32 +198,54 @@ class SignInThrottle:
     def _key(username: str) -> str:
         return username.strip().casefold()
 
+    def _wait(self, key: str, now: float) -> float:
+        left = self._locked_until.get(key, now) - now
+        if left <= 0:
+            self._locked_until.pop(key, None)
+        return max(0.0, left)
+
     def wait_s(self, username: str) -> float:
         """Seconds until `username` may try again (0 when it may now)."""
-        key, now = self._key(username), self.clock()
         with self._lock:
-            left = self._locked_until.get(key, now) - now
-            if left <= 0:
-                self._locked_until.pop(key, None)
-            return max(0.0, left)
+            return self._wait(self._key(username), self.clock())
 
-    def failed(self, username: str) -> int:
-        """Record a failure; the attempts left before the name is locked (0: locked now)."""
+    def reserve(self, username: str) -> float:
+        """Take a place for one password check: 0 when taken (the caller checks, then calls settle), else the
+        seconds to wait (locked, or every remaining attempt is being checked right now)."""
         key, now = self._key(username), self.clock()
         with self._lock:
+            wait = self._wait(key, now)
+            if wait > 0:
+                return wait
+            recent = [t for t in self._failures.get(key, []) if now - t < self.window_s]
+            self._failures[key] = recent
+            if len(recent) + self._checking.get(key, 0) >= self.max_failures:
+                return self.lock_s  # the checks under way would lock the name, unless one of them is right
+            self._checking[key] = self._checking.get(key, 0) + 1
+            if len(self._failures) > self.max_names:  # names sprayed at random do not fill the memory
+                self._failures = {k: v for k, v in self._failures.items()
+                                  if (v and now - v[-1] < self.window_s) or self._checking.get(k)}
+            return 0.0
+
+    def settle(self, username: str, ok: bool) -> int:
+        """The outcome of a reserved check; the attempts left before the name is locked (0: locked now)."""
+        key, now = self._key(username), self.clock()
+        with self._lock:
+            checking = self._checking.get(key, 1) - 1
+            if checking > 0:
+                self._checking[key] = checking
+            else:
+                self._checking.pop(key, None)
+            if ok:
+                self._failures.pop(key, None)
+                return self.max_failures
             recent = [t for t in self._failures.get(key, []) if now - t < self.window_s] + [now]
             if len(recent) >= self.max_failures:
                 self._failures.pop(key, None)
                 self._locked_until[key] = now + self.lock_s
                 return 0
             self._failures[key] = recent
-            if len(self._failures) > self.max_names:  # names sprayed at random do not fill the memory
-                self._failures = {k: v for k, v in self._failures.items() if now - v[-1] < self.window_s}
-            return self.max_failures - len(recent)
-
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(self._key(username), None)
+            return max(1, self.max_failures - len(recent) - checking)
 
 
 THROTTLE = SignInThrottle()
@@ -253,16 +280,18 @@ def wait_text(seconds: float) -> str:
 
 
 def sign_in(config: Config, username: str, password: str, throttle: SignInThrottle | None = None) -> SignIn:
-    """Check a user name and password, counting failures per name across all sessions."""
+    """Check a user name and password, the attempt counted per name across all sessions before it is checked."""
     throttle = throttle or THROTTLE
-    wait = throttle.wait_s(username)
+    wait = throttle.reserve(username)
     if wait > 0:
         return SignIn(None, wait_s=wait)
-    user = config.authenticate(username, password)
+    user = None
+    try:
+        user = config.authenticate(username, password)
+    finally:
+        left = throttle.settle(username, ok=user is not None)
     if user is None:
-        left = throttle.failed(username)
         return SignIn(None, wait_s=throttle.wait_s(username)) if left == 0 else SignIn(None, attempts_left=left)
-    throttle.succeeded(username)
     return SignIn(user)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 
 import duckdb
 import pytest
@@ -220,3 +221,79 @@ def test_the_command_line_acts_as_admin(tmp_path, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("kata-sandi-panjang\n"))
     assert main(["user", "citra", "--role", "admin", "--file", str(path), "--password-stdin"]) == 0
     assert access.COMMAND_LINE_ROLE == "admin"
+
+
+class HeldChecks:
+    """verify_password that counts each password check and holds it until released: every check is still running
+    when the others arrive, as when a burst of requests meets PBKDF2's ~0.2 s per check."""
+
+    def __init__(self, monkeypatch):
+        self.checked: list[str] = []
+        self.release = threading.Event()
+        self._real = access.verify_password
+        self._lock = threading.Lock()
+        monkeypatch.setattr(access, "verify_password", self)
+
+    def __call__(self, password: str, stored: str) -> bool:
+        with self._lock:
+            self.checked.append(password)
+        self.release.wait(10)
+        return self._real(password, stored)
+
+
+def run_at_once(attempts: list[tuple[str, str]], users, throttle, held: HeldChecks, before: int = 0) -> list:
+    """Start every attempt in its own thread (a browser session each); wait until each is either being checked or
+    has been answered, then release the checks. The results in the order given."""
+    results: list = [None] * len(attempts)
+
+    def attempt(i: int, name: str, password: str) -> None:
+        results[i] = access.sign_in(users, name, password, throttle)
+
+    threads = [threading.Thread(target=attempt, args=(i, n, p)) for i, (n, p) in enumerate(attempts)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 10
+    while len(held.checked) - before + sum(r is not None for r in results) < len(attempts):
+        assert time.monotonic() < deadline, "the attempts neither ran nor were answered"
+        time.sleep(0.01)
+    return results, threads
+
+
+def test_twenty_simultaneous_wrong_sign_ins_check_at_most_five_passwords(users, throttle, monkeypatch):
+    held = HeldChecks(monkeypatch)
+    results, threads = run_at_once([("ani", f"salah-{i}") for i in range(20)], users, throttle, held)
+    answered_early = [r for r in results if r is not None]  # refused without a check, while five are checked
+    held.release.set()
+    for t in threads:
+        t.join()
+    assert len(held.checked) == 5
+    assert len(answered_early) == 15 and all(r.user is None and r.wait_s == 300 for r in answered_early)
+    assert all("Terlalu banyak percobaan" in r.message() for r in answered_early)
+    assert sum(r.wait_s == 0 for r in results) == 4 and throttle.wait_s("ani") == 300  # the fifth locked it
+
+
+def test_a_burst_of_wrong_and_right_passwords_signs_nobody_in_once_the_name_is_locked(users, throttle, monkeypatch):
+    held = HeldChecks(monkeypatch)
+    wrong, wrong_threads = run_at_once([("ani", f"salah-{i}") for i in range(15)], users, throttle, held)
+    # while the wrong ones are being checked, the right password arrives three times
+    right, right_threads = run_at_once([("ani", "kata-sandi-ani-1")] * 3, users, throttle, held,
+                                       before=len(held.checked))
+    held.release.set()
+    for t in wrong_threads + right_threads:
+        t.join()
+    assert len(held.checked) == 5 and "kata-sandi-ani-1" not in held.checked
+    assert all(r.user is None for r in wrong + right)
+    assert all(r.wait_s == 300 for r in right)
+    after = access.sign_in(users, "ani", "kata-sandi-ani-1", throttle)  # and after the burst, still locked
+    assert after.user is None and after.wait_s == 300 and len(held.checked) == 5
+
+
+def test_a_right_password_among_the_first_five_still_signs_in(users, throttle, monkeypatch):
+    held = HeldChecks(monkeypatch)
+    attempts = [("ani", "kata-sandi-ani-1")] + [("ani", f"salah-{i}") for i in range(3)]
+    results, threads = run_at_once(attempts, users, throttle, held)
+    held.release.set()
+    for t in threads:
+        t.join()
+    assert len(held.checked) == 4 and results[0].user is not None
+    assert all(r.user is None and r.wait_s == 0 for r in results[1:])
