@@ -34,11 +34,13 @@ fonts:
 	    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null) || \
 	    echo "DejaVu could not be installed: the PDF reports use ReportLab's own Vera fonts"; }
 
-# serve.py is `streamlit run dashboard.py` with the app's libraries loaded before the server answers.
+# serve.py is `streamlit run dashboard.py` behind the sign-in gate (gate.py), with the app's libraries loaded before
+# the server answers. Without a users file it listens on 127.0.0.1 only (SERVE=--terbuka-untuk-jaringan to change).
+SERVE ?=
 run: setup
 	$(BIN)/zi demo --if-empty --db $(DB)
 	@echo "Dasbor: http://localhost:$(PORT) (siap dalam beberapa detik; hentikan dengan Ctrl+C)"
-	$(BIN)/python serve.py --server.port $(PORT) --server.headless true -- --db $(DB)
+	$(BIN)/python serve.py $(SERVE) --server.port $(PORT) --server.headless true -- --db $(DB)
 
 test: setup browser
 	$(BIN)/pytest

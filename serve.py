@@ -1,9 +1,16 @@
-"""`make run`: the dashboard's libraries loaded and warmed first, then `streamlit run dashboard.py` in this process.
+"""`make run`: the dashboard's libraries loaded and warmed first, then Streamlit's server in this process, running
+dashboard.py behind the sign-in gate (`streamlit run gate.py`: gate.py's st.App serves dashboard.py).
+
+Where it listens: with sign-in on (a users file, or OpenID Connect) wherever Streamlit is told to (every interface
+unless --server.address says otherwise). In open mode (no sign-in: anyone who reaches the dashboard may upload and
+delete) on 127.0.0.1 only, whatever --server.address says, unless the person starting it adds the flag
+--terbuka-untuk-jaringan; either way the terminal says which.
 
 Streamlit answers as soon as its server is up and loads what the app needs only on the first visit, which then
 waits for pandas, DuckDB, Plotly's figure classes, Streamlit's emoji table and the first database connection
 (about a second on the 2-core machine). Done here, before the server answers, the first page opens without that
-wait. Arguments are those of `streamlit run` after the script name (`-- --db PATH` too).
+wait. Arguments are those of `streamlit run` after the script name (`-- --db PATH` too), and
+--terbuka-untuk-jaringan.
 """
 
 import logging
@@ -47,7 +54,50 @@ def warm_up() -> None:
             pass
 
 
+OPEN_NETWORK_FLAG = "--terbuka-untuk-jaringan"
+
+
+def open_mode() -> bool:
+    """No sign-in at all: no users file (a broken one counts as sign-in on: it lets nobody in) and no OpenID
+    Connect."""
+    from ui.signin import oidc_configured
+    from zi_data import access
+
+    try:
+        return access.load_config() is None and not oidc_configured()
+    except access.ConfigError:
+        return False
+
+
+def listening_args(args: list[str], is_open: bool) -> tuple[list[str], str]:
+    """`streamlit run` arguments with the address to listen on, and what the terminal is told about it."""
+    network = OPEN_NETWORK_FLAG in args
+    args = [a for a in args if a != OPEN_NETWORK_FLAG]
+    if not is_open:
+        return args, "Kontrol akses aktif: hanya pengguna yang masuk dengan kata sandi yang dapat membuka data."
+    if network:
+        return args, ("PERINGATAN: mode terbuka (tanpa kontrol akses) dan dilayani ke jaringan karena "
+                      f"{OPEN_NETWORK_FLAG}: siapa pun yang dapat menjangkau server ini dapat mengunggah dan "
+                      "menghapus data.")
+    script_args = args[args.index("--"):] if "--" in args else []
+    flags = args[:len(args) - len(script_args)]
+    kept, i = [], 0
+    while i < len(flags):
+        if flags[i] == "--server.address":
+            i += 2
+            continue
+        if not flags[i].startswith("--server.address="):
+            kept.append(flags[i])
+        i += 1
+    return [*kept, "--server.address", "127.0.0.1", *script_args], (
+        "Mode terbuka (tanpa kontrol akses): dasbor hanya melayani komputer ini (127.0.0.1). Untuk membukanya dari "
+        "komputer lain, aktifkan kontrol akses (`.venv/bin/zi user NAMA --role admin`); atau, bila memang harus tanpa "
+        f"kata sandi, jalankan dengan {OPEN_NETWORK_FLAG}.")
+
+
 if __name__ == "__main__":
-    sys.argv = ["streamlit", "run", str(Path(__file__).with_name("dashboard.py")), *sys.argv[1:]]
+    streamlit_args, said = listening_args(sys.argv[1:], open_mode())
+    print(said, flush=True)
+    sys.argv = ["streamlit", "run", str(Path(__file__).with_name("gate.py")), *streamlit_args]
     warm_up()
     sys.exit(cli.main())

@@ -313,7 +313,7 @@ def test_a_year_with_only_a_roster_is_offered_and_every_page_opens_on_it(demo_db
 
 
 def test_only_an_evaluator_or_admin_can_save_a_proposal_and_the_saver_is_recorded(demo_db, tmp_path, monkeypatch):
-    from tests.reliability.test_access import attempt
+    from tests.reliability.test_access import login
     from zi_data import access, queries
 
     users = tmp_path / "users.toml"
@@ -325,7 +325,7 @@ def test_only_an_evaluator_or_admin_can_save_a_proposal_and_the_saver_is_recorde
     monkeypatch.setenv("ZI_USERS", str(users))
     monkeypatch.chdir(ROOT)
     for user, password, may in (("pembaca", "sandi-pembaca-1", False), ("tpi", "sandi-evaluator-1", True)):
-        at = attempt(open_page(), user, password)
+        at = login(open_page(), user, monkeypatch, password)
         at.switch_page("pages/siklus.py").run()
         assert not at.exception, [e.message for e in at.exception]
         assert any(b.key == "prop_save" for b in at.button) == may, user

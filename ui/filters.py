@@ -55,7 +55,8 @@ def sidebar_filters() -> None:
                           "Nasional, bila workbook memuatnya.")
     for key in defaults:
         st.session_state[f"_{key}"] = st.session_state[key]
-    st.sidebar.caption(f"Basis data: `{loaders.db_path()}`")
+    if st.session_state.get("role") == "admin":  # a path on the server: for whoever runs it, not for every reader
+        st.sidebar.caption(f"Basis data: `{loaders.db_path()}`")
     address.sync_address()
 
 
