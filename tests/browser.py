@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import http.client
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -11,7 +14,9 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.cookies import SimpleCookie
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -33,12 +38,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+SERVERS: dict[str, subprocess.Popen] = {}  # address -> the server's process, while it runs
+
+
 @contextmanager
 def dashboard(env: dict[str, str], log: Path, *flags: str, local_only: bool = True) -> Iterator[str]:
-    """The dashboard as `make run` serves it (serve.py: `streamlit run dashboard.py` with the libraries loaded
-    first) on a free port, its output in `log`; yields the address once it answers.
+    """The dashboard as `make run` serves it (serve.py: dashboard.py behind the sign-in gate, the libraries loaded
+    first) on a free port, its output in `log`; yields the address (http://127.0.0.1:port) once it answers.
 
-    local_only=False starts it as `make run` does, listening on every interface."""
+    local_only=False starts it as `make run` does, with no --server.address (serve.py then chooses)."""
     port = free_port()
     address = ["--server.address", "127.0.0.1"] if local_only else []
     with open(log, "wb") as out:
@@ -57,13 +65,68 @@ def dashboard(env: dict[str, str], log: Path, *flags: str, local_only: bool = Tr
                 if time.monotonic() > deadline or proc.poll() is not None:
                     pytest.fail("Streamlit did not start: " + log.read_text(errors="replace")[-2000:])
                 time.sleep(0.3)
+        SERVERS[url] = proc
         yield url
     finally:
+        SERVERS.pop(url, None)
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+class Client:
+    """A plain HTTP client with its own cookies, as a script or another program would reach the server: nothing
+    followed automatically, every answer seen as it is."""
+
+    def __init__(self, server: str, cookies: dict[str, str] | None = None):
+        self.server = server
+        self.netloc = urlparse(server).netloc
+        self.cookies: dict[str, str] = dict(cookies or {})
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
+                html: bool = False) -> tuple[int, http.client.HTTPMessage, bytes]:
+        conn = http.client.HTTPConnection(self.netloc, timeout=60)
+        sent = {"Accept": "text/html" if html else "*/*", **(headers or {})}
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        try:
+            conn.request(method, path, body=body, headers=sent)
+            response = conn.getresponse()
+            data = response.read()
+        finally:
+            conn.close()
+        for header in response.headers.get_all("set-cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                if morsel["max-age"] == "0" or not morsel.value or "1970" in morsel["expires"]:
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = morsel.value
+        return response.status, response.headers, data
+
+    def get(self, path: str, **kw):
+        return self.request("GET", path, **kw)
+
+    def websocket(self, path: str = "/_stcore/stream") -> int:
+        """The status Streamlit's WebSocket handshake gets (101: opened)."""
+        headers = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+                   "Sec-WebSocket-Key": base64.b64encode(secrets.token_bytes(16)).decode(),
+                   "Sec-WebSocket-Protocol": "streamlit", "Origin": self.server}
+        conn = http.client.HTTPConnection(self.netloc, timeout=30)
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        try:
+            conn.request("GET", path, headers=headers)
+            return conn.getresponse().status
+        finally:
+            conn.close()
+
+
+def rss_mb(server: str) -> float:
+    """The resident memory of the server process serving `server`, in MB."""
+    status = Path(f"/proc/{SERVERS[server].pid}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))) / 1024
 
 
 RUNNING = "document.querySelector('[data-testid=\"stStatusWidget\"]')"

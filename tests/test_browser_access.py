@@ -1,7 +1,9 @@
 """Access from the outside: a fresh browser on a freshly started server, every address, before and after sign-in.
 
-Before sign-in no address may show (or even send to the browser) a unit name, a score or a page title, and
-Streamlit's list of the scripts under pages/ must never appear. No request may leave for another host.
+Before sign-in every address shows only the server's own sign-in page: no unit name, score or page title, nothing
+of Streamlit at all (no WebSocket is even opened). Once signed in, the sign-in holds across reloads, new tabs and
+shared links of the same browser for the idle window, and ends on sign-out (in every tab), on the idle timeout, and
+when the user is removed or their role changed. No request may leave for another host.
 """
 
 from __future__ import annotations
@@ -9,12 +11,12 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import duckdb
 import pytest
 
-from tests.browser import ARTIFACTS, dashboard, needs_chromium, wait_until_idle
+from tests.browser import ARTIFACTS, Client, dashboard, needs_chromium, wait_until_idle
 from tests.helpers import edition, filled_workbook, perfect
 from zi_data import access
 
@@ -30,9 +32,10 @@ SCRIPTS = sorted(p.stem for p in (Path(__file__).resolve().parents[1] / "pages")
 ADDRESSES = ["", *SCRIPTS, "dashboard", "data.py", "router", "signin.py", "common.py", "tidak-ada", "admin",
              "peringkat?unit=KPP%20Madya%20Sejahtera", "profil_unit?embed=true", "?page=data",
              "data?embed=true&embed_options=show_toolbar", "common?tahun=2026", "ringkasan/", "Peringkat"]
-# Under a deeper path Streamlit's page loads but never connects to the app: it stays blank.
+# Deeper paths (Streamlit's page would load there but never connect to the app).
 NESTED = ["pages/data", "pages/common.py", "pages/peringkat?embed=true", "ui/router.py"]
 SCORE = re.compile(r"\d+[,.]\d+")
+STREAMLIT_PATHS = ("/static/", "/_stcore/", "/media/", "/component/", "/app/static/")
 
 
 @pytest.fixture(scope="module")
@@ -58,9 +61,11 @@ class Visit:
     """A fresh browser context that records every request, refuses those to other hosts, and keeps what the
     server sent over the WebSocket."""
 
-    def __init__(self, browser, server: str, width: int = 1440):
+    def __init__(self, browser, server: str, width: int = 1440, context=None):
         self.own = urlparse(server).netloc
-        self.context = browser.new_context(viewport={"width": width, "height": 900})
+        self.context = context or browser.new_context(viewport={"width": width, "height": 900})
+        self.requests: list[str] = []
+        self.signed_in_once = False
         self.foreign: list[str] = []
         self.failed: list[str] = []
         self.frames: list[bytes] = []
@@ -70,6 +75,7 @@ class Visit:
         self.page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
 
     def _route(self, route):
+        self.requests.append(route.request.url)
         url = urlparse(route.request.url)
         if url.scheme in ("data", "blob") or url.netloc == self.own:
             route.continue_()
@@ -83,6 +89,16 @@ class Visit:
     def sent(self) -> str:
         return b"".join(self.frames).decode("utf-8", errors="replace")
 
+    def new_tab(self):
+        """Another tab of the same browser (its cookies shared), recorded like the first."""
+        page = self.context.new_page()
+        page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
+        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+        return page
+
+    def session_cookie(self) -> dict | None:
+        return next((c for c in self.context.cookies() if c["name"] == "zi_sesi"), None)
+
     def close(self) -> None:
         self.context.close()
 
@@ -91,15 +107,16 @@ def open_signed_out(visit: Visit, server: str, path: str) -> str:
     """Open `path` and wait for the sign-in form; the whole page's text."""
     visit.page.goto(f"{server}/{path}", timeout=60_000)
     visit.page.get_by_label("Nama pengguna").wait_for(timeout=30_000)
-    wait_until_idle(visit.page)
     return visit.page.locator("body").inner_text()
 
 
-def assert_only_the_sign_in_form(visit: Visit, text: str, secret: list[str], where: str) -> None:
-    page = visit.page
+def assert_only_the_sign_in_form(visit: Visit, text: str, secret: list[str], where: str, page=None) -> None:
+    page = page or visit.page
     sent = visit.sent()
+    assert urlparse(page.url).path == "/masuk", f"{where}: {page.url}"
+    assert sent == "", f"{where}: Streamlit sent {len(sent)} characters over a WebSocket"
     for name in secret:
-        assert name not in text and name not in sent, f"{where}: '{name}' reached the browser before sign-in"
+        assert name not in text, f"{where}: '{name}' reached the browser before sign-in"
     for title in [*PAGE_TITLES, *SCRIPTS, "dashboard", "profil unit"]:
         assert not re.search(rf"\b{re.escape(title)}\b", text, re.IGNORECASE), f"{where}: '{title}' is shown"
     assert not SCORE.search(text), f"{where}: a number is shown: {SCORE.search(text).group()}"
@@ -108,15 +125,24 @@ def assert_only_the_sign_in_form(visit: Visit, text: str, secret: list[str], whe
                    "stFileUploader", "stException"):
         assert page.locator(f"[data-testid='{testid}']").count() == 0, f"{where}: {testid} is shown"
     assert page.get_by_role("button", name="Masuk").count() == 1
+    if not visit.signed_in_once:  # nothing of Streamlit was even fetched: its script, its files, its server
+        fetched = [u for u in visit.requests if urlparse(u).path.startswith(STREAMLIT_PATHS)]
+        assert fetched == [], f"{where}: {fetched}"
     assert visit.foreign == [], f"{where}: requests to other hosts: {visit.foreign}"
     assert visit.failed == [], f"{where}: failed requests: {visit.failed}"
 
 
 def sign_in(visit: Visit, user: str) -> None:
+    visit.signed_in_once = True
     page = visit.page
     page.get_by_label("Nama pengguna").fill(user)
     page.get_by_label("Kata sandi").fill(PASSWORDS[user])
     page.get_by_role("button", name="Masuk").click()
+    signed_in(page)
+
+
+def signed_in(page) -> None:
+    """Until the dashboard shows who is signed in and its run has ended."""
     page.locator("[data-testid='stSidebar']").get_by_text("Keluar").wait_for(timeout=30_000)
     wait_until_idle(page)
 
@@ -159,20 +185,26 @@ def test_on_a_fresh_server_the_first_address_shows_only_the_sign_in_form(first, 
 
 
 def test_a_page_left_open_signs_itself_out_when_idle(setup, chromium):
-    env = dict(setup["env"], ZI_IDLE_MINUTES="0.2")  # 12 seconds: enough to see the page on a busy machine
+    env = dict(setup["env"], ZI_IDLE_MINUTES="0.5")  # 30 seconds: enough to see the page on a busy machine
     with dashboard(env, setup["folder"] / "idle.log") as server:
         visit = Visit(chromium, server)
         try:
             open_signed_out(visit, server, "peringkat")
             sign_in(visit, "pembaca")
-            visit.page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=10_000)  # the ranking
+            visit.page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=30_000)  # the ranking
             # no click from here on: the page clears itself
-            visit.page.get_by_text("Sesi berakhir karena tidak ada aktivitas selama 12 detik").wait_for(timeout=60_000)
-            wait_until_idle(visit.page)
+            cookie = visit.session_cookie()
+            visit.page.get_by_text("Sesi berakhir karena tidak ada aktivitas selama 30 detik").wait_for(timeout=90_000)
             shot(visit, "sesi-berakhir")
             text = visit.page.locator("body").inner_text()
             visit.frames.clear()  # what was sent while signed in is not the question here
             assert_only_the_sign_in_form(visit, text, setup["secret"], "after the idle time")
+            old = Client(server, {"zi_sesi": cookie["value"]})  # ended on the server, not only on the screen
+            assert old.get("/peringkat", html=True)[0] == 303 and old.websocket() == 403
+            # signing in again brings back the page (and view) that was open
+            assert parse_qs(urlparse(visit.page.url).query)["lanjut"][0].startswith("/peringkat?tahun=")
+            sign_in(visit, "pembaca")
+            assert urlparse(visit.page.url).path == "/peringkat"
         finally:
             visit.close()
 
@@ -194,18 +226,13 @@ def test_every_address_shows_only_the_sign_in_form_before_sign_in(setup, chromiu
             visit.close()
 
 
-def test_deeper_addresses_show_nothing_at_all(setup, chromium, server):
-    visits = [Visit(chromium, server) for _ in NESTED]
-    try:
-        for visit, path in zip(visits, NESTED, strict=True):
-            visit.page.goto(f"{server}/{path}", timeout=60_000)
-        visits[-1].page.wait_for_timeout(3_000)
-        for visit, path in zip(visits, NESTED, strict=True):
-            text = visit.page.locator("body").inner_text()
-            assert visit.frames == [] and not text.strip(), f"/{path}: {text[:200]!r}"
-            assert visit.foreign == [] and visit.failed == [], f"/{path}: {visit.foreign} {visit.failed}"
-    finally:
-        for visit in visits:
+def test_deeper_addresses_show_only_the_sign_in_form_too(setup, chromium, server):
+    for path in NESTED:
+        visit = Visit(chromium, server)
+        try:
+            text = open_signed_out(visit, server, path)
+            assert_only_the_sign_in_form(visit, text, setup["secret"], f"/{path}")
+        finally:
             visit.close()
 
 
@@ -308,8 +335,8 @@ def test_an_admin_may_delete_and_no_log_holds_a_password_or_hash(setup, chromium
         shot(visit, "admin-data")
         page.locator("[data-testid='stSidebar']").get_by_text("Keluar").click()
         page.get_by_text("Anda telah keluar.").wait_for(timeout=30_000)
-        wait_until_idle(page)
         text = page.locator("body").inner_text()
+        visit.frames.clear()  # what was sent while signed in is not the question here
         assert_only_the_sign_in_form(visit, text, [], "after signing out")
     finally:
         visit.close()
@@ -318,3 +345,89 @@ def test_an_admin_may_delete_and_no_log_holds_a_password_or_hash(setup, chromium
     assert "AppSession initialized" in log  # the server logged at its most detailed level (debug)
     for secret in [*PASSWORDS.values(), "tebakan-yang-salah", *hashes, *(h.split("$")[3] for h in hashes)]:
         assert secret not in log
+
+
+SIDEBAR = "[data-testid='stSidebar']"
+
+
+def test_the_sign_in_holds_across_reloads_tabs_and_shared_links_and_sign_out_ends_it_everywhere(setup, chromium,
+                                                                                                 server):
+    visit = Visit(chromium, server)
+    try:
+        open_signed_out(visit, server, "data")
+        sign_in(visit, "admin")
+        page = visit.page
+        data_page_rendered(page)
+        cookie = visit.session_cookie()
+        # a random id and nothing else; no script of the page can read it; gone when the browser closes
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and not cookie["secure"], cookie
+        assert cookie["expires"] == -1 and cookie["path"] == "/" and re.fullmatch(r"[\w-]{43}", cookie["value"])
+        assert "zi_sesi" not in page.evaluate("document.cookie")
+        assert not [c for c in visit.context.cookies() if "admin" in c["value"].lower()]
+        media = sorted(set(re.findall(r"/media/[0-9a-f]+\.xlsx", visit.sent())))  # the template's download
+        assert media and visit.context.request.get(server + media[0]).status == 200
+
+        page.reload()
+        signed_in(page)
+        data_page_rendered(page)
+        tab = visit.new_tab()  # a new tab, at an address typed or pasted
+        tab.goto(f"{server}/peringkat?tahun=2025", timeout=60_000)
+        signed_in(tab)
+        tab.locator("[data-testid='stMain'] h1").filter(has_text="Peringkat").wait_for(timeout=30_000)
+        shared = visit.new_tab()  # a link followed from another site (here: a page of no site at all)
+        shared.set_content(f'<a href="{server}/tren?tahun=2025">tautan dari surel</a>')
+        shared.get_by_text("tautan dari surel").click()
+        signed_in(shared)
+        shared.locator("[data-testid='stMain'] h1").filter(has_text="Tren").wait_for(timeout=30_000)
+        assert urlparse(shared.url).path == "/tren"
+        shared.close()
+
+        page.locator(SIDEBAR).get_by_text("Keluar").click()
+        page.get_by_text("Anda telah keluar.").wait_for(timeout=30_000)
+        assert visit.session_cookie() is None
+        text = page.locator("body").inner_text()
+        visit.frames.clear()
+        assert_only_the_sign_in_form(visit, text, [], "after signing out")
+        shot(visit, "keluar")
+        # the other tab, still showing its page, goes to the sign-in page at its next step
+        tab.locator(SIDEBAR).get_by_role("link", name="Kesenjangan").click()
+        tab.get_by_label("Nama pengguna").wait_for(timeout=30_000)
+        assert urlparse(tab.url).path == "/masuk"
+        # and nothing answers the old id any more: no page, no WebSocket, no download, no upload, no metrics
+        old = Client(server, {"zi_sesi": cookie["value"]})
+        assert old.get("/data", html=True)[0] == 303 and old.websocket() == 403
+        assert old.get(media[0])[0] == 401 and old.get("/_stcore/metrics")[0] == 401
+        assert old.request("PUT", "/_stcore/upload_file/x/y", body=b"x" * 1024)[0] == 401
+        assert visit.context.request.get(server + media[0]).status == 401
+        assert visit.foreign == [] and visit.failed == []
+    finally:
+        visit.close()
+
+
+def test_a_page_left_open_ends_when_its_user_is_removed_or_changes_role(setup, chromium, tmp_path):
+    users = tmp_path / "users.toml"
+    users.write_bytes(setup["users"].read_bytes())
+    users.chmod(0o600)
+    with dashboard(dict(setup["env"], ZI_USERS=str(users)), tmp_path / "peran.log") as server:
+        viewer, evaluator = Visit(chromium, server), Visit(chromium, server)
+        try:
+            for visit, user in ((viewer, "pembaca"), (evaluator, "tpi")):
+                open_signed_out(visit, server, "")
+                sign_in(visit, user)
+            text = users.read_text()
+            users.write_text(text.replace('name = "Pembaca"\nrole = "viewer"', 'name = "Pembaca"\nrole = "admin"'))
+            viewer.page.locator(SIDEBAR).get_by_role("link", name="Peringkat").click()
+            viewer.page.get_by_text("Peran Anda telah diubah oleh admin").wait_for(timeout=30_000)
+            shot(viewer, "peran-berubah")
+            assert urlparse(viewer.page.url).path == "/masuk"
+            sign_in(viewer, "pembaca")  # in the new role now
+            assert viewer.page.locator(SIDEBAR).get_by_text("Admin").count() >= 1
+            users.write_text(users.read_text().replace("[users.tpi]", "[users.tpi-lama]"))
+            # no click: the page checks its session now and then (every minute at most)
+            evaluator.page.get_by_text("tidak lagi terdaftar di berkas pengguna").wait_for(timeout=90_000)
+            assert urlparse(evaluator.page.url).path == "/masuk"
+            for visit in (viewer, evaluator):
+                assert visit.foreign == [] and visit.failed == []
+        finally:
+            viewer.close()
+            evaluator.close()

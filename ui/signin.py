@@ -98,8 +98,8 @@ def _clear_session_state() -> None:
 
 def _here() -> str:
     """This page's address on the server (path and view), to come back to after signing in again."""
-    url = urlsplit(st.context.url or "")
-    return (url.path or "/") + (f"?{url.query}" if url.query else "")
+    query = urlencode([(k, v) for k in st.query_params for v in st.query_params.get_all(k)])
+    return (urlsplit(st.context.url or "").path or "/") + (f"?{query}" if query else "")
 
 
 def _leave(reason: str | None, idle_s: float) -> None:
@@ -140,10 +140,10 @@ def _sign_out() -> None:
 def _idle_watch(config: access.Config, idle_s: float) -> None:
     """Re-checks the session now and then, so a screen left open (or signed out in another tab, or whose user was
     removed or changed) clears itself without a click."""
-    @st.fragment(run_every=min(60.0, idle_s))
+    @st.fragment(run_every=min(60.0, max(1.0, idle_s / 2)))
     def watch() -> None:
         try:
-            session, _ = sessions.STORE.current(session_cookie(), access.load_config(), idle_s)
+            session, _ = sessions.STORE.current(session_cookie(), access.load_config(), idle_s, end=False)
         except access.ConfigError:
             session = None
         if session is None:
@@ -172,7 +172,7 @@ def _oidc_gate(config: access.Config | None, idle_s: float) -> bool:
         st.sidebar.button("Keluar", key="logout", on_click=st.logout)
         _warn_admin(config)
 
-        @st.fragment(run_every=min(60.0, idle_s))
+        @st.fragment(run_every=min(60.0, max(1.0, idle_s / 2)))
         def watch() -> None:
             if access.session_expired(st.session_state.get("last_active"), time.time(), idle_s):
                 st.rerun(scope="app")

@@ -74,9 +74,10 @@ class SessionStore:
         return session_id
 
     def current(self, session_id: str | None, config: access.Config | None, idle_s: float,
-                touch: bool = False) -> tuple[Session | None, str | None]:
+                touch: bool = False, end: bool = True) -> tuple[Session | None, str | None]:
         """The valid session named by `session_id`, or None with the reason it ended ("idle", "dihapus", "peran";
-        None when there was no such session). An invalid session is ended here. touch=True marks it used now."""
+        None when there was no such session). An invalid session is ended here (end=False: only looked at, for
+        whoever then ends it and says why). touch=True marks a valid one used now."""
         if not session_id:
             return None, None
         key, now = _key(session_id), self.clock()
@@ -96,7 +97,8 @@ class SessionStore:
                     session = replace(session, last_active=now)
                     self._sessions[key] = session
                 return session, None
-            del self._sessions[key]
+            if end:
+                del self._sessions[key]
             return None, reason
 
     def end(self, session_id: str | None) -> bool:
