@@ -98,6 +98,6 @@ def listening_args(args: list[str], is_open: bool) -> tuple[list[str], str]:
 if __name__ == "__main__":
     streamlit_args, said = listening_args(sys.argv[1:], open_mode())
     print(said, flush=True)
-    sys.argv = ["streamlit", "run", str(Path(__file__).with_name("gate.py")), *streamlit_args]
+    sys.argv = ["streamlit", "run", str(Path(__file__).with_name("dashboard.py")), *streamlit_args]
     warm_up()
     sys.exit(cli.main())

@@ -147,7 +147,9 @@ RENDERED = """() => {
     const shown = e => e.checkVisibility();  // a table in a hidden tab is drawn only when its tab is opened
     const charts = [...document.querySelectorAll("[data-testid='stPlotlyChart']")].filter(shown);
     const tables = [...document.querySelectorAll("[data-testid='stDataFrame']")].filter(shown);
-    return charts.every(c => c.querySelector('.main-svg')) && tables.every(t => t.querySelector('canvas'))
+    // a table is drawn on a canvas, and listed for screen readers (header cells included) a moment later
+    return charts.every(c => c.querySelector('.main-svg'))
+        && tables.every(t => t.querySelector('canvas') && t.querySelector("[role='columnheader']"))
         && !document.querySelector("[data-testid='stSkeleton']");
 }"""
 
