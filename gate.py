@@ -183,8 +183,8 @@ def _same_origin(request: Request) -> bool:
     sent = request.headers.get("origin") or request.headers.get("referer")
     if not sent or sent == "null":
         return False
-    parts = urlsplit(sent)
-    return (parts.scheme, parts.netloc) == (request.url.scheme, request.headers.get("host", ""))
+    # The host only: behind a proxy that ends HTTPS the server may see http while the browser says https.
+    return urlsplit(sent).netloc == request.headers.get("host", "")
 
 
 async def sign_in_page(request: Request) -> Response:
@@ -209,7 +209,10 @@ async def _attempt(request: Request, mode: Mode) -> Response:
         body += chunk
         if len(body) > MAX_FORM_BYTES:
             return PlainTextResponse("Isian terlalu besar.", 413, headers=NO_STORE)
-    form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=10).items()}
+    try:
+        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", errors="replace"), max_num_fields=10).items()}
+    except ValueError:  # more fields than the form has
+        return PlainTextResponse("Isian tidak dikenal.", 400, headers=NO_STORE)
     next_address = _next_address(form.get("lanjut"))
     token = request.cookies.get(TOKEN_COOKIE, "")
     if not _same_origin(request) or not token or not secrets.compare_digest(token, form.get("token", "")):

@@ -15,6 +15,7 @@ wait. Arguments are those of `streamlit run` after the script name (`-- --db PAT
 
 import logging
 import sys
+import tomllib
 from pathlib import Path
 
 from streamlit import string_util
@@ -59,14 +60,23 @@ OPEN_NETWORK_FLAG = "--terbuka-untuk-jaringan"
 
 def open_mode() -> bool:
     """No sign-in at all: no users file (a broken one counts as sign-in on: it lets nobody in) and no OpenID
-    Connect."""
-    from ui.signin import oidc_configured
+    Connect ([auth] in a secrets.toml where Streamlit looks for one). Read before Streamlit's own configuration is:
+    a secrets file that cannot be read counts as none, so the server then listens on this computer only."""
     from zi_data import access
 
     try:
-        return access.load_config() is None and not oidc_configured()
+        if access.load_config() is not None:
+            return False
     except access.ConfigError:
         return False
+    for path in (Path.home() / ".streamlit/secrets.toml", Path.cwd() / ".streamlit/secrets.toml",
+                 Path(__file__).parent / ".streamlit/secrets.toml"):
+        try:
+            if isinstance(tomllib.loads(path.read_text(encoding="utf-8")).get("auth"), dict):
+                return False
+        except (OSError, ValueError):
+            continue
+    return True
 
 
 def listening_args(args: list[str], is_open: bool) -> tuple[list[str], str]:
@@ -98,6 +108,6 @@ def listening_args(args: list[str], is_open: bool) -> tuple[list[str], str]:
 if __name__ == "__main__":
     streamlit_args, said = listening_args(sys.argv[1:], open_mode())
     print(said, flush=True)
-    sys.argv = ["streamlit", "run", str(Path(__file__).with_name("dashboard.py")), *streamlit_args]
+    sys.argv = ["streamlit", "run", str(Path(__file__).with_name("gate.py")), *streamlit_args]
     warm_up()
     sys.exit(cli.main())

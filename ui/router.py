@@ -56,22 +56,11 @@ def route() -> None:
         st.stop()
     page_list = pages()
     page = st.navigation(page_list, position="hidden")
-    requested = st.session_state.pop("requested_path", None)
-    if requested is not None:
-        _to_requested_page(requested, page, page_list)
     links = st.sidebar.container()  # drawn above the filters, filled once the filters are known
     filters.sidebar_filters()
     sidebar_navigation(page_list, links)
     with routed():
         page.run()
-
-
-def _to_requested_page(path: str, page, page_list: list) -> None:
-    """Right after signing in, the page (and view) whose address was opened: after a failed attempt Streamlit
-    would otherwise show the first page."""
-    wanted = next((p for p in page_list if p.url_path == path), None)
-    if wanted is not None and wanted.url_path != page.url_path:
-        st.switch_page(wanted, query_params=st.session_state.pop("requested_query", None) or None)
 
 
 def page_guard() -> None:
