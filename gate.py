@@ -227,7 +227,7 @@ async def _attempt(request: Request, mode: Mode) -> Response:
         if result.wait_s > 0:
             response.headers["Retry-After"] = str(int(result.wait_s) + 1)
         return response
-    session_id = sessions.STORE.start(result.user, mode.config.path)
+    session_id = sessions.STORE.start(result.user, mode.config)
     response = RedirectResponse(next_address, 303, headers=NO_STORE)
     _set_cookie(response, request, sessions.COOKIE, session_id)
     _clear_cookie(response, request, TOKEN_COOKIE, path=SIGN_IN)

@@ -287,3 +287,28 @@ def test_with_sign_in_on_the_server_listens_on_the_network(setup, tmp_path):
         assert client.get("/", html=True)[0] == 303 and client.websocket() == 403
     assert "Kontrol akses aktif" in (tmp_path / "server.log").read_text()
 
+
+
+def test_with_openid_connect_uploads_downloads_and_metrics_need_streamlits_identity_cookie(demo_db, tmp_path):
+    """OpenID Connect (st.login) is Streamlit's own sign-in: its page and WebSocket stay open to draw the sign-in
+    button (no provider is reachable here, so no sign-in happens); everything else needs its signed cookie."""
+    import json
+
+    from streamlit.web.server.starlette.starlette_app_utils import create_signed_value
+
+    secret = "rahasia-kue-uji-yang-cukup-panjang"
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(f'[auth]\nredirect_uri = "http://127.0.0.1:9/oauth2callback"\ncookie_secret = "{secret}"\n'
+                       'client_id = "zi-monitor"\nclient_secret = "rahasia-klien"\n'
+                       'server_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"\n')
+    env = {"ZI_DB": str(demo_db), "ZI_USERS": str(tmp_path / "tidak-ada.toml")}
+    with dashboard(env, tmp_path / "server.log", "--secrets.files", str(secrets)) as server:
+        client = Client(server)
+        assert client.get("/", html=True)[0] == 200 and client.websocket() == 101
+        protected = ["/_stcore/metrics", "/media/abc123.csv", "/component/x/index.html", "/app/static/x.png"]
+        assert [client.get(p)[0] for p in protected] == [401] * 4 and upload(client, 1) == 401
+        user = json.dumps({"email": "ani@instansi.go.id", "is_logged_in": True, "provider": "default"})
+        forged = Client(server, {"_streamlit_user": user})
+        assert forged.get("/media/abc123.csv")[0] == 401
+        genuine = Client(server, {"_streamlit_user": create_signed_value(secret, "_streamlit_user", user).decode()})
+        assert genuine.get("/media/abc123.csv")[0] == 404  # Streamlit's to answer: no such file

@@ -4,8 +4,8 @@ A sign-in starts a session and gives its id (32 random bytes) to the browser as 
 holds nothing else. This store keeps, per session, who signed in, in which role, from which users file, and when
 the session was last used; it keeps only a hash of each id, so what is in memory cannot be replayed as a cookie.
 Every request and every run of the dashboard asks `current()`, which ends the session when it has been idle
-longer than the limit, when its user is no longer in the users file, when the user's role has changed, or when
-the users file is another one; `end()` is the sign-out. Sessions live in this process's memory: a restart of the
+longer than the limit, when its user is no longer in the users file, when the user's role or password has changed,
+or when the users file is another one; `end()` is the sign-out. Sessions live in this process's memory: a restart of the
 server signs everyone out, and each server process has its own.
 """
 
@@ -30,6 +30,7 @@ def notice(reason: str | None, idle_s: float) -> str:
         "idle": f"Sesi berakhir karena tidak ada aktivitas selama {access.wait_text(idle_s)}. Silakan masuk lagi.",
         "dihapus": "Nama pengguna Anda tidak lagi terdaftar di berkas pengguna. Silakan masuk lagi atau hubungi admin.",
         "peran": "Peran Anda telah diubah oleh admin. Silakan masuk lagi untuk memakai peran yang baru.",
+        "sandi": "Kata sandi Anda telah diganti. Silakan masuk lagi dengan kata sandi yang baru.",
     }.get(reason or "", "")
 
 
@@ -39,12 +40,17 @@ class Session:
     name: str
     role: str
     users_file: str
+    password: str  # a fingerprint of the user's password hash when they signed in: a new password ends the session
     started: float
     last_active: float
 
 
 def _key(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def _fingerprint(entry: dict) -> str:
+    return hashlib.sha256(str(entry.get("password_hash", "")).encode()).hexdigest()
 
 
 class SessionStore:
@@ -61,8 +67,8 @@ class SessionStore:
         # plain `streamlit run dashboard.py`, tests of the pages): nobody can sign in there.
         self.sign_in_page: str | None = None
 
-    def start(self, user: access.User, users_file) -> str:
-        """A new session for `user`; its id, for the browser's cookie and nowhere else."""
+    def start(self, user: access.User, config: access.Config) -> str:
+        """A new session for `user` (just signed in against `config`); its id, for the browser's cookie only."""
         session_id = secrets.token_urlsafe(32)
         now = self.clock()
         with self._lock:
@@ -70,12 +76,14 @@ class SessionStore:
                 for key, _ in sorted(self._sessions.items(), key=lambda kv: kv[1].last_active)[
                         :len(self._sessions) - self.max_sessions + 1]:
                     del self._sessions[key]
-            self._sessions[_key(session_id)] = Session(user.username, user.name, user.role, str(users_file), now, now)
+            self._sessions[_key(session_id)] = Session(user.username, user.name, user.role, str(config.path),
+                                                       _fingerprint(config.users.get(user.username, {})), now, now)
         return session_id
 
     def current(self, session_id: str | None, config: access.Config | None, idle_s: float,
                 touch: bool = False, end: bool = True) -> tuple[Session | None, str | None]:
-        """The valid session named by `session_id`, or None with the reason it ended ("idle", "dihapus", "peran";
+        """The valid session named by `session_id`, or None with the reason it ended ("idle", "dihapus", "peran",
+        "sandi";
         None when there was no such session). An invalid session is ended here (end=False: only looked at, for
         whoever then ends it and says why). touch=True marks a valid one used now."""
         if not session_id:
@@ -92,6 +100,8 @@ class SessionStore:
                 reason = "dihapus"
             elif access.role_of(entry) != session.role:
                 reason = "peran"
+            elif _fingerprint(entry) != session.password:
+                reason = "sandi"
             else:
                 if touch:
                     session = replace(session, last_active=now)

@@ -84,7 +84,7 @@ def login(at: AppTest, user: str, monkeypatch, password: str | None = None) -> A
     config = access.load_config()
     result = access.sign_in(config, user, password or PASSWORDS[user])
     assert result.user is not None, result.message()
-    session_id = sessions.STORE.start(result.user, config.path)
+    session_id = sessions.STORE.start(result.user, config)
     monkeypatch.setattr(signin, "session_cookie", lambda: session_id)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
@@ -214,6 +214,13 @@ def test_a_changed_role_ends_the_session(demo_db, users, monkeypatch, tmp_path):
     assert signed_out(at) and "Peran Anda telah diubah" in at.info[0].value
     login(at, "tpi", monkeypatch)  # signed in again, in the new role
     assert at.session_state["role"] == "admin"
+
+
+def test_a_new_password_ends_the_session(demo_db, users, monkeypatch, tmp_path):
+    at = login(app(demo_db, users, monkeypatch, tmp_path), "tpi", monkeypatch)
+    access.add_user(users, "tpi", "sandi-baru-evaluator", "evaluator", name="Tpi", actor_role="admin")
+    at.run()
+    assert signed_out(at) and "Kata sandi Anda telah diganti" in at.info[0].value
 
 
 def test_a_page_that_forgot_to_hide_the_delete_button_still_cannot_delete(demo_db, users, monkeypatch, tmp_path):
