@@ -301,7 +301,9 @@ def periksa(base: str, token: str, *, cafile: Path | None = None, timeout: float
 def _end(report: Report, say: Callable[[str], None], lists: dict, units: list) -> int:
     per = Counter(u.get("kategori", p) for p, _, u in units)
     say("")
-    say("Yang dihitung PortalRB: " + (", ".join(f"{k} {n} unit" for k, n in sorted(per.items())) or "0 unit"))
+    order = ["WBK", "WBK-AFIRMASI", "WBBM"]
+    kinds = sorted(per, key=lambda k: (order.index(k) if k in order else len(order), str(k)))
+    say("Yang dihitung PortalRB: " + (", ".join(f"{k} {per[k]} unit" for k in kinds) or "0 unit"))
     if report.problems:
         say(f"TIDAK LULUS: {len(report.problems)} masalah di atas harus diperbaiki sebelum URL didaftarkan.")
         return 1
