@@ -301,6 +301,8 @@ def test_only_get_and_head_are_allowed(world, server, method):
 def test_a_writer_holding_the_database_too_long_is_a_json_500_and_reads_go_on_after(world, server):
     con = duckdb.connect(str(world["db"]))  # another process's write lock, held past the reader's 5 s
     try:
+        # a commit: what the server read before is stale, it must read the database again
+        con.execute("insert into history (event, submission_id, detail) values ('uji', 'uji', 'uji')")
         r = get(server, "/pengusulan/unit-wbk", world["t1"])
     finally:
         con.close()

@@ -25,6 +25,7 @@ from ..surveys import norm_name
 from . import served as served_mod
 from .audit import AuditLog, Entry, audit_path
 from .limits import DEFAULT_PER_MINUTE, RateLimiter
+from .snapshot import Snapshot
 from .tokens import Token, TokenFileError, TokenStore, tokens_file
 
 log = logging.getLogger("zi.api")
@@ -62,6 +63,7 @@ class Settings:
                  audit: AuditLog):
         self.db, self.tahun, self.prefix = Path(db), tahun, normal_prefix(prefix)
         self.tokens, self.limiter, self.audit = tokens, limiter, audit
+        self.snapshot = Snapshot(self.db, tahun)
 
 
 def _reading(settings: Settings):
@@ -92,11 +94,8 @@ def _list(request: Request, predikat: str) -> Response:
     settings: Settings = request.app.state.settings
     token: Token = request.scope["zi.token"]
     entry: Entry = request.scope["zi.entry"]
-    con = _reading(settings)
-    try:
-        served = served_mod.resolve(con, token.instansi, settings.tahun)
-    finally:
-        con.close()
+    with settings.snapshot.view(lambda: _reading(settings)) as view:
+        served = view.served(token.instansi)
     entry.tahun = served.year
     if predikat not in served.proposals:
         raise _no_proposal(served, predikat, settings.tahun)
@@ -122,13 +121,12 @@ def unit_answers(request: Request) -> Response:
         raise ApiError("INVALID_REQUEST", f"unit_id '{asked[:40]}' tidak sah: bentuknya {served_mod.ID_PREFIX} "
                        "diikuti 16 angka heksadesimal, seperti pada daftar /pengusulan/unit-wbk.")
     entry.unit_id = asked.upper()
-    con = _reading(settings)
-    try:
-        served = served_mod.resolve(con, token.instansi, settings.tahun)
+    with settings.snapshot.view(lambda: _reading(settings)) as view:
+        served = view.served(token.instansi)
         entry.tahun = served.year
         unit = served.find(key)
         if unit is None:
-            owner = con.execute("select instansi from stg_units where unit_id = ?", [key]).fetchone()
+            owner = view.connection().execute("select instansi from stg_units where unit_id = ?", [key]).fetchone()
             if owner and norm_name(owner[0]) != norm_name(token.instansi):
                 raise ApiError("FORBIDDEN", "Unit ini bukan milik instansi pemegang token; token hanya membuka unit "
                                "instansinya sendiri.")
@@ -139,9 +137,7 @@ def unit_answers(request: Request) -> Response:
         entry.proposal_id, entry.submission_id = unit.proposal_id, unit.submission_id
         if unit.refusal:
             raise ApiError("DATA_NOT_FOUND", f"Jawaban LKE {unit.nama} tidak dikirim: {unit.refusal}.")
-        rows = served_mod.answers(con, [unit.submission_id])[unit.submission_id]
-    finally:
-        con.close()
+        rows = view.answers(served, unit.submission_id)
     return _json(served_mod.unit_body(unit, served.year, rows))
 
 

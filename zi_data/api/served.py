@@ -137,20 +137,24 @@ def resolve(con: duckdb.DuckDBPyConnection, instansi: str, year: int | None = No
     for pid, y, predikat, _, saved_at in mine:
         if y == year and predikat not in served.proposals:
             served.proposals[predikat] = (int(pid), saved_at)
-            served.units[predikat] = [u for u in _proposed(con, int(pid), int(y), saved_at, predikat)
-                                      if norm_name(u.instansi) == norm_name(instansi)]
+            served.units[predikat] = _proposed(con, int(pid), int(y), saved_at, predikat, instansi)
     return served
 
 
-def _proposed(con: duckdb.DuckDBPyConnection, pid: int, year: int, saved_at: datetime, predikat: str) -> list[Unit]:
-    """The proposed units of one saved proposal with their workbook. A proposal saved before the workbook was
-    recorded gets the unit's submission that was current when the proposal was saved."""
+def _proposed(con: duckdb.DuckDBPyConnection, pid: int, year: int, saved_at: datetime, predikat: str,
+              instansi: str) -> list[Unit]:
+    """The proposed units of `instansi` in one saved proposal, with their workbook. A proposal saved before the
+    workbook was recorded gets the unit's submission that was current when the proposal was saved."""
+    # the instansi as this proposal spells it (names compare without case or punctuation)
+    spellings = [r[0] for r in con.execute("select distinct instansi from proposal_units where proposal_id = ?",
+                                           [pid]).fetchall() if norm_name(r[0]) == norm_name(instansi)]
     # a database last written by an earlier version lacks the columns until it is next opened for writing
     pu_cols = _missing(con, "proposal_units", {"submission_id": "varchar", "afirmasi": "boolean"})
     roster_cols = _missing(con, "stg_roster", {"afirmasi": "boolean"})
     rows = con.execute(
         f"""with pu as (
-               select *{pu_cols} from proposal_units where proposal_id = ? and status = 'diusulkan'
+               select *{pu_cols} from proposal_units
+               where proposal_id = ? and status = 'diusulkan' and instansi in (select unnest(?))
            ),
            roster as (select *{roster_cols} from stg_roster),
            then_current as (
@@ -170,7 +174,7 @@ def _proposed(con: duckdb.DuckDBPyConnection, pid: int, year: int, saved_at: dat
                left join roster r on r.unit_id = pu.unit_id and r.year = ?
            )
            select * from final order by rank, unit_name""",
-        [pid, year, saved_at, saved_at, saved_at, year]).fetchall()
+        [pid, spellings, year, saved_at, saved_at, saved_at, year]).fetchall()
     out = []
     for (uid, name, inst, rank, sid, afirmasi, edition, review, deleted, file_name, roster_afirmasi,
          on_roster) in rows:
@@ -212,28 +216,25 @@ def evidence_text(raw: str | None) -> str | None:
 
 def answers(con: duckdb.DuckDBPyConnection, submission_ids: list[str]) -> dict[str, list[dict]]:
     """Every master-list question of each submission, in the list's order: the unit's answer (the option as the
-    master spells it, or the number), the last TPI level's answer, the unit's note and evidence, the TPI's note."""
-    if not submission_ids:
-        return {}
-    ids = list(dict.fromkeys(submission_ids))
-    given = con.execute(
-        """select submission_id, assessor, question_id, answer from stg_answers
-           where submission_id in (select unnest(?)) and assessor in ('unit', 'tpi') and answer is not null""",
-        [ids]).fetchall()
-    written = con.execute(
-        """select submission_id, assessor, question_id, note, evidence from raw_answers
-           where submission_id in (select unnest(?)) and assessor in ('unit', 'tpi')
-             and (note is not null or evidence is not null)""", [ids]).fetchall()
-    answer = {(s, a, q): v for s, a, q, v in given}
-    notes = {(s, a, q): (n, e) for s, a, q, n, e in written}
+    master spells it, or the number), the last TPI level's answer, the unit's note and evidence, the TPI's note.
+
+    One pair of queries per submission: an equality filter scans the 2,000-unit database's answers in about
+    5 ms, a filter on a list of submissions several times longer."""
     out = {}
-    for sid in ids:
+    for sid in dict.fromkeys(submission_ids):
+        given = con.execute("select assessor, question_id, answer from stg_answers where submission_id = ? "
+                            "and assessor in ('unit', 'tpi') and answer is not null", [sid]).fetchall()
+        written = con.execute("select assessor, question_id, note, evidence from raw_answers where submission_id = ? "
+                              "and assessor in ('unit', 'tpi') and (note is not null or evidence is not null)",
+                              [sid]).fetchall()
+        answer = {(a, q): v for a, q, v in given}
+        notes = {(a, q): (n, e) for a, q, n, e in written}
         rows = []
         for soal, qid in master_questions():
-            unit_note, unit_evidence = notes.get((sid, "unit", qid), (None, None))
-            tpi_note, _ = notes.get((sid, "tpi", qid), (None, None))
-            rows.append({"soal_id": soal, "jawaban_unit": answer.get((sid, "unit", qid)),
-                         "jawaban_tpi": answer.get((sid, "tpi", qid)), "catatan_unit": unit_note or None,
+            unit_note, unit_evidence = notes.get(("unit", qid), (None, None))
+            tpi_note, _ = notes.get(("tpi", qid), (None, None))
+            rows.append({"soal_id": soal, "jawaban_unit": answer.get(("unit", qid)),
+                         "jawaban_tpi": answer.get(("tpi", qid)), "catatan_unit": unit_note or None,
                          "bukti_dukung_unit": evidence_text(unit_evidence), "catatan_tpi": tpi_note or None})
         out[sid] = rows
     return out
