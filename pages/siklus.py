@@ -87,14 +87,16 @@ def portalrb(year: int, inst: list[str] | None, building: proposal_mod.Proposal)
         st.info(f"Belum ada usulan tersimpan tahun {year} untuk dikirim ke PortalRB.", icon=":material/info:")
         return
     common.table(r.lists, [Column("instansi", "Instansi"), Column("predikat", "Daftar"),
-                           Column("units", "Unit dikirim", "int"), Column("diambil", "Terakhir diambil", "date"),
-                           Column("hasil", "Hasil"), Column("sama", "Masih sama")], key="portalrb_lists")
-    common.table(r.units, [Column("unit_name", "Unit kerja", width="medium"), Column("instansi", "Instansi"),
-                           Column("kategori", "Kategori"), Column("public_id", "ID PortalRB", phone=False),
-                           Column("file_name", "LKE yang dikirim", phone=False),
-                           Column("diambil", "Terakhir diambil", "date"), Column("hasil", "Hasil"),
+                           Column("units", "Unit dikirim", "int", phone=False),
+                           Column("diambil", "Terakhir diambil", "date", phone=False), Column("hasil", "Hasil"),
+                           Column("sama", "Masih sama")], key="portalrb_lists")
+    common.table(r.units, [Column("unit_name", "Unit kerja", width="medium"), Column("kategori", "Kategori"),
+                           Column("diambil", "Terakhir diambil", "date", phone=False), Column("hasil", "Hasil"),
                            Column("sama", "Masih sama", help="Jawaban yang terakhir berhasil diambil PortalRB sama "
-                                  "dengan yang kini dikirim API")], key="portalrb_units")
+                                  "dengan yang kini dikirim API"),
+                           Column("instansi", "Instansi", phone=False),
+                           Column("public_id", "ID PortalRB", phone=False),
+                           Column("file_name", "LKE yang dikirim", phone=False)], key="portalrb_units")
 
 
 st.title("Siklus")

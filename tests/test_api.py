@@ -631,3 +631,31 @@ def test_serve_refuses_plain_http_on_a_network_address_and_a_missing_database(wo
     assert code == 2 and "tidak ada" in err
     code, _, err = zi_main("api", "serve", "--db", str(world["db"]), "--certfile", str(tmp_path / "x.pem"))
     assert code == 2 and "bersama" in err
+
+
+# --- the Siklus page ------------------------------------------------------------------------------------------
+
+def test_the_siklus_page_shows_what_portalrb_fetched_and_the_proposal_to_save_again(own, monkeypatch):
+    from tests.test_pages import RAW_TEXTS, open_page
+
+    with api_server(own["db"], own["tokens"], own["root"] / "server.log") as base:
+        assert get(base, "/pengusulan/unit-wbk", own["t1"]).status_code == 200
+        assert get(base, f"/lke/jawaban-unit/{SATU}", own["t1"]).status_code == 200
+        assert get(base, f"/lke/jawaban-unit/{DUA}", own["t2"]).status_code == 403
+    newer = satu_workbook(own["root"] / "baru" / "2026_Dinas Satu.xlsx", M001="Tidak")
+    assert ingest_paths([newer], own["db"], actor_role="evaluator").loaded == 1
+    monkeypatch.setenv("ZI_DB", str(own["db"]))
+    monkeypatch.chdir(ROOT)
+    at = open_page("siklus")
+    assert any(h.value == "PortalRB (API)" for h in at.subheader)
+    warnings = [w.value for w in at.warning]
+    assert any("**Dinas Satu**" in w and "simpan ulang usulan" in w for w in warnings), warnings
+    assert any("**Dinas Lama**" in w and "edisi 2019" in w for w in warnings), warnings
+    units = next(d.value for d in at.dataframe if "public_id" in d.value.columns)
+    rows = units.set_index("public_id")
+    assert (rows.at[SATU, "hasil"], rows.at[SATU, "sama"]) == ("berhasil (200)", "ya")
+    assert rows.at[DUA, "hasil"] == "belum pernah diambil"  # a 403 for another instansi's token is not its fetch
+    lists = next(d.value for d in at.dataframe if "predikat" in d.value.columns and "units" in d.value.columns)
+    assert lists[lists["instansi"] == I1].set_index("predikat").at["WBK", "hasil"] == "berhasil (200)"
+    for frame in (units, lists):
+        assert not {str(v) for v in frame.drop(columns=["diambil"]).to_numpy().ravel()} & set(RAW_TEXTS)

@@ -7,6 +7,7 @@ SHA-256 of the body served, the proposal and submission it came from, how long i
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from contextlib import closing
@@ -38,8 +39,6 @@ create table if not exists requests (
 create index if not exists requests_by_unit on requests (unit_id, id);
 create index if not exists requests_by_endpoint on requests (endpoint, id);
 """
-COLUMNS = ("at", "token", "instansi", "method", "endpoint", "unit_id", "status", "code", "size", "sha256", "tahun",
-           "proposal_id", "submission_id", "ms", "client")
 
 
 def audit_path(db: str | Path) -> Path:
@@ -84,8 +83,9 @@ class AuditLog:
                (e.unit_id or None) and e.unit_id[:80], e.status, e.code, e.size, e.sha256, e.tahun, e.proposal_id,
                e.submission_id, e.ms, e.client)
         with self._lock, self._con:
-            self._con.execute(f"insert into requests ({', '.join(COLUMNS)}) values ({', '.join('?' * len(COLUMNS))})",
-                              row)
+            self._con.execute("insert into requests (at, token, instansi, method, endpoint, unit_id, status, code, "
+                              "size, sha256, tahun, proposal_id, submission_id, ms, client) "
+                              "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
 
 
 def read(db: str | Path, sql: str, params: list | tuple = ()) -> pd.DataFrame:
@@ -98,21 +98,23 @@ def read(db: str | Path, sql: str, params: list | tuple = ()) -> pd.DataFrame:
 
 
 def last_fetches(db: str | Path, unit_ids: list[str]) -> pd.DataFrame:
-    """Per public unit id: PortalRB's last GET of its answers (any status), and its last successful one."""
+    """Per public unit id and the instansi of the token that asked: the last GET of its answers (any status), and
+    the last successful one."""
     if not unit_ids:
         return pd.DataFrame()
-    marks = ", ".join("?" * len(unit_ids))
-    return read(db, f"""
+    return read(db, """
         with mine as (
-            select * from requests where method = 'GET' and endpoint = '/lke/jawaban-unit/{{unit_id}}'
-              and unit_id in ({marks})
+            select * from requests where method = 'GET' and endpoint = '/lke/jawaban-unit/{unit_id}'
+              and unit_id in (select value from json_each(?))
         ),
-        last as (select unit_id, max(id) as id from mine group by unit_id),
-        last_ok as (select unit_id, max(id) as id from mine where status = 200 group by unit_id)
-        select l.unit_id, a.at, a.status, a.code, a.token, b.at as ok_at, b.sha256 as ok_sha256,
-               b.submission_id as ok_submission, (select count(*) from mine m where m.unit_id = l.unit_id) as fetches
-        from last l join mine a on a.id = l.id left join last_ok o using (unit_id) left join mine b on b.id = o.id
-    """, [u.upper() for u in unit_ids])
+        last as (select unit_id, instansi, max(id) as id from mine group by unit_id, instansi),
+        last_ok as (select unit_id, instansi, max(id) as id from mine where status = 200 group by unit_id, instansi)
+        select l.unit_id, l.instansi, a.at, a.status, a.code, a.token, b.at as ok_at, b.sha256 as ok_sha256,
+               b.submission_id as ok_submission
+        from last l join mine a on a.id = l.id left join last_ok o on o.unit_id = l.unit_id
+             and o.instansi is l.instansi
+        left join mine b on b.id = o.id
+    """, [json.dumps([u.upper() for u in unit_ids])])
 
 
 def last_lists(db: str | Path) -> pd.DataFrame:

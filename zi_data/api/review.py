@@ -43,6 +43,16 @@ def _same(ok_sha, now_sha: str | None) -> str:
     return "tidak: isinya kini berbeda, minta Refetch di PortalRB"
 
 
+def _own_fetches(found: pd.DataFrame, units: list[served.Unit]) -> dict[str, dict]:
+    """Public id -> the last fetch by a token of the unit's own instansi (another instansi's token was refused and
+    fetched nothing of it)."""
+    if found.empty:
+        return {}
+    own = {u.id: norm_name(u.instansi) for u in units}
+    mine = found[[own.get(i) == norm_name(n) for i, n in zip(found["unit_id"], found["instansi"], strict=True)]]
+    return {r["unit_id"]: r for r in mine.to_dict("records")}
+
+
 def review(db: str | Path, year: int, instansi: list[str] | None = None) -> Review:
     """Every proposed unit of `year` (of `instansi`, if given) as PortalRB sees it, with its last fetch."""
     con = queries.connect(db)
@@ -55,10 +65,9 @@ def review(db: str | Path, year: int, instansi: list[str] | None = None) -> Revi
                 lists.append((inst, predikat, len(s.listed(predikat)),
                               served.digest(served.encode(served.list_body(s, predikat)))))
                 rows += [(u, s.year) for u in units]
-        fetched = audit.last_fetches(db, [u.id for u, _ in rows])
-        fetched = fetched.set_index("unit_id") if len(fetched) else pd.DataFrame()
-        wanted = [u.submission_id for u, _ in rows if not u.refusal and u.id in fetched.index
-                  and isinstance(fetched.at[u.id, "ok_sha256"], str)]
+        fetched = _own_fetches(audit.last_fetches(db, [u.id for u, _ in rows]), [u for u, _ in rows])
+        wanted = [u.submission_id for u, _ in rows if not u.refusal and isinstance(fetched.get(u.id, {}).get(
+            "ok_sha256"), str)]
         answers = served.answers(con, wanted)
         for u, y in rows:
             if u.submission_id in answers:
@@ -67,7 +76,7 @@ def review(db: str | Path, year: int, instansi: list[str] | None = None) -> Revi
         con.close()
     out = []
     for u, _ in rows:
-        f = fetched.loc[u.id] if u.id in fetched.index else None
+        f = fetched.get(u.id)
         out.append({"unit_name": u.nama, "instansi": u.instansi, "kategori": u.kategori if not u.refusal else
                     f"{u.kategori} (tidak dikirim: {u.refusal})", "public_id": u.id, "file_name": u.file_name,
                     "diambil": _when(f["at"]) if f is not None else None,

@@ -74,6 +74,7 @@ class Unit:
     needs_review: str | None
     deleted: bool
     file_name: str | None
+    loaded_at: datetime | None
     roster_afirmasi: bool | None  # the roster's Afirmasi now (None: not on the roster)
 
     @property
@@ -148,15 +149,18 @@ def _proposed(con: duckdb.DuckDBPyConnection, pid: int, year: int, saved_at: dat
     # the instansi as this proposal spells it (names compare without case or punctuation)
     spellings = [r[0] for r in con.execute("select distinct instansi from proposal_units where proposal_id = ?",
                                            [pid]).fetchall() if norm_name(r[0]) == norm_name(instansi)]
-    # a database last written by an earlier version lacks the columns until it is next opened for writing
-    pu_cols = _missing(con, "proposal_units", {"submission_id": "varchar", "afirmasi": "boolean"})
-    roster_cols = _missing(con, "stg_roster", {"afirmasi": "boolean"})
+    # a database last written by an earlier version lacks the newer columns until it is next opened for writing:
+    # a union by name with an empty row that has them reads them as null there
     rows = con.execute(
-        f"""with pu as (
-               select *{pu_cols} from proposal_units
+        """with pu as (
+               select * from proposal_units
                where proposal_id = ? and status = 'diusulkan' and instansi in (select unnest(?))
+               union all by name
+               select cast(null as varchar) as submission_id, cast(null as boolean) as afirmasi where false
            ),
-           roster as (select *{roster_cols} from stg_roster),
+           roster as (
+               select * from stg_roster union all by name select cast(null as boolean) as afirmasi where false
+           ),
            then_current as (
                select s.unit_id, s.submission_id
                from pu join stg_submissions s on s.unit_id = pu.unit_id and s.year = ?
@@ -167,7 +171,7 @@ def _proposed(con: duckdb.DuckDBPyConnection, pid: int, year: int, saved_at: dat
            final as (
                select pu.unit_id, pu.unit_name, pu.instansi, pu.rank,
                       coalesce(pu.submission_id, t.submission_id) as submission_id, pu.afirmasi,
-                      s.edition, s.needs_review, s.deleted_at is not null as deleted, s.file_name,
+                      s.edition, s.needs_review, s.deleted_at is not null as deleted, s.file_name, s.loaded_at,
                       r.afirmasi as roster_afirmasi, r.unit_id is not null as on_roster
                from pu left join then_current t using (unit_id)
                left join stg_submissions s on s.submission_id = coalesce(pu.submission_id, t.submission_id)
@@ -176,18 +180,12 @@ def _proposed(con: duckdb.DuckDBPyConnection, pid: int, year: int, saved_at: dat
            select * from final order by rank, unit_name""",
         [pid, spellings, year, saved_at, saved_at, saved_at, year]).fetchall()
     out = []
-    for (uid, name, inst, rank, sid, afirmasi, edition, review, deleted, file_name, roster_afirmasi,
+    for (uid, name, inst, rank, sid, afirmasi, edition, review, deleted, file_name, loaded_at, roster_afirmasi,
          on_roster) in rows:
         snapshot = bool(roster_afirmasi) if afirmasi is None else bool(afirmasi)  # saved before it was recorded
         out.append(Unit(uid, name, inst, predikat, snapshot, int(rank), pid, sid, edition, review, bool(deleted),
-                        file_name, bool(roster_afirmasi) if on_roster else None))
+                        file_name, loaded_at, bool(roster_afirmasi) if on_roster else None))
     return out
-
-
-def _missing(con: duckdb.DuckDBPyConnection, table: str, wanted: dict[str, str]) -> str:
-    """", cast(null as TYPE) as COLUMN" for each wanted column the table lacks (table and columns are constants)."""
-    have = {r[0] for r in con.execute(f"select name from pragma_table_info('{table}')").fetchall()}
-    return "".join(f", cast(null as {kind}) as {name}" for name, kind in wanted.items() if name not in have)
 
 
 # --- the bodies --------------------------------------------------------------------------------------------------
@@ -308,9 +306,10 @@ def notices(con: duckdb.DuckDBPyConnection, year: int, instansi: list[str] | Non
                 cur = now.get(u.unit_id)
                 if cur and cur[0] != u.submission_id:
                     out.append(Notice(u.nama, u.instansi, predikat,
-                                      f"LKE baru ({cur[1]}, dimuat {tanggal(cur[2])}) masuk setelah usulan "
-                                      f"{predikat} disimpan ({tanggal(saved_at)}); API tetap mengirim LKE usulan "
-                                      f"({u.file_name}): simpan ulang usulan agar PortalRB mengambil yang baru"))
+                                      f"LKE baru ({cur[1]}, dimuat {tanggal(cur[2])}) menggantikan LKE dasar "
+                                      f"usulan {predikat} yang disimpan {tanggal(saved_at)} ({u.file_name}, dimuat "
+                                      f"{tanggal(u.loaded_at)}); API tetap mengirim LKE usulan: simpan ulang usulan "
+                                      "agar PortalRB mengambil yang baru"))
                 if u.roster_afirmasi is not None and u.roster_afirmasi != u.afirmasi:
                     now_text = "ya" if u.roster_afirmasi else "tidak"
                     out.append(Notice(u.nama, u.instansi, predikat,
