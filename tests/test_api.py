@@ -441,23 +441,40 @@ def test_ids_and_answers_are_the_same_after_a_server_restart(own):
 
 
 def test_a_proposal_saved_by_an_earlier_version_serves_the_workbook_current_when_it_was_saved(own):
-    """proposal_units without the submission column (a database made before it existed): the API finds the
-    workbook that was current at the time of saving, even after a newer one arrived; a writer adds the column."""
+    """proposal_units without the submission and afirmasi columns (a database last written before they existed):
+    the read-only API serves the workbook that was current when the proposal was saved and the roster's Afirmasi,
+    also after a newer workbook arrived; the next writer adds the columns (empty)."""
     con = duckdb.connect(str(own["db"]))
     con.execute("alter table proposal_units drop column submission_id")
     con.execute("alter table proposal_units drop column afirmasi")
     con.close()
-    newer = satu_workbook(own["root"] / "baru" / "2026_Dinas Satu.xlsx", M001="Tidak")
-    time.sleep(0.01)
-    assert ingest_paths([newer], own["db"], actor_role="evaluator").loaded == 1  # a writer: the columns are back
-    con = duckdb.connect(str(own["db"]))
+    with api_server(own["db"], own["tokens"], own["root"] / "server.log") as base:
+        units = get(base, "/pengusulan/unit-wbk", own["t1"]).json()["units"]
+        assert [(u["id"], u["kategori"]) for u in units] == [(TIGA, "WBK-AFIRMASI"), (DUA, "WBK"), (SATU, "WBK")]
+        assert by_soal(get(base, f"/lke/jawaban-unit/{SATU}", own["t1"]).json())[1]["jawaban_unit"] == "Ya"
+        newer = satu_workbook(own["root"] / "baru" / "2026_Dinas Satu.xlsx", M001="Tidak")
+        assert ingest_paths([newer], own["db"], actor_role="evaluator").loaded == 1  # a writer: the columns return
+        # still the workbook current when the proposal was saved ("Ya"), not the newer one ("Tidak")
+        assert by_soal(get(base, f"/lke/jawaban-unit/{SATU}", own["t1"]).json())[1]["jawaban_unit"] == "Ya"
+    con = duckdb.connect(str(own["db"]), read_only=True)
     assert con.execute("select count(*) from proposal_units where submission_id is not null").fetchone()[0] == 0
     con.close()
-    with api_server(own["db"], own["tokens"], own["root"] / "server.log") as base:
-        body = get(base, f"/lke/jawaban-unit/{SATU}", own["t1"]).json()
-        units = get(base, "/pengusulan/unit-wbk", own["t1"]).json()["units"]
-    assert by_soal(body)[1]["jawaban_unit"] == "Ya"  # the proposal's workbook, not the newer one ("Tidak")
-    assert [u["kategori"] for u in units] == ["WBK-AFIRMASI", "WBK", "WBK"]  # Afirmasi from the roster
+
+
+def test_the_dashboard_reads_a_proposal_saved_before_the_workbook_was_recorded(own):
+    """The dashboard reads read-only: a database not yet written by this version lacks the new columns."""
+    from zi_data import queries
+
+    con = duckdb.connect(str(own["db"]))
+    pid = con.execute("select max(proposal_id) from proposals where predikat = 'WBK'").fetchone()[0]
+    con.execute("alter table proposal_units drop column submission_id")
+    con.close()
+    con = queries.connect(own["db"])
+    try:
+        p = queries.saved_proposal(con, pid)
+    finally:
+        con.close()
+    assert p.proposed["unit_name"].tolist()[:1] == ["Biro Lain"] and p.proposed["submission_id"].isna().all()
 
 
 def test_a_saved_proposal_records_the_workbook_it_was_built_on(world):

@@ -180,9 +180,11 @@ def load(con: duckdb.DuckDBPyConnection, proposal_id: int) -> Proposal | None:
                        "where proposal_id = ?", [int(proposal_id)]).fetchone()
     if head is None:
         return None
+    # saved before the workbook was recorded, in a database not written since: the column reads as null
     df = con.execute("select unit_id, unit_name, instansi, status, rank, tpi_total, margin, detail, submission_id "
-                     "from proposal_units where proposal_id = ? order by rank nulls last, tpi_total desc nulls last, "
-                     "unit_name", [int(proposal_id)]).df()
+                     "from (select * from proposal_units where proposal_id = ? union all by name "
+                     "select cast(null as varchar) as submission_id where false) "
+                     "order by rank nulls last, tpi_total desc nulls last, unit_name", [int(proposal_id)]).df()
     ranked = df[df["status"] != "tidak_memenuhi"].rename(columns={"detail": "closest"})
     ranked = ranked.assign(rank=ranked["rank"].astype(int))
     fails = df[df["status"] == "tidak_memenuhi"]
