@@ -676,3 +676,11 @@ def test_the_siklus_page_shows_what_portalrb_fetched_and_the_proposal_to_save_ag
     assert lists[lists["instansi"] == I1].set_index("predikat").at["WBK", "hasil"] == "berhasil (200)"
     for frame in (units, lists):
         assert not {str(v) for v in frame.drop(columns=["diambil"]).to_numpy().ravel()} & set(RAW_TEXTS)
+
+
+def test_a_fixed_year_without_a_proposal_says_so(own):
+    with api_server(own["db"], own["tokens"], own["root"] / "server.log", "--tahun", "2025") as base:
+        message = error_of(get(base, "/pengusulan/unit-wbk", own["t1"]), 404, "DATA_NOT_FOUND")
+        assert "belum ada usulan WBK tahun 2025" in message
+        message = error_of(get(base, f"/lke/jawaban-unit/{SATU}", own["t1"]), 404, "DATA_NOT_FOUND")
+        assert "tahun 2025" in message
