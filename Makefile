@@ -48,7 +48,7 @@ check: setup
 	$(BIN)/pytest
 
 bench: setup
-	$(BIN)/python -m benchmarks.bench --pages --reports
+	$(BIN)/python -m benchmarks.bench --pages --reports --api
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts

@@ -1,4 +1,4 @@
-"""The `zi` command: score, template, ingest, demo, status, pengusulan, laporan, user, backup, restore.
+"""The `zi` command: score, template, ingest, demo, status, pengusulan, laporan, user, backup, restore, api.
 Messages for people are in Bahasa Indonesia."""
 
 from __future__ import annotations
@@ -246,6 +246,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         return 2
     try:
         df = cycle_status(con, args.tahun, args.instansi)
+        notices = _proposal_notices(con, args.tahun, args.instansi)
     finally:
         con.close()
     if args.json:
@@ -254,13 +255,17 @@ def cmd_status(args: argparse.Namespace) -> int:
                   "tpn_total": _rounded(r.tpn_total),
                   "keputusan": r.keputusan if isinstance(r.keputusan, str) else None, "terlambat": bool(r.terlambat)}
                  for r in df.itertuples()]
-        print(json.dumps({"tahun": args.tahun, "units": units}, ensure_ascii=False, indent=2))
+        print(json.dumps({"tahun": args.tahun, "units": units, "pemberitahuan_usulan": [
+            {"unit": n.unit, "instansi": n.instansi, "predikat": n.predikat, "pesan": n.pesan} for n in notices]},
+            ensure_ascii=False, indent=2))
         return 0
     scope = ", ".join(args.instansi) if args.instansi else "semua instansi"
     print(f"Tahun {args.tahun} · {scope} · batas pengusulan {tanggal(deadline_for(args.tahun))} · {len(df)} unit")
     counts = df["stage"].value_counts()
     print("Tahap: " + "; ".join(f"{STAGE_LABELS[s]} {int(counts.get(s, 0))}" for s in STAGES)
           + f"; terlambat {int(df['terlambat'].sum())}")
+    for n in notices:
+        print(f"PERHATIAN usulan {n.predikat}: {n.unit} ({n.instansi}): {n.pesan}")
     if df.empty:
         return 0
     print()
@@ -273,6 +278,19 @@ def cmd_status(args: argparse.Namespace) -> int:
               f"{r.stage_label:20} {_cell(r.unit_total):>7} {_cell(r.tpi_total):>7} {_cell(r.tpn_total):>7} "
               f"{r.keputusan if isinstance(r.keputusan, str) else '-':9} {'TERLAMBAT' if r.terlambat else ''}")
     return 0
+
+
+def _proposal_notices(con, year: int, instansi: list[str] | None) -> list:
+    """What must be done before PortalRB fetches a saved proposal (zi_data/api/served.py)."""
+    from .api.served import notices
+
+    return notices(con, year, instansi)
+
+
+def _unservable(con, proposed) -> list[str]:
+    from .api.served import unservable
+
+    return unservable(con, proposed)
 
 
 def cmd_pengusulan(args: argparse.Namespace) -> int:
@@ -290,12 +308,15 @@ def cmd_pengusulan(args: argparse.Namespace) -> int:
         return 2
     try:
         p = proposal(con, args.tahun, args.predikat, args.kuota, args.instansi)
+        cannot = _unservable(con, p.proposed)
     finally:
         con.close()
     if args.simpan:
         who = args.oleh or getpass.getuser()
         pid = proposal_mod.save(args.db, p, who, actor_role=access.COMMAND_LINE_ROLE)
         print(f"Usulan nomor {pid} disimpan oleh {who}.", file=sys.stderr)
+    for line in cannot:  # said where the proposal is saved: PortalRB's API will not send these units
+        print(f"PERHATIAN: {line}", file=sys.stderr)
     if args.json:
         print(json.dumps(p.to_json(), ensure_ascii=False, indent=2))
         return 0
@@ -408,6 +429,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("backup", type=Path, help="berkas cadangan dari zi backup")
     p.add_argument("--db", type=Path, default=DEFAULT_DB)
     p.set_defaults(func=cmd_restore)
+
+    from .api.cli import add_parser as add_api_parser  # zi api token | serve | periksa (zi_data/api/cli.py)
+
+    add_api_parser(sub)
     return parser
 
 
