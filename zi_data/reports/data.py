@@ -630,7 +630,7 @@ def build_recap(year: int, instansi: list[str], scores: dict[str, pd.DataFrame],
     rows["note"] = [f"Perlu diperiksa: {r}" if isinstance(r, str) else None for r in rows.get("needs_review")]
     rows["_bold"] = False
     rows["_shade"] = rows["_group"] > 0
-    cols = [Col("no", "No", "int", 0.35), Col("unit_name", "Unit kerja", width=2.2),
+    cols = [Col("no", "No", "int", 0.45), Col("unit_name", "Unit kerja", width=2.2),
             Col("instansi", "Instansi", width=1.6)]
     if rows["stage"].notna().any():
         cols.append(Col("stage", "Tahap", width=1.0))

@@ -389,11 +389,13 @@ def unit_pdf(report: UnitReport) -> bytes:
         if len(report.warnings) > 20:
             s.append(para(f"… dan {len(report.warnings) - 20} peringatan lain (lihat halaman Data).", "small"))
     s += conclusion_section(n + 2, report)
-    if report.is_draft:
-        s += [Spacer(1, 4), para("Catatan evaluator:", "small")]
-        s.append(grid([[""] for _ in range(6)], [width], [("LINEBELOW", (0, 0), (-1, -1), 0.4, GRID)],
-                      rowHeights=[8 * mm] * 6))
-    s += signature_block(report, width, [s.pop()])
+    if report.is_draft:  # room for the evaluator's own notes, kept with the signatures
+        lead = [Spacer(1, 4), para("Catatan evaluator:", "small"),
+                grid([[""] for _ in range(6)], [width], [("LINEBELOW", (0, 0), (-1, -1), 0.4, GRID)],
+                     rowHeights=[8 * mm] * 6)]
+    else:
+        lead = [s.pop()]
+    s += signature_block(report, width, lead)
     return _build(s, A4, report.document_title(), report.running_header(), report.provenance(), report.marks())
 
 
