@@ -6,14 +6,14 @@ import re
 import pandas as pd
 import streamlit as st
 
-from pages import common
+from ui import address, filters, loaders, router, signin, widgets
 from zi_data import queries, store
 from zi_data.export import Column
 from zi_data.ingest import IngestSummary, ingest_upload
 from zi_data.readers.base import level_name
 from zi_data.template import write_template
 
-common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
+router.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
 
 UPLOAD_TYPES = ["xlsx", "xlsm", "xls", "csv"]
 KINDS = {"lke": "LKE", "survey": "Survei", "roster": "Daftar unit", "tpn": "Hasil TPN"}
@@ -66,10 +66,10 @@ def _changed(value, found) -> bool:
 
 
 st.title("Data")
-db = common.db_path()
+db = loaders.db_path()
 
 st.subheader("Unggah LKE, hasil survei, daftar unit dan hasil TPN")
-can_upload = common.allowed("upload")
+can_upload = signin.allowed("upload")
 if not can_upload:
     st.info("Unggah dan pemuatan berkas hanya untuk peran Evaluator (TPI) dan Admin.", icon=":material/lock:")
 st.caption("Workbook LKE (.xlsx, .xlsm, .xls) satu per unit per tahun, atau berkas survei (.csv/.xlsx dengan kolom "
@@ -83,7 +83,7 @@ files = st.file_uploader("Pilih berkas", type=UPLOAD_TYPES, accept_multiple_file
 if can_upload and files:
     # What each file says about itself, before anything is stored: the unit, instansi and year it names
     # (and where), or why it cannot be loaded. What is missing is asked for here, not guessed.
-    found = [common.identify(f.name, f.getvalue()) for f in files]
+    found = [loaders.identify(f.name, f.getvalue()) for f in files]
     table = pd.DataFrame([{"Berkas": i["file"], "Jenis": KINDS.get(i["kind"], "tidak dapat dibaca"),
                            "Unit Kerja": i["unit"], "Instansi": i["instansi"],
                            "Tahun": str(i["year"] or ""), "Ditemukan dari": sources_text(i),
@@ -113,7 +113,7 @@ if can_upload and files:
                     given = {key: row[col] for key, col in IDENTITY_COLUMNS.items()
                              if _changed(row[col], info[key])} if info["kind"] == "lke" else None
                     # ingest_upload checks the role itself, whatever this page shows
-                    s = ingest_upload(f.name, f.getvalue(), db, upload_dir, actor_role=common.role(),
+                    s = ingest_upload(f.name, f.getvalue(), db, upload_dir, actor_role=signin.role(),
                                       identity=given or None, allow_partial=partial)
                     results.append((f.name, s))
         except PermissionError as exc:
@@ -128,7 +128,7 @@ if can_upload and files:
 def profile_label(unit_name: str, instansi: str, year: int) -> str:
     """The unit as Profil Unit lists it for that year (its unit_label: the name, with the instansi when another
     unit has the same name), so opening it there selects this unit and not its namesake."""
-    units = common.scores(year=year, assessor="unit")
+    units = loaders.scores(filters.current(), year=year, assessor="unit")
     same = units[(units["unit_name"] == unit_name) & (units["instansi"] == instansi)]
     return same["unit_label"].iloc[0] if len(same) else unit_name
 
@@ -141,7 +141,7 @@ def show_results() -> None:
         return
     st.markdown("**Hasil pemuatan terakhir**")
     sids = [sid for r in found for sid in r[5]]
-    scored = common.query("loaded_results", sids)
+    scored = loaders.query("loaded_results", sids)
     for i, (name, rejected, loaded, surveys, superseded, subs, rosters, tpn) in enumerate(found):
         for r in rejected:
             st.error(f"Ditolak: {r['reason']}", icon=":material/block:")
@@ -164,7 +164,7 @@ def show_results() -> None:
             if rows.empty:
                 continue
             first = rows.iloc[0]
-            levels = " · ".join(f"{level_name(r.assessor)} {common.num(r.total)} ({r.predicate})"
+            levels = " · ".join(f"{level_name(r.assessor)} {widgets.num(r.total)} ({r.predicate})"
                                 for r in rows.itertuples() if isinstance(r.assessor, str))
             with st.container(border=True):
                 st.markdown(f":material/check_circle: **{name}** dimuat: {first.unit_name} ({first.instansi}), "
@@ -173,13 +173,13 @@ def show_results() -> None:
                 if isinstance(first.needs_review, str):
                     st.warning(f"**Perlu diperiksa**: {first.needs_review}", icon=":material/report:")
                 if first.warnings > 0:  # loaded_results counts them: the messages are fetched only when there are any
-                    warns = common.query("warnings", sid)
+                    warns = loaders.query("warnings", sid)
                     with st.expander(f"{len(warns)} peringatan"):
                         for m in warns["message"]:
                             st.markdown(f"- {m}")
                 if st.button("Buka Profil Unit", key=f"open_{i}_{sid}", icon=":material/apartment:"):
-                    common.open_profile(profile_label(first.unit_name, first.instansi, int(first.year)),
-                                        first.year)
+                    address.open_profile(profile_label(first.unit_name, first.instansi, int(first.year)),
+                                         first.year)
 
 
 show_results()
@@ -192,29 +192,29 @@ with st.expander("Unduh template LKE kosong"):
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/download:")
 
-if common.has_data() or (db.exists() and db.stat().st_size > 0):
+if loaders.has_data() or (db.exists() and db.stat().st_size > 0):
     tabs = st.tabs(["Pengajuan", "Ditolak", "Peringatan", "Riwayat"])
     with tabs[0]:
-        subs = common.query("submissions")
+        subs = loaders.query("submissions")
         st.caption(f"{len(subs)} berkas dimuat; yang aktif (terbaru per unit dan tahun) ditandai.")
-        common.table(subs, SUBMISSIONS, key="subs_table", height=380)
-        common.downloads(subs, SUBMISSIONS, "pengajuan", "subs", "Pengajuan", note="semua tahun dan instansi")
+        widgets.table(subs, SUBMISSIONS, key="subs_table", height=380)
+        widgets.downloads(subs, SUBMISSIONS, "pengajuan", "subs", "Pengajuan", note="semua tahun dan instansi")
     with tabs[1]:
-        rej = common.query("rejects")
+        rej = loaders.query("rejects")
         st.caption(f"{len(rej)} berkas atau baris ditolak, dengan alasannya.")
-        common.table(rej, REJECTS, key="rejects_table")
-        common.downloads(rej, REJECTS, "ditolak", "rej", "Berkas ditolak", note="semua tahun dan instansi")
+        widgets.table(rej, REJECTS, key="rejects_table")
+        widgets.downloads(rej, REJECTS, "ditolak", "rej", "Berkas ditolak", note="semua tahun dan instansi")
     with tabs[2]:
-        warn = common.query("warnings")
+        warn = loaders.query("warnings")
         st.caption(f"{len(warn)} peringatan pada pengajuan aktif.")
-        common.table(warn, WARNINGS, key="warnings_table")
-        common.downloads(warn, WARNINGS, "peringatan", "warn", "Peringatan", note="pengajuan aktif, semua tahun")
+        widgets.table(warn, WARNINGS, key="warnings_table")
+        widgets.downloads(warn, WARNINGS, "peringatan", "warn", "Peringatan", note="pengajuan aktif, semua tahun")
     with tabs[3]:
-        hist = common.query("history")
+        hist = loaders.query("history")
         hist = hist.assign(event=hist["event"].map(lambda e: queries.HISTORY_EVENTS.get(e, e)),
                            detail=hist["detail"].map(queries.history_text))
-        common.table(hist, HISTORY, key="history_table")
-    if common.allowed("delete"):
+        widgets.table(hist, HISTORY, key="history_table")
+    if signin.allowed("delete"):
         with st.expander("Hapus pengajuan (Admin)", icon=":material/delete:"):
             st.caption("Pengajuan yang dihapus keluar dari semua tampilan, tetapi tetap tersimpan beserta siapa, "
                        "kapan dan alasannya (tab Riwayat). Bila yang dihapus adalah berkas terbaru, berkas "
@@ -226,7 +226,7 @@ if common.has_data() or (db.exists() and db.stat().st_size > 0):
             if st.button("Hapus pengajuan", key="delete_button", disabled=not reason.strip()):
                 try:  # delete_submission checks the role itself
                     store.delete_submission(db, labels[choice], by=st.session_state.get("user_name", "?"),
-                                            reason=reason.strip(), actor_role=common.role())
+                                            reason=reason.strip(), actor_role=signin.role())
                 except PermissionError as exc:
                     st.error(str(exc))
                 else:

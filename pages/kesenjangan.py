@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from pages import common
+from ui import address, filters, loaders, router, widgets
 from zi_data import charts, queries
 from zi_data.export import Column
 
-common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
+router.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
 
 WEAK = [Column("indicator", "Indikator", width="large"), Column("mean_share", "Rata-rata capaian", "pct"),
         Column("area", "Area", phone=False), Column("weight", "Bobot", "score", phone=False),
@@ -20,15 +20,15 @@ GAPS = [Column("indicator", "Indikator", width="large"), Column("gain", "Poin bi
                help="Predikat yang syaratnya belum terpenuhi dan ikut naik bila indikator ini diperbaiki")]
 
 st.title("Kesenjangan")
-if common.require_data():
-    common.caption()
-    f = common.filters()
-    phone = common.phone()
-    ind = common.query("indicator_scores", f["year"], f["assessor"], f["instansi"], f["edition"])
+if loaders.require_data():
+    filters.caption()
+    f = filters.current()
+    phone = widgets.phone()
+    ind = loaders.query("indicator_scores", f["year"], f["assessor"], f["instansi"], f["edition"])
     if ind.empty:
         st.info(f"Belum ada nilai {f['assessor_label']} untuk pilihan ini.")
         st.stop()
-    units = common.scores()
+    units = loaders.scores(f)
     ind = ind.merge(units[["submission_id", "unit_label"]], on="submission_id", how="left")
     # the units with indicator scores (pandas' isin on text columns costs per value given: the unique ones)
     units = units[units["submission_id"].isin(ind["submission_id"].unique())]
@@ -37,31 +37,31 @@ if common.require_data():
     st.caption("Klik sel peta untuk membuka Profil Unit unit itu."
                + (" Peta ini paling jelas di layar lebar; di ponsel, daftar indikator terlemah di bawah." if phone
                   else ""))
-    common.chart(charts.indicator_heatmap(complete, compact=phone), key="heatmap", open_unit=True)
-    common.review_note(units, "tidak ikut dalam peta dan indikator terlemah")
+    widgets.chart(charts.indicator_heatmap(complete, compact=phone), key="heatmap", open_unit=True)
+    widgets.review_note(units, "tidak ikut dalam peta dan indikator terlemah")
 
     st.subheader("Indikator terlemah")
     weak = queries.weakest_indicators(ind, top=15)
-    common.chart(charts.weak_indicators_bar(weak, compact=phone))
+    widgets.chart(charts.weak_indicators_bar(weak, compact=phone))
     table = weak.assign(mean_share=weak["mean_share"] * 100)
-    common.table(table, WEAK, key="weak_table")
-    common.downloads(table, WEAK, f"indikator_terlemah_{f['year']}", "weak", "Indikator terlemah")
+    widgets.table(table, WEAK, key="weak_table")
+    widgets.downloads(table, WEAK, f"indikator_terlemah_{f['year']}", "weak", "Indikator terlemah")
 
     st.subheader("Satu unit: poin yang masih bisa diraih")
     options = units.sort_values("unit_label")
-    name = common.unit_select("Unit kerja", options["unit_label"].tolist(),
-                              review=set(options.loc[options["needs_review"].notna(), "unit_label"]))
+    name = filters.unit_select("Unit kerja", options["unit_label"].tolist(),
+                               review=set(options.loc[options["needs_review"].notna(), "unit_label"]))
     row = options[options["unit_label"] == name].iloc[0]
     st.page_link("pages/profil_unit.py", label=f"Buka Profil Unit {name}", icon=":material/apartment:",
-                 query_params=common.view_params())
+                 query_params=address.view_params())
     if isinstance(row["needs_review"], str):
         st.warning(f"**Perlu diperiksa**: {row['needs_review']}. Poin di bawah dihitung dari bagian berkas yang "
                    "terbaca saja.", icon=":material/report:")
-    gaps = common.query("unit_gaps", row["submission_id"], f["assessor"])
-    rules = common.query("rule_results", row["submission_id"], f["assessor"])
-    common.failing_rules(rules)
-    common.chart(charts.gap_bars(gaps, compact=phone))
+    gaps = loaders.query("unit_gaps", row["submission_id"], f["assessor"])
+    rules = loaders.query("rule_results", row["submission_id"], f["assessor"])
+    widgets.failing_rules(rules)
+    widgets.chart(charts.gap_bars(gaps, compact=phone))
     table = gaps.assign(share=gaps["score"] / gaps["weight"] * 100)
-    common.table(table, GAPS, key="gap_table")
-    common.downloads(table, GAPS, f"kesenjangan_{row['unit_name']}_{f['year']}", "gap",
-                     f"Kesenjangan {name}")
+    widgets.table(table, GAPS, key="gap_table")
+    widgets.downloads(table, GAPS, f"kesenjangan_{row['unit_name']}_{f['year']}", "gap",
+                      f"Kesenjangan {name}")

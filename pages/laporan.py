@@ -2,26 +2,26 @@
 
 import streamlit as st
 
-from pages import common
+from ui import filters, loaders, router, widgets
 from zi_data import queries, reports
 from zi_data.reports.data import safe_name
 
-common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
+router.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
 
 st.title("Laporan")
-if common.require_data():
-    common.caption()
-    f = common.filters()
-    path = common.db_path()
+if loaders.require_data():
+    filters.caption()
+    f = filters.current()
+    path = loaders.db_path()
 
     st.subheader("Rekapitulasi")
-    recap = common.recap(f["year"], f["instansi"], f["edition"])
+    recap = loaders.recap(f["year"], f["instansi"], f["edition"])
     st.write(recap.summary())
     table = recap.table
     view = {c.title: [table.text(i, c) for i in range(len(table.rows))] for c in table.columns}
     st.dataframe(view, hide_index=True, width="stretch", height=360)
     st.caption(table.intro)
-    common.recap_buttons(f["year"], f["instansi"], f["edition"])
+    widgets.recap_buttons(f["year"], f["instansi"], f["edition"])
 
     st.subheader("Laporan semua unit satu instansi")
     st.caption("Satu laporan (draf LHE) per unit kerja, dikemas dalam satu berkas ZIP. Laporan satu unit dapat "
@@ -33,8 +33,8 @@ if common.require_data():
     c1, c2, c3 = st.columns([3, 2, 2])
     instansi = c1.selectbox("Instansi", options, key="report_instansi")
     fmt = c2.radio("Format", ["pdf", "docx"], key="report_format", horizontal=True,
-                   format_func=common.FORMAT_LABELS.get)
-    key = (str(path), common.db_version(path), f["year"], instansi, fmt)
+                   format_func=widgets.FORMAT_LABELS.get)
+    key = (str(path), loaders.db_version(path), f["year"], instansi, fmt)
     if c3.button("Buat ZIP", key="report_zip", icon=":material/folder_zip:", type="primary"):
         bar = st.progress(0.0, text="Menyiapkan laporan ...")
 
@@ -50,6 +50,6 @@ if common.require_data():
         st.session_state["report_zip_file"] = (key, content)
     made = st.session_state.get("report_zip_file")
     if made and made[0] == key:
-        st.download_button(f"Unduh ZIP ({common.num(len(made[1]) / 1e6, 1)} MB)", made[1],
+        st.download_button(f"Unduh ZIP ({widgets.num(len(made[1]) / 1e6, 1)} MB)", made[1],
                            file_name=f"LHE_{f['year']}_{safe_name(instansi)}_{fmt}.zip", mime=reports.MIME["zip"],
                            key="report_zip_download", icon=":material/download:")

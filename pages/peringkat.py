@@ -2,24 +2,24 @@
 
 import streamlit as st
 
-from pages import common
+from ui import address, filters, loaders, router, widgets
 from zi_data import charts
 from zi_data.export import Column
 from zi_data.predicates import DIGITS
 from zi_data.queries import AREA_KEYS, AREA_NAMES
 
-common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
+router.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
 
 METRICS = {"Nilai total": "total", "Pengungkit": "pengungkit", "Hasil": "hasil",
            **{f"Area: {AREA_NAMES[k]}": k for k in AREA_KEYS}}
 AREA_LEGEND = " · ".join(f"**{k}** {AREA_NAMES[k]}" for k in AREA_KEYS)
 
 st.title("Peringkat")
-if common.require_data():
-    common.caption()
-    f = common.filters()
-    phone = common.phone()
-    df = common.scores().copy()
+if loaders.require_data():
+    filters.caption()
+    f = filters.current()
+    phone = widgets.phone()
+    df = loaders.scores(f).copy()
     c1, c2 = st.columns([2, 3])
     metric_label = c1.selectbox("Urutkan menurut", list(METRICS), key="rank_metric")
     search = c2.text_input("Cari unit kerja", key="rank_search", placeholder="ketik sebagian nama unit")
@@ -54,22 +54,22 @@ if common.require_data():
     ]
     st.caption(f"{len(shown)} dari {len(ranked)} unit diperingkat · klik baris untuk membuka Profil Unit"
                + ("" if phone else f" · kolom area (% capaian terhadap bobot): {AREA_LEGEND}"))
-    row = common.table(shown, columns, key="rank_table", height=420, select=True)
+    row = widgets.table(shown, columns, key="rank_table", height=420, select=True)
     if row is not None:
-        common.open_profile(shown["unit_label"].iloc[row])
+        address.open_profile(shown["unit_label"].iloc[row])
     if len(unscored):
         st.info(f"{len(unscored)} unit belum dinilai ({f['assessor_label']}) untuk {metric_label.lower()}: tidak "
                 "diperingkat.", icon=":material/hourglass:")
         with st.expander(f"Unit yang belum dinilai ({len(unscored)})"):
             st.markdown(", ".join(sorted(unscored["unit_label"])))
-    common.review_note(df, "tidak diperingkat")
-    common.downloads(ranked, columns, f"peringkat_{f['year']}_{metric}", "peringkat", f"Peringkat menurut {metric_label}")
-    common.chart(charts.ranking_bars(shown, metric, metric_label, compact=phone), key="rank_chart", open_unit=True)
+    widgets.review_note(df, "tidak diperingkat")
+    widgets.downloads(ranked, columns, f"peringkat_{f['year']}_{metric}", "peringkat", f"Peringkat menurut {metric_label}")
+    widgets.chart(charts.ranking_bars(shown, metric, metric_label, compact=phone), key="rank_chart", open_unit=True)
 
     st.subheader("Bandingkan unit")
     # every ranked unit, by name: neither a search nor another order changes the choices (or empties them)
     names = sorted(ranked["unit_label"])
-    common.keep_choices("rank_compare", names, lambda: ranked["unit_label"].head(3).tolist())
+    filters.keep_choices("rank_compare", names, lambda: ranked["unit_label"].head(3).tolist())
     chosen = st.multiselect("Pilih 2 sampai 5 unit", names, max_selections=5, key="rank_compare",
                             placeholder="Pilih unit")
     kind = st.radio("Tampilan", ["Batang", "Radar"], horizontal=True, key="rank_kind")
@@ -77,9 +77,9 @@ if common.require_data():
         sel = ranked.set_index("unit_label").loc[chosen].reset_index()
         for k in AREA_KEYS:
             sel[k] = sel[k] / 100
-        common.chart(charts.compare_units(sel, "radar" if kind == "Radar" else "bar", compact=phone))
-        common.table(sel, [Column("unit_label", "Unit kerja"), Column("total", "Total", "score"),
-                           Column("pengungkit", "Pengungkit", "score"), Column("hasil", "Hasil", "score"),
-                           Column("predicate", "Predikat")], key="compare_table")
+        widgets.chart(charts.compare_units(sel, "radar" if kind == "Radar" else "bar", compact=phone))
+        widgets.table(sel, [Column("unit_label", "Unit kerja"), Column("total", "Total", "score"),
+                            Column("pengungkit", "Pengungkit", "score"), Column("hasil", "Hasil", "score"),
+                            Column("predicate", "Predikat")], key="compare_table")
     else:
         st.info("Pilih 2 sampai 5 unit untuk dibandingkan.")

@@ -6,13 +6,13 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from pages import common
+from ui import filters, loaders, router, signin, widgets
 from zi_data import charts
 from zi_data.cycle import calibration, stages
 from zi_data.cycle import proposal as proposal_mod
 from zi_data.export import Column
 
-common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
+router.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
 
 LATE = "⚠ Terlambat"
 STATUS_COLUMNS = [
@@ -54,17 +54,17 @@ def text(value) -> str:
 
 
 def ranked_table(df: pd.DataFrame, key: str) -> None:
-    common.table(df.assign(rank=df["rank"].astype(int)), RANKED_COLUMNS, key=key)
+    widgets.table(df.assign(rank=df["rank"].astype(int)), RANKED_COLUMNS, key=key)
 
 
 st.title("Siklus")
-if common.require_data():
-    f = common.filters()
+if loaders.require_data():
+    f = filters.current()
     year, inst = f["year"], f["instansi"]
     today = date.today()
     deadline = stages.deadline_for(year)
-    status = common.query("cycle_status", year, inst, today)
-    scope = common.instansi_text(inst)
+    status = loaders.query("cycle_status", year, inst, today)
+    scope = filters.instansi_text(inst)
     when = "sudah lewat" if today > deadline else f"{(deadline - today).days} hari lagi"
     st.caption(f"Tahun {year} · {scope} · batas pengusulan ke KemenPANRB {stages.tanggal(deadline)} ({when}) · "
                "nilai TPI adalah tingkat TPI terakhir")
@@ -87,7 +87,7 @@ if common.require_data():
                 "Target) di halaman **Data** agar unit yang belum mengirim LKE terlihat.", icon=":material/info:")
     left, right = st.columns([3, 2])
     with left:
-        common.chart(charts.stage_funnel(stages.funnel(status)))
+        widgets.chart(charts.stage_funnel(stages.funnel(status)))
     per_stage = pd.DataFrame({"Tahap": [stages.STAGE_LABELS[s] for s in stages.STAGES],
                               "Unit": [int(counts.get(s, 0)) for s in stages.STAGES]})
     right.markdown("**Unit per tahap saat ini**")
@@ -110,23 +110,23 @@ if common.require_data():
     rows = shown.assign(target_text=shown["target"].map(text),
                         late=shown["terlambat"].map({True: LATE, False: ""}),
                         review=shown["needs_review"].map(lambda v: "ya" if isinstance(v, str) else ""))
-    common.table(rows, STATUS_COLUMNS, key="cycle_table", height=420)
+    widgets.table(rows, STATUS_COLUMNS, key="cycle_table", height=420)
     st.caption(f"{len(rows)} unit · nilai dengan dua desimal; – berarti belum ada")
-    common.downloads(rows, STATUS_COLUMNS, f"siklus_{year}", "cycle", "Unit dan tahap siklus")
+    widgets.downloads(rows, STATUS_COLUMNS, f"siklus_{year}", "cycle", "Unit dan tahap siklus")
 
     # --- whom to propose ---------------------------------------------------------------------------------------
     st.subheader("Usulan ke KemenPANRB")
     st.caption("Kandidat: unit yang nilai tingkat TPI terakhirnya memenuhi semua syarat predikat. Urutan: nilai TPI, "
                "lalu selisih terkecil terhadap syarat (yang lebih aman lebih dulu), lalu nama. Instansi mengikuti "
                "filter di samping.")
-    saved = common.query("saved_proposals", year)
+    saved = loaders.query("saved_proposals", year)
     a, b, _ = st.columns([1, 1, 2])
     predikat = a.radio("Predikat", ["WBK", "WBBM"], horizontal=True, key="prop_predikat")
     # the quota of the year's latest saved proposal, else the 25 places one inspectorate general had
     kuota = int(b.number_input("Kuota", min_value=0, max_value=10_000, step=1, key="prop_kuota",
                                value=int(saved["kuota"].iloc[0]) if len(saved) else 25,
                                help="Jumlah unit yang boleh diusulkan"))
-    p = common.query("proposal", year, predikat, kuota, inst)
+    p = loaders.query("proposal", year, predikat, kuota, inst)
     failing = p.failing
     rule_fails = failing[failing["reason"] == "gagal"]
     review = failing[failing["reason"] == "perlu_diperiksa"]
@@ -148,8 +148,8 @@ if common.require_data():
         ranked_table(p.reserves, "prop_reserves")
     if len(rule_fails):
         st.markdown(f"**Belum memenuhi syarat {predikat} ({len(rule_fails)})**")
-        common.table(rule_fails.assign(gagal=rule_fails["gagal"].map(" · ".join)), FAILING_COLUMNS,
-                     key="prop_failing")
+        widgets.table(rule_fails.assign(gagal=rule_fails["gagal"].map(" · ".join)), FAILING_COLUMNS,
+                      key="prop_failing")
     if len(review):
         st.warning("Tidak diikutkan karena berkasnya **perlu diperiksa**: "
                    + "; ".join(f"{r.unit_name} ({r.gagal[0].removeprefix('perlu diperiksa: ')})"
@@ -163,11 +163,11 @@ if common.require_data():
     c1.download_button("Unduh usulan (XLSX)", lambda p=p: proposal_mod.to_xlsx(p), key="prop_xlsx",
                        file_name=f"usulan_{predikat}_{year}.xlsx", icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    if common.allowed("propose"):
+    if signin.allowed("propose"):
         if c2.button("Simpan usulan", key="prop_save", type="primary", icon=":material/save:"):
             who = st.session_state.get("user_name") or "?"
             try:  # save() checks the role itself, whatever this page shows
-                pid = proposal_mod.save(common.db_path(), p, who, actor_role=common.role())
+                pid = proposal_mod.save(loaders.db_path(), p, who, actor_role=signin.role())
             except PermissionError as exc:
                 st.error(str(exc))
             else:
@@ -187,7 +187,7 @@ if common.require_data():
             listing = pd.DataFrame({
                 "Nomor": saved["proposal_id"].astype(int), "Predikat": saved["predikat"],
                 "Kuota": saved["kuota"].astype(int),
-                "Instansi": saved["instansi"].map(lambda v: common.instansi_text(json.loads(v))),
+                "Instansi": saved["instansi"].map(lambda v: filters.instansi_text(json.loads(v))),
                 "Disimpan oleh": saved["saved_by"], "Waktu": saved["saved_at"].map(stages.tanggal),
                 "Diusulkan": saved["diusulkan"].astype(int), "Cadangan": saved["cadangan"].astype(int),
                 "Status": saved["superseded_at"].map(lambda v: "digantikan" if pd.notna(v) else "berlaku")})
@@ -195,7 +195,7 @@ if common.require_data():
             labels = {f"Nomor {r.Nomor} · {r.Predikat} · {r.Instansi} · {r.Waktu}": r.Nomor
                       for r in listing.itertuples()}
             pick = st.selectbox("Unduh usulan tersimpan", list(labels), key="prop_saved_pick")
-            chosen_p = common.query("saved_proposal", int(labels[pick]))
+            chosen_p = loaders.query("saved_proposal", int(labels[pick]))
             if chosen_p is not None:
                 st.download_button("Unduh XLSX", lambda p=chosen_p: proposal_mod.to_xlsx(p), key="prop_saved_xlsx",
                                    file_name=f"usulan_{chosen_p.predikat}_{year}_nomor_{labels[pick]}.xlsx",
@@ -204,36 +204,36 @@ if common.require_data():
 
     # --- the TPI beside the TPN ----------------------------------------------------------------------------------
     st.subheader("Kalibrasi TPI dan TPN")
-    years = common.query("tpn_years")
+    years = loaders.query("tpn_years")
     if not years:
         st.info("Belum ada hasil TPN. Muat berkas hasil TPN (kolom Unit Kerja, Instansi, Tahun, Nilai TPN; boleh "
                 "ditambah Pengungkit, Hasil, nilai per area, Keputusan, Catatan) di halaman **Data**.",
                 icon=":material/info:")
     else:
         cy = st.selectbox("Tahun hasil TPN", years, index=years.index(year) if year in years else 0, key="calib_year")
-        units = common.query("calibration_units", cy, inst)
+        units = loaders.query("calibration_units", cy, inst)
         compared = calibration.by_unit(units)
-        areas = calibration.by_area(common.query("calibration_areas", cy, inst))
+        areas = calibration.by_area(loaders.query("calibration_areas", cy, inst))
         differ = calibration.disagreements(units)
         with st.container(horizontal=True, gap="medium"):
             st.metric("Unit dengan nilai TPI dan TPN", len(compared), width="content")
-            st.metric("Rata-rata selisih TPI − TPN", common.num(compared["selisih"].mean() if len(compared) else None),
+            st.metric("Rata-rata selisih TPI − TPN", widgets.num(compared["selisih"].mean() if len(compared) else None),
                       width="content", help="Positif: TPI memberi nilai lebih tinggi daripada TPN")
             st.metric("TPI memenuhi, TPN tidak", len(differ), width="content",
                       help="TPI menyatakan WBK/WBBM, tetapi keputusan TPN lebih rendah atau nilai TPN di bawah minimum")
         left, right = st.columns(2)
         with left:
-            common.chart(charts.tpi_tpn_scatter(compared))
+            widgets.chart(charts.tpi_tpn_scatter(compared))
         with right:
-            common.chart(charts.calibration_area_bars(areas))
+            widgets.chart(charts.calibration_area_bars(areas))
         per = calibration.by_instansi(units)
         st.markdown("**Selisih per instansi**")
-        common.table(per.assign(units=per["units"].astype(int)), BY_INSTANSI_COLUMNS, key="calib_instansi")
+        widgets.table(per.assign(units=per["units"].astype(int)), BY_INSTANSI_COLUMNS, key="calib_instansi")
         st.markdown(f"**TPI menyatakan memenuhi, TPN tidak ({len(differ)})**")
         if differ.empty:
             st.caption("Tidak ada: setiap unit yang dinyatakan memenuhi oleh TPI juga memenuhi menurut TPN.")
         else:
-            common.table(differ.assign(keputusan=differ["keputusan"].map(text)), DISAGREEMENT_COLUMNS,
-                         key="calib_disagreements")
-        common.downloads(compared, CALIBRATION_COLUMNS, f"kalibrasi_{cy}", "calib", "Kalibrasi TPI dan TPN",
-                         note=f"tahun {cy} · {scope}")
+            widgets.table(differ.assign(keputusan=differ["keputusan"].map(text)), DISAGREEMENT_COLUMNS,
+                          key="calib_disagreements")
+        widgets.downloads(compared, CALIBRATION_COLUMNS, f"kalibrasi_{cy}", "calib", "Kalibrasi TPI dan TPN",
+                          note=f"tahun {cy} · {scope}")

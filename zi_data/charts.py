@@ -64,7 +64,7 @@ def _layout(fig: go.Figure, title: str | None = None, height: int = 380, compact
             legend: bool = True) -> go.Figure:
     """Shared look: Indonesian number separators, the legend in a row above the plot (never over it).
 
-    The title is kept as the figure's title text only: the dashboard (pages/common.chart) shows it above the
+    The title is kept as the figure's title text only: the dashboard (ui/widgets.chart) shows it above the
     figure as text and takes it out of the figure, so a titled figure keeps a top margin of 30 px (room for
     the threshold lines' labels) rather than room for a title drawn inside it."""
     font = dict(FONT, size=11 if compact else FONT["size"])

@@ -198,12 +198,12 @@ def test_a_user_removed_from_the_users_file_is_out_at_once(demo_db, users, monke
 
 
 def test_a_page_that_forgot_to_hide_the_delete_button_still_cannot_delete(demo_db, users, monkeypatch, tmp_path):
-    from pages import common
+    from ui import signin
 
     db = tmp_path / "copy.duckdb"
     shutil.copy(demo_db, db)
     at = login(app(db, users, monkeypatch, tmp_path), "tpi")
-    monkeypatch.setattr(common, "allowed", lambda action: True)  # the page now shows every button
+    monkeypatch.setattr(signin, "allowed", lambda action: True)  # the page now shows every button
     at.switch_page("pages/data.py").run()
     at.text_input(key="delete_reason").set_value("coba hapus").run()
     at.button(key="delete_button").click().run()
