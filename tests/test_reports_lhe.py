@@ -157,6 +157,9 @@ def test_zi_laporan_takes_kop_or_the_one_beside_the_database_and_refuses_a_bad_o
     assert main(["laporan", "--unit", UNIT, "--tahun", "2026", "--out", str(bad),
                  "--db", str(folder / "zi.duckdb")]) == 2
     assert "kop.toml baris 4 kolom 8" in capsys.readouterr().err and not bad.exists()
+    assert main(["laporan", "--unit", UNIT, "--tahun", "2026", "--kop", str(tmp_path / "tidak_ada.toml"),
+                 "--out", str(bad), "--db", str(db)]) == 2
+    assert "tidak_ada.toml: berkas kop tidak ada." in capsys.readouterr().err and not bad.exists()
 
 
 def test_the_drafted_conclusion_and_recommendations_follow_the_numbers(lhe):

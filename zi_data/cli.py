@@ -123,7 +123,7 @@ def cmd_laporan(args: argparse.Namespace) -> int:
 
     try:
         kop = kop_file.load(args.kop) if args.kop else kop_file.find(args.db)
-    except ReportError as exc:
+    except kop_file.KopError as exc:
         print(f"Laporan tidak dibuat: {exc}", file=sys.stderr)
         return 2
     con = _open_read(args.db)

@@ -1,4 +1,5 @@
-"""Evaluation reports: the per-unit draft LHE and the agency recap, as PDF, DOCX and XLSX.
+"""Evaluation reports: the per-unit LHE (with the inspectorate's kop.toml, else a draft marked DRAF) and the agency
+recap, as PDF, DOCX and XLSX.
 
 `data` gathers a report's frames with the pages' queries; `pdf`, `docx` and `xlsx` only lay them out.
 The writers are imported when first used: ReportLab and python-docx cost time to import.

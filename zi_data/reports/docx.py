@@ -18,8 +18,8 @@ from docx.shared import Cm, Emu, Pt
 from ..cycle.calibration import minimum
 from ..export import printable
 from ..predicates import PREDICATES
-from . import conclusion
 from .chart import history_chart, png
+from .conclusion import HINT, conclusion, recommendations
 from .data import DRAFT_MARK, DRAFT_TEXT, NUMERIC, REVIEW_MARK, Table, UnitReport
 from .pdf import ELLIPSIS, one_line
 
@@ -275,11 +275,11 @@ def _chart(doc: Document, report: UnitReport) -> None:
 
 def _conclusion(doc: Document, number: int, report: UnitReport) -> None:
     doc.add_heading(f"{number}. Simpulan dan rekomendasi", level=2)
-    _paragraph(doc, conclusion.HINT, size=8, italic=True)
+    _paragraph(doc, HINT, size=8, italic=True)
     doc.add_heading("Simpulan", level=3)
-    for text in conclusion.conclusion(report):
+    for text in conclusion(report):
         _paragraph(doc, text)
-    recs = conclusion.recommendations(report)
+    recs = recommendations(report)
     if recs:
         doc.add_heading("Rekomendasi", level=3)
         for text in recs:

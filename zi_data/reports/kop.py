@@ -12,8 +12,6 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .data import ReportError
-
 KOP_FILE = "kop.toml"
 # The keys of the file: (key, required). People are tables of nama and nip (mengetahui also jabatan).
 TEXT_KEYS = (("penilai", True), ("alamat", False), ("kota", True), ("nomor", True), ("dasar", True))
@@ -24,8 +22,9 @@ PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 PLACEHOLDERS = ("tahun", "unit")
 
 
-class KopError(ReportError):
-    """kop.toml cannot be used; the message names the file, the line or key, and what to write instead."""
+class KopError(ValueError):
+    """kop.toml cannot be used; the message (Bahasa Indonesia) names the file, the line or key, and what to write
+    instead."""
 
 
 @dataclass(frozen=True)
@@ -76,8 +75,10 @@ def load(path: Path) -> Kop:
     name = path.name
     try:
         raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise KopError(f"{name}: berkas kop tidak ada.") from exc
     except OSError as exc:
-        raise KopError(f"{name}: berkas kop tidak dapat dibaca ({exc.strerror or exc}).") from exc
+        raise KopError(f"{name}: berkas kop tidak dapat dibaca (hak akses atau bukan berkas biasa).") from exc
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -35,8 +35,8 @@ from reportlab.platypus import (
 from ..cycle.calibration import minimum
 from ..export import printable
 from ..predicates import PREDICATES
-from . import conclusion
 from .chart import font_files, history_chart
+from .conclusion import HINT, conclusion, recommendations
 from .data import DRAFT_MARK, DRAFT_TEXT, NUMERIC, REVIEW_MARK, RecapReport, Table, UnitReport, when
 
 MARGIN = 16 * mm
@@ -329,10 +329,10 @@ def team_table(report: UnitReport, width: float) -> list:
 
 
 def conclusion_section(number: int, report: UnitReport) -> list:
-    s = [CondPageBreak(50 * mm), para(f"{number}. Simpulan dan rekomendasi", "h2"), para(conclusion.HINT, "note"),
+    s = [CondPageBreak(50 * mm), para(f"{number}. Simpulan dan rekomendasi", "h2"), para(HINT, "note"),
          para("Simpulan", "h3")]
-    s += [para(t, "body") for t in conclusion.conclusion(report)]
-    recs = conclusion.recommendations(report)
+    s += [para(t, "body") for t in conclusion(report)]
+    recs = recommendations(report)
     if recs:
         s.append(para("Rekomendasi", "h3"))
         s += [para(t, "item", bulletText=f"{i}.") for i, t in enumerate(recs, 1)]
