@@ -114,19 +114,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_laporan(args: argparse.Namespace) -> int:
-    """`zi laporan`: one unit's report, the recap, or every unit's report into a folder."""
+    """`zi laporan`: one unit's report, the recap, or every unit's report into a folder. A unit's report carries
+    the kop from --kop, else from kop.toml beside the database, else it is a draft (DRAF)."""
     from . import reports
     from .ingest import Progress
+    from .reports import kop as kop_file
     from .reports.data import ReportError, find_submission, units_with_data
 
+    try:
+        kop = kop_file.load(args.kop) if args.kop else kop_file.find(args.db)
+    except kop_file.KopError as exc:
+        print(f"Laporan tidak dibuat: {exc}", file=sys.stderr)
+        return 2
     con = _open_read(args.db)
     if con is None:
         return 2
     instansi = [args.instansi] if args.instansi else None
+    if not args.rekap:
+        print(f"Kop dan tim: {args.kop or kop_file.beside(args.db)}" if kop else
+              f"Tanpa kop.toml (tidak ada {kop_file.beside(args.db)}): laporan unit bertanda DRAF")
+    failed: list = []
     try:
         if args.unit:
             sid = find_submission(con, args.unit, args.tahun, args.instansi)
-            content = reports.unit_bytes(con, sid, args.format)
+            content = reports.unit_bytes(con, sid, args.format, kop=kop)
             _write(args.out, content)
             print(f"Laporan {args.unit} tahun {args.tahun} ({args.format.upper()}) ditulis ke {args.out}")
         elif args.rekap:
@@ -144,18 +155,23 @@ def cmd_laporan(args: argparse.Namespace) -> int:
                 bar[0].step(unit)
 
             count = 0
-            for name, content in reports.all_units(con, args.tahun, instansi, args.format, on_step=step):
+            for name, content in reports.all_units(con, args.tahun, instansi, args.format, on_step=step, kop=kop,
+                                                   failed=failed):
                 _write(args.out / name, content)
                 count += 1
             if bar:
                 bar[0].close()
             print(f"{count} laporan ({args.format.upper()}) ditulis ke {args.out}")
+            for unit, exc in failed:
+                print(f"Laporan {unit} gagal dibuat: {type(exc).__name__}: {exc}", file=sys.stderr)
+            if failed:
+                print(f"{len(failed)} laporan gagal dibuat; laporan unit lain tetap ditulis.", file=sys.stderr)
     except ReportError as exc:
         print(f"Laporan tidak dibuat: {exc}", file=sys.stderr)
         return 2
     finally:
         con.close()
-    return 0
+    return 1 if failed else 0
 
 
 def _write(out: Path, content: bytes) -> None:
@@ -389,6 +405,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--instansi", default=None, help="hanya instansi ini (wajib bila nama unit ada di beberapa instansi)")
     p.add_argument("--format", choices=["pdf", "docx", "xlsx"], default="pdf")
     p.add_argument("--out", type=Path, required=True, help="berkas tujuan (folder untuk --semua)")
+    p.add_argument("--kop", type=Path, default=None,
+                   help="kop, nomor, dasar dan tim LHE (TOML, contoh data/kop.contoh.toml); tanpa ini dibaca "
+                        "kop.toml di folder basis data bila ada, bila tidak laporan bertanda DRAF")
     p.add_argument("--db", type=Path, default=DEFAULT_DB)
     p.set_defaults(func=cmd_laporan)
 

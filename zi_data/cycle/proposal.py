@@ -17,7 +17,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from .. import access, store
-from ..export import neutralise
+from ..export import put, sheet_title
 from ..predicates import DIGITS, PREDICATES, fmt
 from .stages import tanggal
 
@@ -209,8 +209,8 @@ def to_xlsx(proposal: Proposal) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
     for title, part in SHEETS:
-        ws = wb.create_sheet(title)
-        ws.append([neutralise(f"{proposal.title()} · {title.lower()}")])
+        ws = wb.create_sheet(sheet_title(title, wb.sheetnames))
+        put(ws.cell(1, 1), f"{proposal.title()} · {title.lower()}")
         ws["A1"].font = Font(bold=True)
         if part == "failing":
             header = ["Unit kerja", "Instansi", "Nilai TPI", "Syarat yang belum terpenuhi"]
@@ -220,11 +220,12 @@ def to_xlsx(proposal: Proposal) -> bytes:
             header = ["No", "Unit kerja", "Instansi", "Nilai TPI", "Selisih terkecil", "Syarat terdekat"]
             lines = [[int(r.rank), r.unit_name, r.instansi, _number(r.tpi_total), _number(r.margin), r.closest]
                      for r in getattr(proposal, part).itertuples()]
-        ws.append(header)
-        for cell in ws[2]:
-            cell.font = Font(bold=True)
-        for line in lines:
-            ws.append([neutralise(v) for v in line])
+        for j, name in enumerate(header, 1):
+            put(ws.cell(2, j), name)
+            ws.cell(2, j).font = Font(bold=True)
+        for i, line in enumerate(lines, 3):
+            for j, v in enumerate(line, 1):
+                put(ws.cell(i, j), v)
         for column in ws.iter_cols(min_row=3):
             for cell in column:
                 if isinstance(cell.value, float):
