@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DB     ?= data/zi.duckdb
 PORT   ?= 8501
 
-.PHONY: setup run test check bench demo clean browser fonts
+.PHONY: setup run test check bench demo clean browser fonts office
 
 setup: $(STAMP) fonts
 
@@ -34,6 +34,15 @@ fonts:
 	    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null) || \
 	    echo "DejaVu could not be installed: the PDF reports use ReportLab's own Vera fonts"; }
 
+# LibreOffice Writer (headless) renders the Word reports to images in the report tests, as a person
+# opening the DOCX would see it. Installed only when missing; without it that one test is skipped.
+office:
+	@command -v soffice >/dev/null 2>&1 || \
+	  { echo "Installing LibreOffice Writer (Debian package libreoffice-writer-nogui)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null) || \
+	    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null) || \
+	    echo "LibreOffice could not be installed: the Word page rendering test will be skipped"; }
+
 # serve.py is `streamlit run dashboard.py` behind the sign-in gate (gate.py), with the app's libraries loaded before
 # the server answers. Without a users file it listens on 127.0.0.1 only (SERVE=--terbuka-untuk-jaringan to change).
 SERVE ?=
@@ -42,7 +51,7 @@ run: setup
 	@echo "Dasbor: http://localhost:$(PORT) (siap dalam beberapa detik; hentikan dengan Ctrl+C)"
 	$(BIN)/python serve.py $(SERVE) --server.port $(PORT) --server.headless true -- --db $(DB)
 
-test: setup browser
+test: setup browser office
 	$(BIN)/pytest
 
 check: setup
@@ -50,7 +59,7 @@ check: setup
 	$(BIN)/pytest
 
 bench: setup
-	$(BIN)/python -m benchmarks.bench --pages --reports
+	$(BIN)/python -m benchmarks.bench --pages --reports --api
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts
