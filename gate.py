@@ -58,7 +58,7 @@ STYLE = """
 *{box-sizing:border-box}
 body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:#31333f;
 background:#f0f2f6;line-height:1.5}
-main{max-width:26rem;margin:0 auto;padding:3rem 1.25rem}
+main{max-width:28rem;margin:0 auto;padding:3rem 1.25rem}
 h1{margin:0;font-size:2rem;color:#1f4e79}
 .sub{margin:.25rem 0 1.5rem;color:#5c5f6b}
 form{background:#fff;border:1px solid #d6d9e0;border-radius:.5rem;padding:1.25rem 1.25rem 1.5rem}
@@ -227,6 +227,7 @@ async def _attempt(request: Request, mode: Mode) -> Response:
         if result.wait_s > 0:
             response.headers["Retry-After"] = str(int(result.wait_s) + 1)
         return response
+    sessions.STORE.end(request.cookies.get(sessions.COOKIE))  # a sign-in never continues an earlier session
     session_id = sessions.STORE.start(result.user, mode.config)
     response = RedirectResponse(next_address, 303, headers=NO_STORE)
     _set_cookie(response, request, sessions.COOKIE, session_id)

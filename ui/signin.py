@@ -25,7 +25,8 @@ def oidc_configured() -> bool:
 
 def session_cookie() -> str | None:
     """The session id the browser sent when it opened this connection (HttpOnly: no script of the page reads it)."""
-    return st.context.cookies.get(sessions.COOKIE)
+    value = st.context.cookies.get(sessions.COOKIE)
+    return value if isinstance(value, str) else None  # no browser at all (a test run) gives no string
 
 
 def access_gate() -> bool:

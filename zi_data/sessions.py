@@ -86,7 +86,7 @@ class SessionStore:
         "sandi";
         None when there was no such session). An invalid session is ended here (end=False: only looked at, for
         whoever then ends it and says why). touch=True marks a valid one used now."""
-        if not session_id:
+        if not session_id or not isinstance(session_id, str):
             return None, None
         key, now = _key(session_id), self.clock()
         with self._lock:
