@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import filters, loaders, router, widgets
+from ui.text import md
 from zi_data import queries, reports
 from zi_data.reports.data import safe_name
 
@@ -39,7 +40,7 @@ if loaders.require_data():
         bar = st.progress(0.0, text="Menyiapkan laporan ...")
 
         def step(done: int, total: int, unit: str) -> None:
-            bar.progress(done / total, text=f"{done} dari {total} laporan: {unit}")
+            bar.progress(done / total, text=f"{done} dari {total} laporan: {md(unit)}")
 
         con = queries.connect(path)
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,15 +27,6 @@ HEADERS = {
 }
 SCALE_MAX = 4.0
 CAPAIAN_OPTIONS = ("A", "B", "C", "D", "E")
-
-
-def norm_name(text: Any) -> str:
-    """How unit and instansi names are compared: case, spaces and punctuation do not count."""
-    return " ".join("".join(ch if ch.isalnum() else " " for ch in str(text or "").casefold()).split())
-
-
-def unit_id(unit: str, instansi: str) -> str:
-    return hashlib.md5(f"{norm_name(instansi)}|{norm_name(unit)}".encode()).hexdigest()[:16]
 
 
 @dataclass
