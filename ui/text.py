@@ -9,10 +9,11 @@ import re
 # "www.", "a@b.c"), entities (&amp;). A backslash before ASCII punctuation shows the character itself and nothing
 # of the backslash (CommonMark), so what a person reads is what the file says.
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&@^=/])")
-# After parsing, Streamlit still rewrites a few sequences of plain text: " -- " into a dash, " -> " into an arrow,
-# " >= " into "≥" (and "<-", "<->", "<=", "~="), ":streamlit:" into its logo. An invisible word joiner between
-# their characters keeps them as written.
-_REWRITTEN = re.compile(r"(?<=\\-)(?=\\[->])|(?<=\\<)(?=\\[-=])|(?<=\\[>~])(?=\\=)|(?<=\\:)(?=streamlit\\:)")
+# After parsing, in the text itself, Streamlit still turns addresses into live links ("http://", "https://",
+# "www.", "nama@host.id"), " -- " into a dash, " -> " into an arrow, " >= " into "≥" (and "<-", "<->", "<=",
+# "~="), ":streamlit:" into its logo. An invisible word joiner between their characters keeps them as written.
+_REWRITTEN = re.compile(r"(?<=\\-)(?=\\[->])|(?<=\\<)(?=\\[-=])|(?<=\\[>~])(?=\\=)|(?<=\\:)(?=streamlit\\:)"
+                        r"|(?<=\\:)(?=\\/)|(?<=www)(?=\\\.)|(?<=\\@)", re.IGNORECASE)
 JOINER = "\u2060"
 
 
