@@ -1,4 +1,4 @@
-"""Text from files shown as text in what Streamlit draws as Markdown (messages, captions, labels), exactly as written."""
+"""Text from files shown exactly as written where Streamlit draws Markdown (messages, captions, labels)."""
 
 from __future__ import annotations
 

@@ -61,8 +61,9 @@ def problems(text: Any, what: str) -> list[str]:
     letters = lookalikes(name)
     if letters:
         listed = ", ".join(f"'{ch}' (huruf {script})" for ch, script in letters)
+        mark = shown(name)[len(name) + 1:]
         out.append(f"{what} '{name}' memuat huruf bukan Latin yang dapat tampak sama dengan huruf Latin: "
-                   f"{listed}. Nama ini lain dari nama yang sama bunyinya dalam huruf Latin; di dasbor ditandai '{shown(name)[len(name) + 1:]}'")
+                   f"{listed}. Nama ini lain dari nama yang sama bunyinya dalam huruf Latin; di dasbor ditandai '{mark}'")
     return out
 
 
