@@ -6,6 +6,7 @@ from ui import address, filters, loaders, router, widgets
 from ui.text import md
 from zi_data import charts, queries
 from zi_data.export import Column
+from zi_data.reports.data import safe_name
 
 router.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
 
@@ -65,5 +66,5 @@ if loaders.require_data():
     widgets.chart(charts.gap_bars(gaps, compact=phone))
     table = gaps.assign(share=gaps["score"] / gaps["weight"] * 100)
     widgets.table(table, GAPS, key="gap_table")
-    widgets.downloads(table, GAPS, f"kesenjangan_{row['unit_name']}_{f['year']}", "gap",
+    widgets.downloads(table, GAPS, f"kesenjangan_{safe_name(row['unit_name'])}_{f['year']}", "gap",
                       f"Kesenjangan {name}")
