@@ -6,7 +6,8 @@ import re
 import pandas as pd
 import streamlit as st
 
-from ui import address, filters, loaders, router, signin, widgets
+from ui import address, loaders, router, signin, widgets
+from ui.text import md
 from zi_data import queries, store
 from zi_data.export import Column
 from zi_data.ingest import IngestSummary, ingest_upload
@@ -125,14 +126,6 @@ if can_upload and files:
         st.rerun()
 
 
-def profile_label(unit_name: str, instansi: str, year: int) -> str:
-    """The unit as Profil Unit lists it for that year (its unit_label: the name, with the instansi when another
-    unit has the same name), so opening it there selects this unit and not its namesake."""
-    units = loaders.scores(filters.current(), year=year, assessor="unit")
-    same = units[(units["unit_name"] == unit_name) & (units["instansi"] == instansi)]
-    return same["unit_label"].iloc[0] if len(same) else unit_name
-
-
 def show_results() -> None:
     """What the last upload did, file by file: the scores and predicates it got, its warnings, a way to its
     profile; kept on screen until the next upload."""
@@ -144,20 +137,20 @@ def show_results() -> None:
     scored = loaders.query("loaded_results", sids)
     for i, (name, rejected, loaded, surveys, superseded, subs, rosters, tpn) in enumerate(found):
         for r in rejected:
-            st.error(f"Ditolak: {r['reason']}", icon=":material/block:")
+            st.error(f"Ditolak: {md(r['reason'])}", icon=":material/block:")
         if rejected:
             continue
         if surveys and not loaded:
-            st.success(f"{name}: berkas survei dimuat; nilai Hasil unit yang disebutnya dihitung ulang.",
+            st.success(f"{md(name)}: berkas survei dimuat; nilai Hasil unit yang disebutnya dihitung ulang.",
                        icon=":material/check_circle:")
             continue
         if rosters or tpn:
             what = "daftar unit" if rosters else "hasil TPN"
-            st.success(f"{name}: {what} dimuat; tahap siklus unit yang disebutnya diperbarui (halaman Siklus).",
+            st.success(f"{md(name)}: {what} dimuat; tahap siklus unit yang disebutnya diperbarui (halaman Siklus).",
                        icon=":material/check_circle:")
             continue
         if not loaded:
-            st.info(f"{name}: tidak berubah (sudah pernah dimuat).", icon=":material/info:")
+            st.info(f"{md(name)}: tidak berubah (sudah pernah dimuat).", icon=":material/info:")
             continue
         for sid in subs:
             rows = scored[scored["submission_id"] == sid]
@@ -167,19 +160,19 @@ def show_results() -> None:
             levels = " · ".join(f"{level_name(r.assessor)} {widgets.num(r.total)} ({r.predicate})"
                                 for r in rows.itertuples() if isinstance(r.assessor, str))
             with st.container(border=True):
-                st.markdown(f":material/check_circle: **{name}** dimuat: {first.unit_name} ({first.instansi}), "
-                            f"tahun {first.year}" + (", menggantikan pengajuan lama" if superseded else ""))
+                st.markdown(f":material/check_circle: **{md(name)}** dimuat: {md(first.unit_name)} "
+                            f"({md(first.instansi)}), tahun {first.year}"
+                            + (", menggantikan pengajuan lama" if superseded else ""))
                 st.markdown(f"Nilai total dan predikat: {levels or 'belum ada jawaban yang dinilai'}")
                 if isinstance(first.needs_review, str):
-                    st.warning(f"**Perlu diperiksa**: {first.needs_review}", icon=":material/report:")
+                    st.warning(f"**Perlu diperiksa**: {md(first.needs_review)}", icon=":material/report:")
                 if first.warnings > 0:  # loaded_results counts them: the messages are fetched only when there are any
                     warns = loaders.query("warnings", sid)
                     with st.expander(f"{len(warns)} peringatan"):
                         for m in warns["message"]:
-                            st.markdown(f"- {m}")
+                            st.markdown(f"- {md(m)}")
                 if st.button("Buka Profil Unit", key=f"open_{i}_{sid}", icon=":material/apartment:"):
-                    address.open_profile(profile_label(first.unit_name, first.instansi, int(first.year)),
-                                         first.year)
+                    address.open_profile(first.unit_id, first.year)
 
 
 show_results()
@@ -220,17 +213,19 @@ if loaders.has_data() or (db.exists() and db.stat().st_size > 0):
                        "kapan dan alasannya (tab Riwayat). Bila yang dihapus adalah berkas terbaru, berkas "
                        "sebelumnya untuk unit dan tahun itu aktif kembali.")
             active = subs[subs["deleted_at"].isna()]
-            labels = {f"{r.unit_name} · {r.year} · {r.file_name}": r.submission_id for r in active.itertuples()}
-            choice = st.selectbox("Pengajuan", list(labels), key="delete_choice")
+            # chosen by its key: two submissions may read alike (two "Dinas Kesehatan", one file name)
+            labels = {r.submission_id: f"{r.unit_name} ({r.instansi}) · {r.year} · {r.file_name}"
+                      for r in active.itertuples()}
+            choice = st.selectbox("Pengajuan", list(labels), key="delete_choice", format_func=labels.get)
             reason = st.text_input("Alasan penghapusan", key="delete_reason")
             if st.button("Hapus pengajuan", key="delete_button", disabled=not reason.strip()):
                 try:  # delete_submission checks the role itself
-                    store.delete_submission(db, labels[choice], by=st.session_state.get("user_name", "?"),
+                    store.delete_submission(db, choice, by=st.session_state.get("user_name", "?"),
                                             reason=reason.strip(), actor_role=signin.role())
                 except PermissionError as exc:
                     st.error(str(exc))
                 else:
                     st.cache_data.clear()
-                    st.success(f"Dihapus: {choice}")
+                    st.success(f"Dihapus: {md(labels[choice])}")
 else:
     st.info("Basis data masih kosong: unggah berkas di atas.")

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import address, filters, loaders, router, widgets
+from ui.text import md
 from zi_data import charts, queries
 from zi_data.export import Column
 from zi_data.reports.data import safe_name
@@ -50,13 +51,14 @@ if loaders.require_data():
 
     st.subheader("Satu unit: poin yang masih bisa diraih")
     options = units.sort_values("unit_label")
-    name = filters.unit_select("Unit kerja", options["unit_label"].tolist(),
-                               review=set(options.loc[options["needs_review"].notna(), "unit_label"]))
-    row = options[options["unit_label"] == name].iloc[0]
-    st.page_link("pages/profil_unit.py", label=f"Buka Profil Unit {name}", icon=":material/apartment:",
+    unit_id = filters.unit_select("Unit kerja", options,
+                                  review=set(options.loc[options["needs_review"].notna(), "unit_id"]))
+    row = options[options["unit_id"] == unit_id].iloc[0]
+    name = row["unit_label"]
+    st.page_link("pages/profil_unit.py", label=f"Buka Profil Unit {md(name)}", icon=":material/apartment:",
                  query_params=address.view_params())
     if isinstance(row["needs_review"], str):
-        st.warning(f"**Perlu diperiksa**: {row['needs_review']}. Poin di bawah dihitung dari bagian berkas yang "
+        st.warning(f"**Perlu diperiksa**: {md(row['needs_review'])}. Poin di bawah dihitung dari bagian berkas yang "
                    "terbaca saja.", icon=":material/report:")
     gaps = loaders.query("unit_gaps", row["submission_id"], f["assessor"])
     rules = loaders.query("rule_results", row["submission_id"], f["assessor"])

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import filters, loaders, router, widgets
+from ui.text import md
 from zi_data import queries, reports
 from zi_data.reports.data import safe_name
 
@@ -40,7 +41,7 @@ if loaders.require_data():
         bar = st.progress(0.0, text="Menyiapkan laporan ...")
 
         def step(done: int, total: int, unit: str) -> None:
-            bar.progress(done / total, text=f"{done} dari {total} laporan: {unit}")
+            bar.progress(done / total, text=f"{done} dari {total} laporan: {md(unit)}")
 
         failed: list = []
         con = queries.connect(path)
@@ -54,7 +55,7 @@ if loaders.require_data():
     made = st.session_state.get("report_zip_file")
     if made and made[0] == key:
         if made[2]:
-            st.warning(f"Laporan {len(made[2])} unit kerja tidak dapat dibuat: {'; '.join(made[2])}. Laporan unit "
+            st.warning(f"Laporan {len(made[2])} unit kerja tidak dapat dibuat: {md('; '.join(made[2]))}. Laporan unit "
                        f"lain ada di ZIP, dengan daftar ini di {reports.FAILED_FILE}; rinciannya di log server.",
                        icon=":material/warning:")
         st.download_button(f"Unduh ZIP ({widgets.num(len(made[1]) / 1e6, 1)} MB)", made[1],

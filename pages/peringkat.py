@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import address, filters, loaders, router, widgets
+from ui.text import md
 from zi_data import charts
 from zi_data.export import Column
 from zi_data.predicates import DIGITS
@@ -56,25 +57,26 @@ if loaders.require_data():
                + ("" if phone else f" · kolom area (% capaian terhadap bobot): {AREA_LEGEND}"))
     row = widgets.table(shown, columns, key="rank_table", height=420, select=True)
     if row is not None:
-        address.open_profile(shown["unit_label"].iloc[row])
+        address.open_profile(shown["unit_id"].iloc[row])
     if len(unscored):
         st.info(f"{len(unscored)} unit belum dinilai ({f['assessor_label']}) untuk {metric_label.lower()}: tidak "
                 "diperingkat.", icon=":material/hourglass:")
         with st.expander(f"Unit yang belum dinilai ({len(unscored)})"):
-            st.markdown(", ".join(sorted(unscored["unit_label"])))
+            st.markdown(md(", ".join(sorted(unscored["unit_label"]))))
     widgets.review_note(df, "tidak diperingkat")
     widgets.downloads(ranked, columns, f"peringkat_{f['year']}_{metric}", "peringkat", f"Peringkat menurut {metric_label}")
     widgets.chart(charts.ranking_bars(shown, metric, metric_label, compact=phone), key="rank_chart", open_unit=True)
 
     st.subheader("Bandingkan unit")
-    # every ranked unit, by name: neither a search nor another order changes the choices (or empties them)
-    names = sorted(ranked["unit_label"])
-    filters.keep_choices("rank_compare", names, lambda: ranked["unit_label"].head(3).tolist())
-    chosen = st.multiselect("Pilih 2 sampai 5 unit", names, max_selections=5, key="rank_compare",
-                            placeholder="Pilih unit")
+    # every ranked unit, by its key, listed by label: neither a search nor another order changes the choices
+    labels = dict(zip(ranked["unit_id"], ranked["unit_label"], strict=True))
+    ids = sorted(labels, key=labels.get)
+    filters.keep_choices("rank_compare", ids, lambda: ranked["unit_id"].head(3).tolist())
+    chosen = st.multiselect("Pilih 2 sampai 5 unit", ids, max_selections=5, key="rank_compare",
+                            placeholder="Pilih unit", format_func=labels.get)
     kind = st.radio("Tampilan", ["Batang", "Radar"], horizontal=True, key="rank_kind")
     if 2 <= len(chosen) <= 5:
-        sel = ranked.set_index("unit_label").loc[chosen].reset_index()
+        sel = ranked.set_index("unit_id").loc[chosen].reset_index()
         for k in AREA_KEYS:
             sel[k] = sel[k] / 100
         widgets.chart(charts.compare_units(sel, "radar" if kind == "Radar" else "bar", compact=phone))

@@ -63,6 +63,6 @@ if loaders.require_data():
                     continue
                 row = widgets.table(frame, MOVERS, key=key, select=True)
                 if row is not None:
-                    address.open_profile(frame["unit_label"].iloc[row])
+                    address.open_profile(frame["unit_id"].iloc[row])
         moved = df[df["change"].notna() & df["needs_review"].isna()].sort_values("change", ascending=False)
         widgets.downloads(moved, MOVERS, f"perubahan_{f['year']}", "ringkasan", "Perubahan nilai total")

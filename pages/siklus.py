@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from ui import filters, loaders, router, signin, widgets
-from zi_data import charts
+from ui.text import md
+from zi_data import charts, names
 from zi_data.cycle import calibration, stages
 from zi_data.cycle import proposal as proposal_mod
 from zi_data.export import Column
@@ -76,10 +77,11 @@ def portalrb(year: int, inst: list[str] | None, building: proposal_mod.Proposal)
         st.warning("Basis data sedang diperbarui oleh proses pemuatan. Muat ulang halaman sebentar lagi.")
         return
     if cannot:
-        st.warning("Usulan di atas memuat unit yang tidak akan dikirim ke PortalRB: " + "; ".join(cannot),
+        st.warning("Usulan di atas memuat unit yang tidak akan dikirim ke PortalRB: " + md("; ".join(cannot)),
                    icon=":material/report:")
     for n in r.notices:
-        st.warning(f"**{n.unit}** ({n.instansi}, usulan {n.predikat}): {n.pesan}", icon=":material/sync_problem:")
+        st.warning(f"**{md(n.unit)}** ({md(n.instansi)}, usulan {n.predikat}): {md(n.pesan)}",
+                   icon=":material/sync_problem:")
     st.caption("PortalRB mengambil sendiri daftar unit yang diusulkan dan jawaban LKE-nya dari usulan tersimpan "
                "(`zi api serve`, token dari `zi api token`; lihat README). Sebelum menekan **Sesuai** di PortalRB, "
                "pastikan kolom *Masih sama* berisi ya.")
@@ -108,7 +110,7 @@ if loaders.require_data():
     status = loaders.query("cycle_status", year, inst, today)
     scope = filters.instansi_text(inst)
     when = "sudah lewat" if today > deadline else f"{(deadline - today).days} hari lagi"
-    st.caption(f"Tahun {year} · {scope} · batas pengusulan ke KemenPANRB {stages.tanggal(deadline)} ({when}) · "
+    st.caption(f"Tahun {year} · {md(scope)} · batas pengusulan ke KemenPANRB {stages.tanggal(deadline)} ({when}) · "
                "nilai TPI adalah tingkat TPI terakhir")
 
     # --- where every unit stands ----------------------------------------------------------------------------
@@ -149,7 +151,8 @@ if loaders.require_data():
         shown = shown[shown["stage_label"].isin(chosen)]
     if only_late:
         shown = shown[shown["terlambat"]]
-    rows = shown.assign(target_text=shown["target"].map(text),
+    # names as listed everywhere (names.shown): one that mimics another with non-Latin letters is marked
+    rows = shown.assign(unit_name=shown["unit_name"].map(names.shown), target_text=shown["target"].map(text),
                         late=shown["terlambat"].map({True: LATE, False: ""}),
                         review=shown["needs_review"].map(lambda v: "ya" if isinstance(v, str) else ""))
     widgets.table(rows, STATUS_COLUMNS, key="cycle_table", height=420)
@@ -194,11 +197,11 @@ if loaders.require_data():
                       key="prop_failing")
     if len(review):
         st.warning("Tidak diikutkan karena berkasnya **perlu diperiksa**: "
-                   + "; ".join(f"{r.unit_name} ({r.gagal[0].removeprefix('perlu diperiksa: ')})"
+                   + "; ".join(md(f"{r.unit_name} ({r.gagal[0].removeprefix('perlu diperiksa: ')})")
                                for r in review.itertuples()), icon=":material/report:")
     if len(unassessed):
         with st.expander(f"Belum dinilai TPI ({len(unassessed)}): belum dapat diusulkan"):
-            st.write(", ".join(unassessed["unit_name"]))
+            st.markdown(md(", ".join(unassessed["unit_name"])))
 
     c1, c2, _ = st.columns([1, 1, 2])
     # the workbook is written only when asked for (a callable runs on the click, not on every rerun)
@@ -215,7 +218,7 @@ if loaders.require_data():
             else:
                 st.cache_data.clear()
                 # drawn again from the top, so the stages above show the units now proposed
-                st.session_state["prop_saved"] = (f"Usulan nomor {pid} disimpan oleh {who}: {len(p.proposed)} unit "
+                st.session_state["prop_saved"] = (f"Usulan nomor {pid} disimpan oleh {md(who)}: {len(p.proposed)} unit "
                                                   f"diusulkan, {len(p.reserves)} cadangan. Unit yang diusulkan kini "
                                                   "di tahap Diusulkan.")
                 st.rerun()

@@ -51,6 +51,12 @@ def charts(at: AppTest) -> int:
     return len(at.get("plotly_chart"))
 
 
+def shown_unit(at: AppTest) -> str:
+    """The unit Profil Unit (or Kesenjangan) shows: its selectbox's choice (a unit_id) as listed."""
+    units = at.selectbox(key="f_unit")
+    return units.format_func(units.value)
+
+
 def donut_counts(at: AppTest) -> dict[str, int]:
     """The predicate donut's slices, read from the figure the page sent."""
     for chart in at.get("plotly_chart"):
@@ -126,10 +132,12 @@ def test_peringkat_ranks_only_scored_units_and_keeps_the_rank_in_a_search(app):
 def test_peringkat_comparison_survives_a_search_and_another_order(app):
     at = app("peringkat")
     names = at.dataframe[0].value["unit_label"].tolist()
-    at.multiselect(key="rank_compare").set_value(names[:3]).run()
+    compare = at.multiselect(key="rank_compare")
+    chosen = compare.value  # on first use the three best units, chosen by their keys and listed by their labels
+    assert [compare.format_func(u) for u in chosen] == names[:3]
     at.text_input(key="rank_search").set_value(names[0][:5]).run()
     at.selectbox(key="rank_metric").set_value("Pengungkit").run()
-    assert at.multiselect(key="rank_compare").value == names[:3]
+    assert at.multiselect(key="rank_compare").value == chosen
     assert at.multiselect(key="rank_compare").placeholder == "Pilih unit"
     at.radio(key="rank_kind").set_value("Radar").run()
     assert not at.exception and charts(at) == 2
@@ -155,9 +163,9 @@ def test_profil_unit_compares_unit_and_tpi_and_highlights_overclaims(app):
     assert {"answer_unit", "answer_tpi", "note_unit", "evidence_unit"} <= set(table.columns)
     at.toggle(key="profile_only_over").set_value(True).run()
     assert len(at.dataframe[0].value) == int(metrics(at)["Pertanyaan diklaim lebih"])
-    names = at.selectbox(key="f_unit").options
-    at.selectbox(key="f_unit").set_value(names[-1]).run()
-    assert not at.exception
+    units = at.selectbox(key="f_unit")
+    units.select_index(len(units.options) - 1).run()
+    assert not at.exception and shown_unit(at) == units.options[-1]
 
 
 def test_survei_shows_indices_beside_scores(app):
@@ -398,9 +406,10 @@ def test_a_partial_file_is_marked_and_kept_apart_on_every_page(partial_db, monke
     at = page("peringkat")
     assert at.dataframe[0].value["unit_label"].tolist() == ["Utuh Dua", "Utuh Satu"] and warned(at)
     at = page("kesenjangan")
-    assert warned(at) and "Sebagian · perlu diperiksa" in at.selectbox(key="f_unit").format_func("Sebagian")
+    assert warned(at) and "Sebagian · perlu diperiksa" in at.selectbox(key="f_unit").options
     at = page("profil_unit")
-    at.selectbox(key="f_unit").set_value("Sebagian").run()
+    units = at.selectbox(key="f_unit")
+    units.select_index(units.options.index("Sebagian · perlu diperiksa")).run()
     assert any("Perlu diperiksa" in w.value for w in at.warning)
     at = page("survei")
     assert warned(at)
@@ -466,7 +475,7 @@ def test_tren_keeps_two_units_of_the_same_name_apart(twin_db, monkeypatch):
     monkeypatch.chdir(ROOT)
     at = open_page("tren")
     units = at.multiselect(key="trend_units")
-    assert units.options == TWINS and sorted(units.value) == TWINS
+    assert units.options == TWINS and sorted(units.format_func(u) for u in units.value) == TWINS
     lines = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
     assert sorted(t["name"] for t in lines) == TWINS  # two lines, not one line for both
     assert all(plotted(t["x"]) == [2024, 2025] for t in lines)  # both years of each, none dropped as a duplicate
@@ -490,5 +499,5 @@ def test_opening_a_just_loaded_unit_shows_that_unit_when_another_has_its_name(tw
     at.button(key=f"open_0_{sid}").click().run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.title[0].value == "Profil Unit"
-    assert at.selectbox(key="f_unit").value == "Dinas Kesehatan (Kabupaten Satu)"
+    assert shown_unit(at) == "Dinas Kesehatan (Kabupaten Satu)"
     assert at.caption[0].value.startswith("Kabupaten Satu · tahun 2025")

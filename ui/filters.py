@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pandas as pd
 import streamlit as st
 
 from ui import address, loaders
 from ui.address import ALL
+from ui.text import md
+from zi_data import names
 from zi_data.readers.base import level_name
 from zi_data.reports import data as report_data
 
@@ -44,7 +47,8 @@ def sidebar_filters() -> None:
     if ignored:
         st.sidebar.caption(f"Isian alamat yang tidak ada dalam data ({', '.join(ignored)}) diganti pilihan awal.")
     st.sidebar.selectbox("Tahun", opts["years"], key="f_year")
-    st.sidebar.multiselect("Instansi", opts["instansi"], key="f_instansi", placeholder="Semua instansi")
+    st.sidebar.multiselect("Instansi", opts["instansi"], key="f_instansi", placeholder="Semua instansi",
+                           format_func=names.shown)
     st.sidebar.selectbox("Edisi LKE", [ALL] + opts["editions"], key="f_edition",
                          help="2019: 26 indikator (PermenPANRB 10/2019); 2021: Pemenuhan dan Reform "
                               "(PermenPANRB 90/2021)")
@@ -85,17 +89,33 @@ def keep_choices(key: str, options: list[str], default: Callable[[], list[str]])
         st.session_state[key] = [n for n in st.session_state[key] if n in options]
 
 
-def unit_select(label: str, names: list[str], default: int = 0, key: str = "f_unit",
+def unit_select(label: str, units: pd.DataFrame, default: int = 0, key: str = "f_unit",
                 review: set[str] | frozenset[str] = frozenset()) -> str:
-    """A selectbox of units that keeps the chosen unit across pages and in the address (?unit=...); units in
-    `review` (partial files) are marked "perlu diperiksa" in the list."""
-    chosen = st.session_state.get(key, st.session_state.get("_f_unit"))
-    st.session_state[key] = chosen if chosen in names else names[default]
-    name = st.selectbox(label, names, key=key,
-                        format_func=lambda n: f"{n} · {REVIEW}" if n in review else n)
-    st.session_state["_f_unit"] = name
+    """A selectbox of `units` (unit_id, unit_label, unit_name, instansi; listed in that order, each by its label)
+    that keeps the chosen unit across pages and in the address (?unit=<unit_id>); returns the chosen unit_id.
+    Units whose unit_id is in `review` (partial files) are marked "perlu diperiksa" in the list."""
+    labels = dict(zip(units["unit_id"], units["unit_label"], strict=True))
+    chosen = asked = st.session_state.get(key, st.session_state.get("_f_unit"))
+    if chosen is not None and chosen not in labels:  # a link by name (older addresses), or a unit not in the list
+        chosen, same = _unit_by_name(chosen, units)
+        if same > 1:
+            st.caption(f"Alamat menyebut unit '{md(asked)}', tetapi {same} unit bernama demikian: pilih unitnya di "
+                       "bawah.")
+    st.session_state[key] = chosen if chosen in labels else units["unit_id"].iloc[default]
+    unit_id = st.selectbox(label, list(labels), key=key,
+                           format_func=lambda u: f"{labels[u]} · {REVIEW}" if u in review else labels[u])
+    st.session_state["_f_unit"] = unit_id
     address.sync_address()
-    return name
+    return unit_id
+
+
+def _unit_by_name(name: str, units: pd.DataFrame) -> tuple[str | None, int]:
+    """The unit an address names by its label or name, as links made before units had keys did: (its unit_id,
+    1); (None, n) when n units answer to that name (which of them was meant cannot be told) or none does."""
+    named = (units["unit_name"] == name) | (units["unit_label"] == name) \
+        | (units["unit_name"] + " (" + units["instansi"] + ")" == name)
+    found = units.loc[named, "unit_id"].unique()
+    return (found[0], 1) if len(found) == 1 else (None, len(found))
 
 
 def instansi_text(instansi: list[str]) -> str:
@@ -111,4 +131,4 @@ def view_text(f: dict | None = None) -> str:
 
 
 def caption() -> None:
-    st.caption(view_text())
+    st.caption(md(view_text()))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 from functools import partial
 
 import pandas as pd
 import streamlit as st
 
 from ui import address, filters, loaders
+from ui.text import md
 from zi_data import reports
 from zi_data.export import Column, labelled, to_csv_bytes, to_xlsx_bytes
 from zi_data.predicates import fmt
@@ -25,14 +27,14 @@ def phone() -> bool:
 
 def chart(fig, key: str | None = None, open_unit: bool = False) -> None:
     """A Plotly figure across the page's width (its tool bar only on hover, none on a phone where it covers the
-    title). open_unit=True: a click on a point opens the Profil Unit of the unit whose label is the first item
+    title). open_unit=True: a click on a point opens the Profil Unit of the unit whose unit_id is the first item
     of the point's customdata."""
     config = {"displaylogo": False, "displayModeBar": False if phone() else "hover"}
     # The title goes above the chart as text: inside the figure, a legend that wraps to several rows (six
     # instansi on a narrow plot) would run over it. The legend then sits alone above the plot.
     title = fig.layout.title.text if fig.layout.title else None
-    if title:
-        st.markdown(f"**{title}**")
+    if title:  # a Plotly text (charts.plain): shown as Markdown, as written
+        st.markdown(f"**{md(html.unescape(title))}**")
         fig.update_layout(title=None)  # charts._layout already gave a titled figure the margin it needs
     if not open_unit:
         st.plotly_chart(fig, width="stretch", config=config, key=key)
@@ -45,7 +47,7 @@ def chart(fig, key: str | None = None, open_unit: bool = False) -> None:
 
 
 def _clicked_unit(event) -> str | None:
-    """The unit's label carried by the first clicked point (the first item of its customdata), else None."""
+    """The unit_id carried by the first clicked point (the first item of its customdata), else None."""
     for point in (event.selection.points if event else []):
         data = point.get("customdata")
         if isinstance(data, list) and data:
@@ -127,9 +129,9 @@ def kop_note() -> None:
     """Whether the unit reports carry the inspectorate's kop: found, absent (drafts) or malformed (its message)."""
     kop, error = loaders.kop()
     if error:
-        st.warning(f"kop.toml tidak dipakai, laporan unit dibuat sebagai DRAF: {error}", icon=":material/warning:")
+        st.warning(f"kop.toml tidak dipakai, laporan unit dibuat sebagai DRAF: {md(error)}", icon=":material/warning:")
     elif kop:
-        st.caption(f"Kop, nomor, dasar dan tim dari kop.toml di folder basis data: {kop.penilai}.")
+        st.caption(f"Kop, nomor, dasar dan tim dari kop.toml di folder basis data: {md(kop.penilai)}.")
     else:
         st.caption("Tanpa kop.toml di folder basis data laporan unit bertanda DRAF: isi kop, nomor, dasar penugasan "
                    "dan tim sekali di kop.toml (contoh: data/kop.contoh.toml).")
@@ -197,7 +199,7 @@ def failing_rules(rules: pd.DataFrame, who: str | None = None) -> None:
             col.success(f"Semua syarat {predicate} terpenuhi{suffix}")
         else:
             col.error(f"{predicate}: {len(sel)} syarat belum terpenuhi{suffix}\n\n"
-                      + "\n".join(f"- {m}" for m in sel["message"]))
+                      + "\n".join(f"- {md(m)}" for m in sel["message"]))
 
 
 def review_note(df: pd.DataFrame, what: str = "tidak ikut dalam peringkat, rata-rata dan hitungan predikat") -> None:
@@ -205,5 +207,5 @@ def review_note(df: pd.DataFrame, what: str = "tidak ikut dalam peringkat, rata-
     review = df[df["needs_review"].notna()] if "needs_review" in df else df.iloc[0:0]
     if len(review):
         st.warning(f"{len(review)} unit **{filters.REVIEW}** (berkasnya hanya sebagian cocok dengan daftar pertanyaan), "
-                   f"{what}: " + "; ".join(f"{r.unit_name} ({r.needs_review})" for r in review.itertuples()),
+                   f"{what}: " + "; ".join(md(f"{r.unit_name} ({r.needs_review})") for r in review.itertuples()),
                    icon=":material/report:")

@@ -2,7 +2,9 @@
 
 Every figure takes `compact` (a phone: shorter labels, smaller type, legends kept off the bars). Numbers in
 labels and hover texts use the decimal comma (layout separators ",."); long names are shortened on the axis
-and given whole on hover. Figures a person can click to open a unit carry its label in `customdata`.
+and given whole on hover. Figures a person can click to open a unit carry its unit_id first in `customdata`.
+Every text that comes from a file (unit and instansi names) goes into a figure through plain(): Plotly reads
+HTML tags, entities and LaTeX in the texts it draws.
 """
 
 from __future__ import annotations
@@ -27,6 +29,17 @@ FONT = dict(family="Inter, Segoe UI, Arial, sans-serif", size=13)
 WBK_TOTAL, WBBM_TOTAL = 75, 85  # the totals' thresholds drawn as lines (data/thresholds.csv holds the rules)
 
 
+_PLAIN = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "$": "&#36;"})
+
+
+def plain(text) -> str:
+    """Text shown by Plotly exactly as written. Plotly draws a subset of HTML in titles, tick labels, legends,
+    hover texts and annotations (<a href> a live link, <b>, <br>, <span style>), decodes entities (&amp;) and
+    would hand $...$ to MathJax: the characters that start them are given as entities, which Plotly shows as
+    the characters themselves."""
+    return "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text).translate(_PLAIN)
+
+
 def short(text, limit: int) -> str:
     """A name cut to `limit` characters with an ellipsis (the whole name is in the hover text)."""
     text = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
@@ -38,10 +51,12 @@ def label_limit(compact: bool) -> int:
 
 
 def _short_ticks(fig: go.Figure, axis: str, names, limit: int, shorten=None) -> None:
-    """Whole names stay the categories (two names cut alike would merge); only the tick text is shortened."""
+    """Whole names stay the categories (two names cut alike would merge); only the tick text is shortened. The
+    figure's categories are the names through plain(), and so are the ticks (cut before, never inside an entity)."""
     names = list(dict.fromkeys(names))
     shorten = shorten or (lambda n: short(n, limit))
-    getattr(fig, f"update_{axis}axes")(tickmode="array", tickvals=names, ticktext=[shorten(n) for n in names])
+    getattr(fig, f"update_{axis}axes")(tickmode="array", tickvals=[plain(n) for n in names],
+                                       ticktext=[plain(shorten(n)) for n in names])
 
 
 AREA_KEY_OF = {name: key for key, name in AREA_NAMES.items()}
@@ -127,9 +142,9 @@ def area_share_bars(shares: pd.DataFrame, minimum_wbk: float = 0.6, minimum_wbbm
     data = data.assign(pct=data["share"] * 100)
     limit = label_limit(compact)
     fig = go.Figure(go.Bar(
-        x=data["pct"], y=data["area"], orientation="h", marker_color=COLORS["tpi"],
+        x=data["pct"], y=data["area"].map(plain), orientation="h", marker_color=COLORS["tpi"],
         text=[f"{fmt(v, 1)}%" for v in data["pct"]], textposition="inside",
-        customdata=data[["area", "units"]],
+        customdata=list(zip(data["area"].map(plain), data["units"], strict=True)),
         hovertemplate="%{customdata[0]}<br>%{x:.1f}% dari bobot<br>rata-rata %{customdata[1]} unit<extra></extra>"))
     for value, label, dash, pos in ((minimum_wbk, "WBK", "dash", "bottom right"),
                                     (minimum_wbbm, "WBBM", "dot", "top right")):
@@ -159,23 +174,25 @@ def predicate_donut(summary: dict, who: str = "TPI", compact: bool = False) -> g
 
 
 def ranking_bars(df: pd.DataFrame, metric: str, label: str, top: int = 30, compact: bool = False) -> go.Figure:
-    """The top units by a metric, coloured by predicate; each bar carries its unit's label (a click opens it)."""
+    """The top units by a metric, coloured by predicate; each bar carries its unit's key (a click opens it)."""
     data = df[df[metric].notna()].nlargest(top, metric)
     if data.empty:
         return empty("Belum ada unit untuk diperingkat", compact=compact)
     names = data["unit_label"] if "unit_label" in data else data["unit_name"]
+    keys = data["unit_id"] if "unit_id" in data else names
+    shown = names.map(plain)
     fig = go.Figure()
     for predicate in [*PREDICATES, None]:
         sel = data["predicate"].isna() if predicate is None else data["predicate"] == predicate
         if not sel.any():
             continue
         fig.add_trace(go.Bar(
-            x=data.loc[sel, metric], y=names[sel], orientation="h",
+            x=data.loc[sel, metric], y=shown[sel], orientation="h",
             name=predicate or "Belum dinilai", marker_color=COLORS[predicate or "Belum dinilai"],
-            customdata=list(zip(names[sel], data.loc[sel, "instansi"], strict=True)),
-            hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>" + label + " %{x:.2f}<extra></extra>"))
+            customdata=list(zip(keys[sel], shown[sel], data.loc[sel, "instansi"].map(plain), strict=True)),
+            hovertemplate="%{customdata[1]}<br>%{customdata[2]}<br>" + label + " %{x:.2f}<extra></extra>"))
     # one category order for every colour: the ranking, top first
-    fig.update_yaxes(categoryorder="array", categoryarray=list(names)[::-1])
+    fig.update_yaxes(categoryorder="array", categoryarray=list(shown)[::-1])
     _short_ticks(fig, "y", names, label_limit(compact))
     fig.update_xaxes(title=label)
     return _layout(fig, f"{label}: {len(data)} unit teratas", height=max(320, 22 * len(data) + 110),
@@ -191,18 +208,21 @@ def compare_units(df: pd.DataFrame, kind: str = "bar", compact: bool = False) ->
     fig = go.Figure()
     for i, (name, (_, row)) in enumerate(zip(names, df.iterrows(), strict=True)):
         pct = [pd.to_numeric(row[k], errors="coerce") * 100 for k in AREA_KEYS]
-        areas = [AREA_NAMES[k] for k in AREA_KEYS]
+        areas = [plain(AREA_NAMES[k]) for k in AREA_KEYS]
         color = SERIES[i % len(SERIES)]
+        # the unit's whole name in the hover text comes as data, never inside the template (Plotly would read
+        # "%{...}" in a name as a placeholder)
         if kind == "radar":
             fig.add_trace(go.Scatterpolar(
-                r=pct + pct[:1], theta=[short(a, limit) for a in areas + areas[:1]], name=short(name, limit + 10),
-                fill="toself", opacity=0.6, line_color=color, customdata=areas + areas[:1],
-                hovertemplate=f"{name}<br>" + "%{customdata}: %{r:.1f}%<extra></extra>"))
+                r=pct + pct[:1], theta=[plain(short(AREA_NAMES[k], limit)) for k in AREA_KEYS + AREA_KEYS[:1]],
+                name=plain(short(name, limit + 10)), fill="toself", opacity=0.6, line_color=color,
+                customdata=[[plain(name), a] for a in areas + areas[:1]],
+                hovertemplate="%{customdata[0]}<br>%{customdata[1]}: %{r:.1f}%<extra></extra>"))
         else:
             fig.add_trace(go.Bar(
-                x=pct, y=areas, orientation="h", name=short(name, limit + 10),
-                marker_color=color, customdata=areas,
-                hovertemplate=f"{name}<br>" + "%{customdata}: %{x:.1f}% dari bobot<extra></extra>"))
+                x=pct, y=areas, orientation="h", name=plain(short(name, limit + 10)),
+                marker_color=color, customdata=[[plain(name), a] for a in areas],
+                hovertemplate="%{customdata[0]}<br>%{customdata[1]}: %{x:.1f}% dari bobot<extra></extra>"))
     title = "Perbandingan area (% dari bobot)"
     if kind == "radar":
         fig.update_layout(polar=dict(radialaxis=dict(range=[0, 100], ticksuffix="%")))
@@ -216,36 +236,39 @@ def compare_units(df: pd.DataFrame, kind: str = "bar", compact: bool = False) ->
 
 def indicator_heatmap(ind: pd.DataFrame, max_units: int = 60, compact: bool = False) -> go.Figure:
     """Units x indicators, coloured by the share of the indicator's weight earned; the indicators' names on
-    the axis (shortened; whole on hover), so the map also reads on paper. Each cell carries its unit's label."""
+    the axis (shortened; whole on hover), so the map also reads on paper. Each cell carries its unit's key."""
     if ind.empty:
         return empty("Belum ada nilai indikator untuk pilihan ini", compact=compact)
     label_col = "unit_label" if "unit_label" in ind else "unit_name"
-    units = ind.groupby(label_col)["score"].sum().sort_values(ascending=False).head(max_units).index
-    data = ind[ind[label_col].isin(units)]
+    key_col = "unit_id" if "unit_id" in ind else label_col
+    units = ind.groupby(key_col)["score"].sum().sort_values(ascending=False).head(max_units).index
+    data = ind[ind[key_col].isin(units)]
+    label_of = dict(zip(data[key_col], data[label_col], strict=False))
     order = data.drop_duplicates("indicator_id")[["indicator_id", "indicator"]]
-    pivot = data.pivot_table(index=label_col, columns="indicator_id", values="share").reindex(index=units)
+    pivot = data.pivot_table(index=key_col, columns="indicator_id", values="share").reindex(index=units)
     pivot = pivot[[i for i in order["indicator_id"] if i in pivot.columns]]
     names = dict(zip(order["indicator_id"], order["indicator"], strict=True))
     areas = (dict(zip(data["indicator_id"], data["area"], strict=False)) if "area" in data else {})
     limit = 18 if compact else 34
-    x = [f"{i + 1}. {short(names[c], limit)}" for i, c in enumerate(pivot.columns)]
-    full = [[f"{names[c]} · {areas.get(c) or ''}".rstrip(" ·") for c in pivot.columns] for _ in pivot.index]
+    x = [plain(f"{i + 1}. {short(names[c], limit)}") for i, c in enumerate(pivot.columns)]
+    y = [plain(label_of[u]) for u in pivot.index]
+    full = [plain(f"{names[c]} · {areas.get(c) or ''}".rstrip(" ·")) for c in pivot.columns]
     z = pivot.values * 100
-    fig = go.Figure(go.Heatmap(z=z, x=x, y=list(pivot.index), colorscale="RdYlGn", zmin=0, zmax=100,
+    fig = go.Figure(go.Heatmap(z=z, x=x, y=y, colorscale="RdYlGn", zmin=0, zmax=100,
                                colorbar=dict(title="% bobot", ticksuffix="%", thickness=12), hoverinfo="skip",
                                xgap=1, ygap=1))
     # A heat map cell cannot be selected (clicked) in the browser; an invisible point on every cell can, and
-    # carries the unit's label and the hover text.
+    # carries the unit's key and the hover text.
     cells = [(r, c) for r in range(len(pivot.index)) for c in range(len(pivot.columns)) if not pd.isna(z[r][c])]
     fig.add_trace(go.Scatter(
-        x=[x[c] for _, c in cells], y=[pivot.index[r] for r, _ in cells], mode="markers", showlegend=False,
+        x=[x[c] for _, c in cells], y=[y[r] for r, _ in cells], mode="markers", showlegend=False,
         marker=dict(size=12, opacity=0, symbol="square"), selected=dict(marker=dict(opacity=0)),
         unselected=dict(marker=dict(opacity=0)),
-        customdata=[[pivot.index[r], full[r][c], z[r][c]] for r, c in cells],
-        hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]:.0f}% dari bobot<extra></extra>"))
+        customdata=[[pivot.index[r], y[r], full[c], z[r][c]] for r, c in cells],
+        hovertemplate="%{customdata[1]}<br>%{customdata[2]}<br>%{customdata[3]:.0f}% dari bobot<extra></extra>"))
     fig.update_xaxes(tickangle=-90, tickfont=dict(size=9 if compact else 11), side="bottom")
     fig.update_yaxes(autorange="reversed", tickfont=dict(size=9 if compact else 11))
-    _short_ticks(fig, "y", pivot.index, label_limit(compact))
+    _short_ticks(fig, "y", [label_of[u] for u in pivot.index], label_limit(compact))
     height = max(360, (12 if compact else 17) * len(pivot) + (200 if compact else 300))
     return _layout(fig, "Peta capaian indikator per unit", height=height, compact=compact, legend=False)
 
@@ -256,12 +279,13 @@ def weak_indicators_bar(weak: pd.DataFrame, compact: bool = False) -> go.Figure:
     data = weak.assign(pct=weak["mean_share"] * 100)
     limit = label_limit(compact)
     fig = go.Figure(go.Bar(
-        x=data["pct"], y=data["indicator"], orientation="h",
+        x=data["pct"], y=data["indicator"].map(plain), orientation="h",
         # from a mid red (never near white, so every bar shows) to a dark red: the more points lost, the darker
         marker=dict(color=data["total_gain"], colorscale=[[0, "#F4A582"], [1, "#67001F"]], showscale=not compact,
                     colorbar=dict(title="Poin hilang", thickness=12)),
         text=[f"{v:.0f}%" for v in data["pct"]], textposition="outside",
-        customdata=data[["indicator", "area", "weight", "mean_gain", "total_gain"]],
+        customdata=data[["indicator", "area", "weight", "mean_gain", "total_gain"]].assign(
+            indicator=data["indicator"].map(plain), area=data["area"].map(plain)),
         hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>rata-rata capaian %{x:.1f}% · bobot "
                       "%{customdata[2]:.2f}<br>poin hilang per unit %{customdata[3]:.2f}, semua unit "
                       "%{customdata[4]:.2f}<extra></extra>"))
@@ -286,12 +310,13 @@ def gap_bars(gaps: pd.DataFrame, top: int = 15, compact: bool = False) -> go.Fig
             continue
         part = data[sel]
         fig.add_trace(go.Bar(
-            x=part["gain"], y=part["indicator"], orientation="h", name=name,
+            x=part["gain"], y=part["indicator"].map(plain), orientation="h", name=name,
             marker_color=COLORS["Belum memenuhi"] if failing else COLORS["tpi"],
-            customdata=part[["indicator", "area", "score", "weight"]],
+            customdata=part[["indicator", "area", "score", "weight"]].assign(
+                indicator=part["indicator"].map(plain), area=part["area"].map(plain)),
             hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>nilai %{customdata[2]:.2f} dari bobot "
                           "%{customdata[3]:.2f}<br>%{x:.2f} poin masih bisa diraih<extra></extra>"))
-    fig.update_yaxes(categoryorder="array", categoryarray=list(data["indicator"])[::-1])
+    fig.update_yaxes(categoryorder="array", categoryarray=list(data["indicator"].map(plain))[::-1])
     _short_ticks(fig, "y", data["indicator"], label_limit(compact))
     fig.update_xaxes(title="Poin yang masih bisa diraih")
     return _layout(fig, "Indikator dengan poin terbanyak yang belum diraih", height=max(340, 26 * len(data) + 120),
@@ -311,9 +336,9 @@ def trend_lines(df: pd.DataFrame, y: str, color: str, title: str, editions: list
     limit = label_limit(compact)
     for i, (name, g) in enumerate(data.groupby(color, sort=False)):
         fig.add_trace(go.Scatter(
-            x=g["year"], y=g[y], mode="lines+markers", name=short(name, limit + 10),
+            x=g["year"], y=g[y], mode="lines+markers", name=plain(short(name, limit + 10)),
             line=dict(color=SERIES[i % len(SERIES)], width=2.5), marker=dict(size=8),
-            hovertemplate=f"{name}<br>" + "%{x}: %{y:.2f}<extra></extra>"))
+            customdata=[plain(name)] * len(g), hovertemplate="%{customdata}<br>%{x}: %{y:.2f}<extra></extra>"))
     fig.update_xaxes(dtick=1, title="Tahun", tickformat="d")
     fig.update_yaxes(title=label)
     if y == "total":
@@ -341,8 +366,9 @@ def profile_area_bars(areas: pd.DataFrame, compact: bool = False) -> go.Figure:
         part = areas.dropna(subset=[key])
         pct = part[key] / part["weight"] * 100
         fig.add_trace(go.Bar(
-            x=pct, y=part["area"], orientation="h", name=level_name(key),
-            marker_color=LEVEL_COLORS.get(key, "#7F7F7F"), customdata=part[["area", key, "weight"]],
+            x=pct, y=part["area"].map(plain), orientation="h", name=level_name(key),
+            marker_color=LEVEL_COLORS.get(key, "#7F7F7F"),
+            customdata=part[["area", key, "weight"]].assign(area=part["area"].map(plain)),
             hovertemplate=level_name(key) + "<br>%{customdata[0]}<br>%{customdata[1]:.2f} dari bobot "
                           "%{customdata[2]:.2f} (%{x:.1f}%)<extra></extra>"))
     fig.update_layout(barmode="group")
@@ -356,19 +382,20 @@ def profile_area_bars(areas: pd.DataFrame, compact: bool = False) -> go.Figure:
 
 
 def survey_scatter(df: pd.DataFrame, index: str = "ipak", compact: bool = False) -> go.Figure:
-    """A survey index against Pengungkit, one colour per instansi; each point carries its unit's label."""
+    """A survey index against Pengungkit, one colour per instansi; each point carries its unit's key."""
     data = df.dropna(subset=[index, "pengungkit"])
     name = {"ipak": "IPAK", "ipkp": "IPKP"}[index]
     if data.empty:
         return empty(f"Belum ada nilai survei {name} untuk pilihan ini", compact=compact)
     labels = data["unit_label"] if "unit_label" in data else data["unit_name"]
+    keys = data["unit_id"] if "unit_id" in data else labels
     fig = go.Figure()
     for i, (inst, g) in enumerate(data.groupby("instansi", sort=True)):
         fig.add_trace(go.Scatter(
-            x=g["pengungkit"], y=g[index], mode="markers", name=short(inst, 30),
+            x=g["pengungkit"], y=g[index], mode="markers", name=plain(short(inst, 30)),
             marker=dict(color=SERIES[i % len(SERIES)], size=9, line=dict(width=0.5, color="white")),
-            customdata=list(zip(labels[g.index], g["instansi"], strict=True)),
-            hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>Pengungkit %{x:.2f} · " + name
+            customdata=list(zip(keys[g.index], labels[g.index].map(plain), g["instansi"].map(plain), strict=True)),
+            hovertemplate="%{customdata[1]}<br>%{customdata[2]}<br>Pengungkit %{x:.2f} · " + name
                           + " %{y:.2f}<extra></extra>"))
     fig.update_xaxes(title="Nilai Pengungkit (maks. 60)")
     fig.update_yaxes(title=f"{name} (0-4)")
@@ -398,6 +425,7 @@ def tpi_tpn_scatter(units: pd.DataFrame) -> go.Figure:
     data = units.dropna(subset=["tpi_total", "tpn_total"])
     if data.empty:
         return empty("Belum ada unit dengan nilai TPI dan TPN")
+    data = data.assign(unit_name=data["unit_name"].map(plain), instansi=data["instansi"].map(plain))
     fig = px.scatter(data, x="tpn_total", y="tpi_total", color="instansi", hover_name="unit_name",
                      hover_data={"tpn_total": ":.2f", "tpi_total": ":.2f", "instansi": False},
                      labels={"tpn_total": "Nilai TPN (titik di atas garis: TPI lebih tinggi)", "tpi_total": "Nilai TPI",
@@ -419,7 +447,7 @@ def calibration_area_bars(areas: pd.DataFrame) -> go.Figure:
     if areas.empty:
         return empty("Hasil TPN belum memuat nilai per area")
     data = areas.assign(label=areas["selisih_mean"].map(lambda v: fmt(v, 2)),
-                        share=areas["selisih_share"] * 100)
+                        share=areas["selisih_share"] * 100, area=areas["area"].map(plain))
     fig = px.bar(data, x="selisih_mean", y="area", orientation="h", text="label",
                  color_discrete_sequence=[COLORS["tpi"]],
                  hover_data={"units": True, "share": ":.1f", "selisih_mean": ":.2f", "label": False},

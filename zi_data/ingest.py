@@ -28,13 +28,14 @@ from .cycle.load import load_roster, load_tpn
 from .cycle.roster import looks_like_roster, read_roster
 from .cycle.tpn import looks_like_tpn, read_tpn
 from .evaluate import Evaluation, evaluate
+from .names import norm_name, unit_id
 from .predicates import fmt
 from .readers import ReadError, Workbook, read_workbook
 from .readers.base import Level, level_name, level_order
 from .readers.excel import EXCEL_SUFFIXES
 from .readers.identity import IDENTITY_CSV
 from .scoring import LEVEL_COLUMNS
-from .surveys import looks_like_survey, norm_name, read_survey, unit_id
+from .surveys import looks_like_survey, read_survey
 from .tables import Table, try_read_table
 
 SUFFIXES = EXCEL_SUFFIXES | {".csv"}
