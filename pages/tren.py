@@ -30,7 +30,7 @@ if loaders.require_data():
             return [label_of[u] for u in ids if u in label_of][:5]
 
         filters.keep_choices("trend_units", options, best_five)
-        chosen = st.multiselect("Unit kerja", options, key="trend_units", placeholder="Pilih unit",
+        chosen = st.multiselect("Unit kerja", options, key="trend_units", placeholder="Pilih unit", select_all=False,
                                 max_selections=len(charts.SERIES))
         data = all_units[all_units["unit_label"].isin(chosen)] if chosen else all_units.iloc[0:0]
         partial = data[data["needs_review"].notna()].drop_duplicates(["unit_id", "year"])
