@@ -90,10 +90,11 @@ def preview_text(info: dict) -> tuple[str, str]:
     """What an LKE would score (each level's total and predicate) and how much of the catalog its form matched."""
     if info["kind"] != "lke":
         return "", ""
-    levels = " · ".join(f"{level_name(k)} {widgets.num(total)} ({predicate})"
-                        for k, total, predicate in info.get("levels") or [])
+    found = info.get("levels") or []
+    levels = " · ".join(f"{level_name(k)} {widgets.num(total)} ({predicate})" for k, total, predicate, _ in found)
     matched, questions = info.get("matched"), info.get("questions")
-    cover = (f"{matched} dari {questions} pertanyaan ({widgets.num(100 * matched / questions, 0)}%)"
+    cover = (f"{matched} dari {questions} pertanyaan dikenali ({widgets.num(100 * matched / questions, 0)}%); "
+             "dijawab " + ", ".join(f"{level_name(k)} {n}" for k, _, _, n in found)
              if matched is not None and questions else "")
     return levels or "belum ada jawaban yang dinilai", cover
 
@@ -174,8 +175,9 @@ if can_upload and files:
             # the year as text: an empty number cell would show "None"
             "Tahun": st.column_config.TextColumn("Tahun", width=70, max_chars=4, validate=f"^{YEAR}$"),
             "Nilai": st.column_config.TextColumn("Nilai (sebelum dimuat)", width="medium"),
-            "Cakupan": st.column_config.TextColumn("Cakupan", width=120,
-                                                   help="Pertanyaan katalog yang ditemukan di berkas"),
+            "Cakupan": st.column_config.TextColumn("Cakupan", width="medium",
+                                                   help="Pertanyaan katalog yang dikenali di berkas, dan yang dijawab "
+                                                        "tiap tingkat penilaian"),
             "Ditemukan dari": st.column_config.TextColumn("Ditemukan dari", width="medium"),
             "Masalah": st.column_config.TextColumn("Masalah", width="large")})
     new_instansi_input(offered)
