@@ -93,9 +93,8 @@ def preview_text(info: dict) -> tuple[str, str]:
     found = info.get("levels") or []
     levels = " · ".join(f"{level_name(k)} {widgets.num(total)} ({predicate})" for k, total, predicate, _ in found)
     matched, questions = info.get("matched"), info.get("questions")
-    cover = (f"{matched} dari {questions} pertanyaan dikenali ({widgets.num(100 * matched / questions, 0)}%); "
-             "dijawab " + ", ".join(f"{level_name(k)} {n}" for k, _, _, n in found)
-             if matched is not None and questions else "")
+    cover = (f"{matched}/{questions} dikenali ({widgets.num(100 * matched / questions, 0)}%); dijawab "
+             + ", ".join(f"{level_name(k)} {n}" for k, _, _, n in found) if matched is not None and questions else "")
     return levels or "belum ada jawaban yang dinilai", cover
 
 
@@ -109,7 +108,7 @@ def identity_table(found: list[dict]) -> pd.DataFrame:
         rows.append({"Berkas": i["file"], "Jenis": KINDS.get(i["kind"], "tidak dapat dibaca"),
                      "Unit Kerja": (i["unit"] or None) if lke else "", "Instansi": (i["instansi"] or None) if lke else "",
                      "Tahun": (str(i["year"]) if i["year"] else None) if lke else "", "Nilai": score or "–",
-                     "Cakupan": cover or "–", "Ditemukan dari": sources_text(i) or "–", "Masalah": i["problem"] or "–"})
+                     "Cakupan": cover or "–", "Masalah": i["problem"] or "–", "Ditemukan dari": sources_text(i) or "–"})
     return pd.DataFrame(rows)
 
 
@@ -159,27 +158,31 @@ if can_upload and files:
     offered = sorted({*known, *st.session_state.get("new_instansi", []),
                       *(v for v in table["Instansi"] if isinstance(v, str) and v)})
     st.caption("Nilai dan cakupan dihitung dari berkas sebelum dimuat (nilai Hasil dapat berubah oleh berkas survei "
-               "yang sudah dimuat). Klik sel kosong untuk mengisinya; Instansi dipilih dari daftar.")
+               "yang sudah dimuat). Klik sel \"isi di sini\" untuk mengisinya; Instansi dipilih dari daftar.")
     edited = st.data_editor(
-        table, hide_index=True, width="stretch", key="upload_identity", placeholder="klik untuk mengisi",
+        table, hide_index=True, width="stretch", key="upload_identity", placeholder="isi di sini",
         disabled=["Berkas", "Jenis", "Nilai", "Cakupan", "Ditemukan dari", "Masalah"],
         row_height=widgets.WRAP_ROW_HEIGHT,  # long names and reasons wrap in their cells, whole
+        # what is typed and what the file would score within a 1440 px screen; the notes after them
         column_config={
-            "Berkas": st.column_config.TextColumn("Berkas", width="medium"),
-            "Jenis": st.column_config.TextColumn("Jenis", width=70),
-            "Unit Kerja": st.column_config.TextColumn("Unit Kerja", width="medium", max_chars=200,
+            "Berkas": st.column_config.TextColumn("Berkas", width=140),
+            "Jenis": st.column_config.TextColumn("Jenis", width=55),
+            "Unit Kerja": st.column_config.TextColumn("Unit Kerja", width=170, max_chars=200,
                                                       help="Nama unit kerja seperti pada LKE"),
             "Instansi": st.column_config.SelectboxColumn(
-                "Instansi", width="medium", options=offered,
+                "Instansi", width=180, options=offered,
                 help="Instansi yang sudah ada di basis data; instansi baru ditambahkan di bawah tabel"),
             # the year as text: an empty number cell would show "None"
-            "Tahun": st.column_config.TextColumn("Tahun", width=70, max_chars=4, validate=f"^{YEAR}$"),
-            "Nilai": st.column_config.TextColumn("Nilai (sebelum dimuat)", width="medium"),
-            "Cakupan": st.column_config.TextColumn("Cakupan", width="medium",
+            "Tahun": st.column_config.TextColumn("Tahun", width=90, max_chars=4, validate=f"^{YEAR}$"),
+            "Nilai": st.column_config.TextColumn("Nilai (sebelum dimuat)", width=170),
+            "Cakupan": st.column_config.TextColumn("Cakupan", width=170,
                                                    help="Pertanyaan katalog yang dikenali di berkas, dan yang dijawab "
                                                         "tiap tingkat penilaian"),
             "Ditemukan dari": st.column_config.TextColumn("Ditemukan dari", width="medium"),
             "Masalah": st.column_config.TextColumn("Masalah", width="large")})
+    for info in found:  # why a file cannot be loaded, whole (its cell holds three lines)
+        if info["problem"]:
+            st.error(widgets.plain(info["problem"]), icon=":material/block:")
     new_instansi_input(offered)
     doubtful = doubtful_instansi(edited, known)
     for name, close in doubtful.items():
