@@ -58,6 +58,7 @@ def route() -> None:
     links, filter_box = st.sidebar.container(), st.sidebar.container()
     if not signin.access_gate():
         st.stop()
+    widgets.warm_elements()  # before the page's queries: the browser loads the numbers' and charts' code meanwhile
     page_list = pages()
     page = st.navigation(page_list, position="hidden")
     requested = st.session_state.pop("requested_path", None)
