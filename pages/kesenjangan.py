@@ -5,6 +5,7 @@ import streamlit as st
 from ui import address, filters, loaders, router, widgets
 from zi_data import charts, queries
 from zi_data.export import Column
+from zi_data.reports.data import safe_name
 
 router.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
 
@@ -68,5 +69,5 @@ if loaders.require_data():
     widgets.chart(charts.gap_bars(gaps, compact=phone))
     table = gaps.assign(share=gaps["score"] / gaps["weight"] * 100)
     widgets.table(table, GAPS, key="gap_table")
-    widgets.downloads(table, GAPS, f"kesenjangan_{row['unit_name']}_{f['year']}", "gap",
+    widgets.downloads(table, GAPS, f"kesenjangan_{safe_name(row['unit_name'])}_{f['year']}", "gap",
                       f"Kesenjangan {name}")

@@ -35,8 +35,9 @@ if loaders.require_data():
     widgets.recap_buttons(f["year"], f["instansi"], f["edition"])
 
     st.subheader("Laporan semua unit satu instansi")
-    st.caption("Satu laporan (draf LHE) per unit kerja, dikemas dalam satu berkas ZIP. Laporan satu unit dapat "
-               "diunduh di halaman Profil Unit.")
+    st.caption("Satu Laporan Hasil Evaluasi (LHE) per unit kerja, dikemas dalam satu berkas ZIP. Laporan satu unit "
+               "dapat diunduh di halaman Profil Unit.")
+    widgets.kop_note()
     options = sorted(set(recap.table.rows["instansi"].dropna()))
     if not options:
         st.info("Tidak ada unit kerja untuk pilihan ini.")
@@ -45,22 +46,28 @@ if loaders.require_data():
     instansi = c1.selectbox("Instansi", options, key="report_instansi")
     fmt = c2.radio("Format", ["pdf", "docx"], key="report_format", horizontal=True,
                    format_func=widgets.FORMAT_LABELS.get)
-    key = (str(path), loaders.db_version(path), f["year"], instansi, fmt)
+    key = (str(path), loaders.db_version(path), loaders.kop_version(str(path)), f["year"], instansi, fmt)
     if c3.button("Buat ZIP", key="report_zip", icon=":material/folder_zip:", type="primary"):
         bar = st.progress(0.0, text="Menyiapkan laporan ...")
 
         def step(done: int, total: int, unit: str) -> None:
             bar.progress(done / total, text=f"{done} dari {total} laporan: {unit}")
 
+        failed: list = []
         con = queries.connect(path)
         try:
-            content = reports.zip_of(reports.all_units(con, f["year"], [instansi], fmt, on_step=step))
+            content = reports.zip_of(reports.all_units(con, f["year"], [instansi], fmt, on_step=step,
+                                                       kop=loaders.kop()[0], failed=failed), failed)
         finally:
             con.close()
         bar.empty()
-        st.session_state["report_zip_file"] = (key, content)
+        st.session_state["report_zip_file"] = (key, content, [unit for unit, _ in failed])
     made = st.session_state.get("report_zip_file")
     if made and made[0] == key:
+        if made[2]:
+            st.warning(f"Laporan {len(made[2])} unit kerja tidak dapat dibuat: {'; '.join(made[2])}. Laporan unit "
+                       f"lain ada di ZIP, dengan daftar ini di {reports.FAILED_FILE}; rinciannya di log server.",
+                       icon=":material/warning:")
         st.download_button(f"Unduh ZIP ({widgets.num(len(made[1]) / 1e6, 1)} MB)", made[1],
                            file_name=f"LHE_{f['year']}_{safe_name(instansi)}_{fmt}.zip", mime=reports.MIME["zip"],
                            key="report_zip_download", icon=":material/download:")

@@ -11,6 +11,7 @@ from zi_data.cycle import stages
 from zi_data.export import Column
 from zi_data.readers.base import level_name, level_order
 from zi_data.readers.provenance import read_summary
+from zi_data.reports.data import safe_name
 
 router.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
 
@@ -78,8 +79,8 @@ if loaders.require_data():
     st.markdown(f"Predikat menurut Unit: {widgets.badge(row['predicate'])} &nbsp; "
                 f"Predikat menurut TPI: {widgets.badge(trow['predicate'])}")
     cycle_line(row, f["year"])
-    st.caption("Laporan hasil evaluasi unit ini (draf LHE): nilai per tingkat, syarat WBK/WBBM, area dan indikator, "
-               "klaim berlebih, peluang nilai, riwayat, dan ruang catatan evaluator.")
+    st.caption("Laporan Hasil Evaluasi (LHE) unit ini: nilai per tingkat, syarat WBK/WBBM, area dan indikator, klaim "
+               "berlebih, peluang nilai, riwayat, rancangan simpulan dan rekomendasi, dan lembar tanda tangan.")
     widgets.report_buttons(row["submission_id"], name, f["year"])
 
     # Why each level's predicate is what it is: the rules that fail, with value, minimum and shortfall.
@@ -132,7 +133,7 @@ if loaders.require_data():
                 st.markdown(f"**{col.label}:** {text or '–'}")
             st.markdown(f"**Nilai Unit / TPI:** {widgets.num(q['value_unit'], 0)}% / {widgets.num(q['value_tpi'], 0)}%"
                         f" · **klaim berlebih:** {widgets.num(q['overclaim'])} poin")
-    widgets.downloads(table, columns, f"profil_{row['unit_name']}_{f['year']}", "profile", f"Profil Unit {name}")
+    widgets.downloads(table, columns, f"profil_{safe_name(row['unit_name'])}_{f['year']}", "profile", f"Profil Unit {name}")
 
     read = loaders.query("read_info", row["submission_id"])
     if read:

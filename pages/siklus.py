@@ -59,6 +59,48 @@ def ranked_table(df: pd.DataFrame, key: str) -> None:
     widgets.table(df.assign(rank=df["rank"].astype(int)), RANKED_COLUMNS, key=key)
 
 
+def portalrb(year: int, inst: list[str] | None, building: proposal_mod.Proposal) -> None:
+    """PortalRB's pull API (zi_data/api/): the units of the proposal being built that it would not get, the
+    saved proposals' units that must be saved again, and what PortalRB last fetched of each and whether it is
+    still what the proposal holds."""
+    from zi_data import queries
+    from zi_data.api import review, served
+
+    st.subheader("PortalRB (API)")
+    try:
+        con = queries.connect(loaders.db_path())
+        try:
+            cannot = served.unservable(con, building.proposed)
+        finally:
+            con.close()
+        r = review.review(loaders.db_path(), year, inst)
+    except queries.DatabaseBusy:
+        st.warning("Basis data sedang diperbarui oleh proses pemuatan. Muat ulang halaman sebentar lagi.")
+        return
+    if cannot:
+        st.warning("Usulan di atas memuat unit yang tidak akan dikirim ke PortalRB: " + "; ".join(cannot),
+                   icon=":material/report:")
+    for n in r.notices:
+        st.warning(f"**{n.unit}** ({n.instansi}, usulan {n.predikat}): {n.pesan}", icon=":material/sync_problem:")
+    st.caption("PortalRB mengambil sendiri daftar unit yang diusulkan dan jawaban LKE-nya dari usulan tersimpan "
+               "(`zi api serve`, token dari `zi api token`; lihat README). Sebelum menekan **Sesuai** di PortalRB, "
+               "pastikan kolom *Masih sama* berisi ya.")
+    if r.units.empty:
+        st.info(f"Belum ada usulan tersimpan tahun {year} untuk dikirim ke PortalRB.", icon=":material/info:")
+        return
+    widgets.table(r.lists, [Column("instansi", "Instansi"), Column("predikat", "Daftar"),
+                            Column("units", "Unit dikirim", "int", phone=False),
+                            Column("diambil", "Terakhir diambil", "date", phone=False), Column("hasil", "Hasil"),
+                            Column("sama", "Masih sama")], key="portalrb_lists")
+    widgets.table(r.units, [Column("unit_name", "Unit kerja", width="medium"), Column("kategori", "Kategori"),
+                            Column("diambil", "Terakhir diambil", "date", phone=False), Column("hasil", "Hasil"),
+                            Column("sama", "Masih sama", help="Jawaban yang terakhir berhasil diambil PortalRB "
+                                   "sama dengan yang kini dikirim API"),
+                            Column("instansi", "Instansi", phone=False),
+                            Column("public_id", "ID PortalRB", phone=False),
+                            Column("file_name", "LKE yang dikirim", phone=False)], key="portalrb_units")
+
+
 st.title("Siklus")
 if loaders.require_data():
     f = filters.current()
@@ -204,6 +246,8 @@ if loaders.require_data():
                                    file_name=f"usulan_{chosen_p.predikat}_{year}_nomor_{labels[pick]}.xlsx",
                                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                    icon=":material/download:")
+
+    portalrb(year, inst, p)
 
     # --- the TPI beside the TPN ----------------------------------------------------------------------------------
     st.subheader("Kalibrasi TPI dan TPN")

@@ -1,4 +1,5 @@
-"""Cached reads of the dashboard's database: the database path, queries, unit scores, surveys, report data and files."""
+"""Cached reads of the dashboard's database: the database path, queries, unit scores, surveys, report data and files,
+and the inspectorate's kop.toml beside the database."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import streamlit as st
 from zi_data import queries, reports
 from zi_data.ingest import identify_upload
 from zi_data.reports import data as report_data
+from zi_data.reports import kop as kop_file
 
 
 def db_path() -> Path:
@@ -116,20 +118,43 @@ def require_data() -> bool:
     return False
 
 
+def kop_version(db: str) -> float:
+    """Changes whenever kop.toml beside the database is written, added or removed (0 when there is none)."""
+    path = kop_file.beside(Path(db))
+    return path.stat().st_mtime if path.is_file() else 0.0
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _kop(db: str, version: float) -> tuple[kop_file.Kop | None, str | None]:
+    try:
+        return kop_file.find(Path(db)), None
+    except kop_file.KopError as exc:
+        return None, str(exc)
+
+
+def kop() -> tuple[kop_file.Kop | None, str | None]:
+    """The kop.toml beside the database, checked: (kop, None), (None, None) when there is none, or (None, the
+    message naming its line or key) when it is malformed (the reports are then drafts)."""
+    db = str(db_path())
+    return _kop(db, kop_version(db))
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
-def _unit_data(db: str, version: float, submission_id: str) -> report_data.UnitReport:
-    """One unit's report data, gathered once for all its formats (as _recap for the recap's)."""
+def _unit_data(db: str, version: float, submission_id: str, kop_at: float) -> report_data.UnitReport:
+    """One unit's report data, gathered once for all its formats (as _recap for the recap's), with the kop as it
+    was at `kop_at`."""
     con = queries.connect(db)
     try:
-        return report_data.unit_report(con, submission_id)
+        return report_data.unit_report(con, submission_id, kop=_kop(db, kop_at)[0])
     finally:
         con.close()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def unit_report_file(db: str, version: float, submission_id: str, kind: str) -> bytes:
-    """One unit's report as a file of `kind` (reports.UNIT_FORMATS), once per submission and database version."""
-    return reports.write_unit(_unit_data(db, version, submission_id), kind)
+def unit_report_file(db: str, version: float, submission_id: str, kind: str, kop_at: float = 0.0) -> bytes:
+    """One unit's report as a file of `kind` (reports.UNIT_FORMATS), once per submission, database version and
+    version of kop.toml."""
+    return reports.write_unit(_unit_data(db, version, submission_id, kop_at), kind)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -259,15 +259,30 @@ def downloads(df: pd.DataFrame, columns: list[Column] | None, name: str, key: st
 FORMAT_LABELS = {"pdf": "PDF", "docx": "Word", "xlsx": "Excel"}
 
 
+def kop_note() -> None:
+    """Whether the unit reports carry the inspectorate's kop: found, absent (drafts) or malformed (its message)."""
+    kop, error = loaders.kop()
+    if error:
+        st.warning(f"kop.toml tidak dipakai, laporan unit dibuat sebagai DRAF: {error}", icon=":material/warning:")
+    elif kop:
+        st.caption(f"Kop, nomor, dasar dan tim dari kop.toml di folder basis data: {kop.penilai}.")
+    else:
+        st.caption("Tanpa kop.toml di folder basis data laporan unit bertanda DRAF: isi kop, nomor, dasar penugasan "
+                   "dan tim sekali di kop.toml (contoh: data/kop.contoh.toml).")
+
+
 def report_buttons(submission_id: str, unit_name: str, year: int) -> None:
-    """Download buttons for one unit's report; each file is made when its button is clicked, once per submission
-    and database version, from the report data gathered once for every format."""
+    """Download buttons for one unit's report; each file is made when its button is clicked, once per submission,
+    database version and version of kop.toml, from the report data gathered once for every format."""
     path = loaders.db_path()
     db, version = str(path), loaders.db_version(path)
+    kop_at = loaders.kop_version(db)
+    kop_note()
     cols = st.columns([1, 1, 1, 2])
     for col, kind in zip(cols, reports.UNIT_FORMATS, strict=False):
         col.download_button(
-            f"Laporan {FORMAT_LABELS[kind]}", data=lambda k=kind: loaders.unit_report_file(db, version, submission_id, k),
+            f"Laporan {FORMAT_LABELS[kind]}",
+            data=lambda k=kind: loaders.unit_report_file(db, version, submission_id, k, kop_at),
             file_name=f"LHE_{year}_{report_data.safe_name(unit_name)}.{kind}", mime=reports.MIME[kind],
             key=f"report_{kind}", icon=":material/description:", on_click="ignore")
 

@@ -661,7 +661,7 @@ def proposal(con: duckdb.DuckDBPyConnection, year: int, predikat: str, kuota: in
     """The proposal for a year and predicate within a quota, from the last TPI level of the current submissions."""
     where, params = _filters(instansi=instansi)
     units = con.execute(
-        f"""select c.unit_id, c.unit_name, c.instansi, c.needs_review, s.score as tpi_total
+        f"""select c.unit_id, c.unit_name, c.instansi, c.needs_review, s.score as tpi_total, c.submission_id
             from current_submissions c
             left join scores s on s.submission_id = c.submission_id and s.assessor = 'tpi' and s.node_id = 'TOTAL'
             where c.year = ? and {where} order by c.unit_name""", [int(year)] + params).df()
