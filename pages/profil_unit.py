@@ -65,14 +65,20 @@ if loaders.require_data():
 
     questions = loaders.query("profile_questions", row["submission_id"])
     over = questions[questions["is_overclaim"]] if not questions.empty else questions
+    tpi_assessed = pd.notna(trow["total"])
     with st.container(horizontal=True, gap="medium"):
         st.metric("Nilai total Unit", widgets.num(row["total"]), width="content")
         st.metric("Nilai total TPI", widgets.num(trow["total"]), width="content",
                   delta=None if pd.isna(trow["total"]) else widgets.signed(trow["total"] - row["total"]) + " dari Unit")
-        st.metric("Klaim berlebih", f"{widgets.num(over['overclaim'].sum() if len(over) else 0)} poin", width="content",
-                  help="Jumlah poin pertanyaan yang nilainya menurut Unit lebih tinggi daripada menurut TPI "
-                       "(selisih nilai x bobot indikator dibagi jumlah pertanyaannya)")
-        st.metric("Pertanyaan diklaim lebih", len(over), width="content")
+        if tpi_assessed:
+            st.metric("Klaim berlebih", f"{widgets.num(over['overclaim'].sum() if len(over) else 0)} poin",
+                      width="content", help="Jumlah poin pertanyaan yang nilainya menurut Unit lebih tinggi daripada "
+                                            "menurut TPI (selisih nilai x bobot indikator dibagi jumlah pertanyaannya)")
+            st.metric("Pertanyaan diklaim lebih", len(over), width="content")
+        else:  # nothing to compare with: never "0 poin", which would read as a clean result
+            st.metric("Klaim berlebih", "belum dinilai TPI", width="content",
+                      help="Klaim berlebih dihitung dari jawaban Unit yang nilainya lebih tinggi daripada jawaban TPI; "
+                           "berkas ini belum memuat jawaban TPI")
     st.markdown(f"Predikat menurut Unit: {widgets.badge(row['predicate'])} &nbsp; "
                 f"Predikat menurut TPI: {widgets.badge(trow['predicate'])}")
     cycle_line(row, f["year"])
@@ -107,7 +113,7 @@ if loaders.require_data():
         Column("answer_unit", "Jawaban Unit"),
         *[Column(f"answer_{k}", f"Jawaban {level_name(k)}", phone=False) for k in extra],
         Column("answer_tpi", "Jawaban TPI"),
-        Column("overclaim", "Klaim berlebih (poin)", "score", phone=False),
+        Column("overclaim", "Klaim berlebih (poin)", "score"),
         Column("value_unit", "Nilai Unit", "pct", phone=False), Column("value_tpi", "Nilai TPI", "pct", phone=False),
         Column("indicator", "Indikator", phone=False),
         Column("note_unit", "Catatan Unit", width="medium", phone=False),
@@ -115,15 +121,10 @@ if loaders.require_data():
         *[Column(f"note_{k}", f"Catatan {level_name(k)}", phone=False) for k in extra],
         Column("note_tpi", "Catatan TPI", width="medium", phone=False),
     ]
-    flagged = table["is_overclaim"]
-
-    def highlight(styler):
-        return styler.apply(lambda r: ["background-color: #FDE2E1" if flagged.iloc[r.name] else "" for _ in r],
-                            axis=1)
-
     st.caption("Baris merah: Unit memberi nilai lebih tinggi daripada TPI. Klik baris untuk membaca pertanyaan, "
                "catatan dan bukti dukungnya utuh.")
-    picked = widgets.table(table, columns, key="profile_questions", height=460, select=True, style=highlight)
+    picked = widgets.table(table, columns, key="profile_questions", height=460, select=True,
+                           flag=table["is_overclaim"])
     if picked is not None:
         q = table.iloc[picked]
         with st.container(border=True):

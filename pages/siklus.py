@@ -17,11 +17,11 @@ router.page_guard()  # first: nothing below runs unless dashboard.py's sign-in g
 
 LATE = "⚠ Terlambat"
 STATUS_COLUMNS = [
-    Column("unit_name", "Unit kerja", width="medium"), Column("instansi", "Instansi", phone=False),
-    Column("target_text", "Target", phone=False), Column("stage_label", "Tahap"),
+    Column("unit_name", "Unit kerja", width="medium"), Column("stage_label", "Tahap"),
     Column("late", "Terlambat", help="Masih belum mengirim LKE atau belum dinilai TPI setelah batas pengusulan"),
-    Column("unit_total", "Nilai Unit", "score", phone=False), Column("tpi_total", "Nilai TPI", "score"),
-    Column("tpn_total", "Nilai TPN", "score", phone=False), Column("keputusan", "Keputusan TPN", phone=False),
+    Column("tpi_total", "Nilai TPI", "score"), Column("unit_total", "Nilai Unit", "score", phone=False),
+    Column("tpn_total", "Nilai TPN", "score"), Column("keputusan", "Keputusan TPN"),
+    Column("target_text", "Target", phone=False), Column("instansi", "Instansi", phone=False),
     Column("review", "Perlu diperiksa", phone=False),
 ]
 CALIBRATION_COLUMNS = [
@@ -30,22 +30,24 @@ CALIBRATION_COLUMNS = [
     Column("keputusan", "Keputusan TPN"), Column("selisih", "Selisih TPI - TPN", "change"),
 ]
 RANKED_COLUMNS = [
-    Column("rank", "No", "int"), Column("unit_name", "Unit kerja"), Column("instansi", "Instansi"),
+    Column("rank", "No", "int", width=48), Column("unit_name", "Unit kerja", width="medium"),
     Column("tpi_total", "Nilai TPI", "score"), Column("margin", "Selisih terkecil", "score"),
-    Column("closest", "Syarat terdekat"),
+    Column("closest", "Syarat terdekat", width="large"), Column("instansi", "Instansi", phone=False),
 ]
 FAILING_COLUMNS = [
-    Column("unit_name", "Unit kerja"), Column("instansi", "Instansi"), Column("tpi_total", "Nilai TPI", "score"),
-    Column("gagal", "Syarat yang belum terpenuhi", width="large"),
+    Column("unit_name", "Unit kerja", width="medium"), Column("tpi_total", "Nilai TPI", "score", width=80),
+    Column("gagal", "Syarat yang belum terpenuhi", width="large"), Column("instansi", "Instansi", phone=False),
 ]
 BY_INSTANSI_COLUMNS = [
-    Column("instansi", "Instansi"), Column("units", "Unit", "int"), Column("tpi_mean", "Rata-rata TPI", "score"),
-    Column("tpn_mean", "Rata-rata TPN", "score"), Column("selisih_mean", "Rata-rata selisih", "score"),
+    Column("instansi", "Instansi", width="medium"), Column("selisih_mean", "Rata-rata selisih", "change"),
+    Column("tpi_mean", "Rata-rata TPI", "score"), Column("tpn_mean", "Rata-rata TPN", "score"),
+    Column("units", "Unit", "int"),
 ]
 DISAGREEMENT_COLUMNS = [
-    Column("unit_name", "Unit kerja"), Column("instansi", "Instansi"), Column("tpi_predicate", "Predikat TPI"),
+    Column("unit_name", "Unit kerja", width="medium"), Column("tpi_predicate", "Predikat TPI"),
     Column("tpi_total", "Nilai TPI", "score"), Column("tpn_total", "Nilai TPN", "score"),
-    Column("keputusan", "Keputusan TPN"), Column("alasan", "Alasan"),
+    Column("keputusan", "Keputusan TPN"), Column("alasan", "Alasan", width="large"),
+    Column("instansi", "Instansi", phone=False),
 ]
 
 
@@ -105,6 +107,7 @@ st.title("Siklus")
 if loaders.require_data():
     f = filters.current()
     year, inst = f["year"], f["instansi"]
+    phone = widgets.phone()
     today = date.today()
     deadline = stages.deadline_for(year)
     status = loaders.query("cycle_status", year, inst, today)
@@ -131,7 +134,7 @@ if loaders.require_data():
                 "Target) di halaman **Data** agar unit yang belum mengirim LKE terlihat.", icon=":material/info:")
     left, right = st.columns([3, 2])
     with left:
-        widgets.chart(charts.stage_funnel(stages.funnel(status)))
+        widgets.chart(charts.stage_funnel(stages.funnel(status), compact=phone))
     per_stage = pd.DataFrame({"Tahap": [stages.STAGE_LABELS[s] for s in stages.STAGES],
                               "Unit": [int(counts.get(s, 0)) for s in stages.STAGES]})
     right.markdown("**Unit per tahap saat ini**")
@@ -143,7 +146,7 @@ if loaders.require_data():
 
     st.subheader("Unit dan tahapnya")
     a, b = st.columns([3, 1])
-    chosen = a.multiselect("Tahap", list(stages.STAGE_LABELS.values()), key="cycle_stages",
+    chosen = a.multiselect("Tahap", list(stages.STAGE_LABELS.values()), key="cycle_stages", select_all=False,
                            placeholder="Semua tahap")
     only_late = b.toggle("Hanya yang terlambat", key="cycle_late")
     shown = status
@@ -194,7 +197,7 @@ if loaders.require_data():
     if len(rule_fails):
         st.markdown(f"**Belum memenuhi syarat {predikat} ({len(rule_fails)})**")
         widgets.table(rule_fails.assign(gagal=rule_fails["gagal"].map(" · ".join)), FAILING_COLUMNS,
-                      key="prop_failing")
+                      key="prop_failing", wrap=True)
     if len(review):
         st.warning("Tidak diikutkan karena berkasnya **perlu diperiksa**: "
                    + "; ".join(md(f"{r.unit_name} ({r.gagal[0].removeprefix('perlu diperiksa: ')})")
@@ -270,9 +273,11 @@ if loaders.require_data():
                       help="TPI menyatakan WBK/WBBM, tetapi keputusan TPN lebih rendah atau nilai TPN di bawah minimum")
         left, right = st.columns(2)
         with left:
-            widgets.chart(charts.tpi_tpn_scatter(compared))
+            if phone:
+                st.caption("Titik di atas garis putus-putus: TPI memberi nilai lebih tinggi daripada TPN.")
+            widgets.chart(charts.tpi_tpn_scatter(compared, compact=phone))
         with right:
-            widgets.chart(charts.calibration_area_bars(areas))
+            widgets.chart(charts.calibration_area_bars(areas, compact=phone))
         per = calibration.by_instansi(units)
         st.markdown("**Selisih per instansi**")
         widgets.table(per.assign(units=per["units"].astype(int)), BY_INSTANSI_COLUMNS, key="calib_instansi")
@@ -281,6 +286,6 @@ if loaders.require_data():
             st.caption("Tidak ada: setiap unit yang dinyatakan memenuhi oleh TPI juga memenuhi menurut TPN.")
         else:
             widgets.table(differ.assign(keputusan=differ["keputusan"].map(text)), DISAGREEMENT_COLUMNS,
-                          key="calib_disagreements")
+                          key="calib_disagreements", wrap=True)
         widgets.downloads(compared, CALIBRATION_COLUMNS, f"kalibrasi_{cy}", "calib", "Kalibrasi TPI dan TPN",
                           note=f"tahun {cy} · {scope}")

@@ -32,7 +32,8 @@ if loaders.require_data():
 
         filters.keep_choices("trend_units", options, best_five)
         chosen = st.multiselect("Unit kerja", options, key="trend_units", placeholder="Pilih unit",
-                                max_selections=len(charts.SERIES), format_func=label_of.get)
+                                max_selections=len(charts.SERIES), format_func=label_of.get,
+                                select_all=False)
         data = all_units[all_units["unit_id"].isin(chosen)] if chosen else all_units.iloc[0:0]
         partial = data[data["needs_review"].notna()].drop_duplicates(["unit_id", "year"])
         if len(partial):

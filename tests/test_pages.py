@@ -168,6 +168,23 @@ def test_profil_unit_compares_unit_and_tpi_and_highlights_overclaims(app):
     assert not at.exception and shown_unit(at) == units.options[-1]
 
 
+def test_profil_unit_of_a_unit_the_tpi_has_not_assessed_says_so_rather_than_no_overclaim(app, demo_db):
+    import duckdb
+
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:  # a 2026 unit whose file holds no TPI answers
+        unit = con.execute("select unit_name from current_submissions where year = 2026 and not has_tpi "
+                           "order by unit_name limit 1").fetchone()[0]
+    finally:
+        con.close()
+    at = app("profil_unit")
+    at.selectbox(key="f_unit").set_value(unit).run()
+    assert not at.exception
+    m = metrics(at)
+    assert m["Nilai total TPI"] == "–"
+    assert m["Klaim berlebih"] == "belum dinilai TPI" and "Pertanyaan diklaim lebih" not in m
+
+
 def test_survei_shows_indices_beside_scores(app):
     at = app("survei")
     assert at.title[0].value == "Survei"
@@ -187,6 +204,22 @@ def test_data_page_lists_submissions_rejects_and_warnings(app):
     assert len(rejects) >= 2  # the demo's corrupt file and the file without identity
     assert any("identitas tidak lengkap" in r for r in rejects["reason"])
     assert len(warnings) >= 1
+
+
+def test_data_page_lists_files_by_year_instansi_and_unit_with_layouts_in_words_and_empty_columns_last(app):
+    at = app("data")
+    table = at.dataframe[0]
+    subs = table.value
+    # newest year first, then instansi, then unit (as a person looks a file up)
+    keys = list(zip(-subs["year"], subs["instansi"], subs["unit_name"], strict=True))
+    assert keys == sorted(keys)
+    # the reader's layouts in words, never its codes
+    assert set(subs["layout"]) <= {"Lembar LKE ZI", "Lembar Jawaban"} and set(subs["layout"])
+    # a column empty on every row (no workbook states its own total here) comes after every filled one
+    order = list(table.proto.column_order)
+    empty = [k for k in order if subs[k].isna().all()]
+    assert "workbook_total" in empty and order[-len(empty):] == empty
+    assert order[:3] == ["unit_name", "year", "instansi"]
 
 
 # How a raw value shows when a table forgot to format it.
@@ -277,20 +310,20 @@ def test_profil_unit_offers_the_units_report_in_three_formats(app):
 def test_laporan_shows_the_recap_and_zips_every_report_of_an_instansi(app):
     at = app("laporan")
     assert at.title[0].value == "Laporan"
-    recap = at.dataframe[0].value
+    recap = shown(at, 0)  # the recap's columns by their keys, as the table shows them
     # 13 units sent a workbook; the demo's roster names a few more that never did, listed with their stage
-    sent = recap[recap["Tahap"] != "Belum mengirim LKE"]
-    assert len(sent) == 13 and len(recap) > 13 and recap["No"].iloc[0] == "1"
-    assert recap["Nilai TPI"].str.contains(",").any() and not recap["Nilai TPI"].str.contains(r"\.").any()
+    sent = recap[recap["stage"] != "Belum mengirim LKE"]
+    assert len(sent) == 13 and len(recap) > 13 and recap["no"].iloc[0] == "1"
+    assert recap["score_tpi"].str.contains(",").any() and not recap["score_tpi"].str.contains(r"\.").any()
     assert {"Rekapitulasi PDF", "Rekapitulasi Excel"} <= {b.proto.label for b in at.get("download_button")}
     instansi = at.selectbox(key="report_instansi").options[0]
     at.button(key="report_zip").click().run()
     assert not at.exception, [e.message for e in at.exception]
     assert len([b for b in at.get("download_button") if b.proto.label.startswith("Unduh ZIP")]) == 1
     names = zipfile.ZipFile(io.BytesIO(at.session_state["report_zip_file"][1])).namelist()
-    assert len(names) == (sent["Instansi"] == instansi).sum() and all(n.endswith(".pdf") for n in names)
+    assert len(names) == (sent["instansi"] == instansi).sum() and all(n.endswith(".pdf") for n in names)
     set_filter(at, "f_instansi", [instansi])
-    assert set(at.dataframe[0].value["Instansi"]) == {instansi}
+    assert set(at.dataframe[0].value["instansi"]) == {instansi}
 
 
 PAGE_FILES = ["ringkasan", "peringkat", "kesenjangan", "tren", "profil_unit", "survei", "siklus", "data"]

@@ -17,12 +17,14 @@ from zi_data.reports import data as report_data
 REVIEW = "perlu diperiksa"  # a unit whose file is partial
 
 
-def sidebar_filters() -> None:
-    """Year, instansi, edition and whose answers (TPI by default); values live in st.session_state and in the
-    address (query parameters), so a link opens the same view."""
-    st.sidebar.markdown("### Filter")
+def sidebar_filters(where=None) -> None:
+    """Year, instansi, edition and whose answers (TPI by default), drawn in `where` (a sidebar container; the
+    sidebar itself by default); values live in st.session_state and in the address (query parameters), so a
+    link opens the same view."""
+    where = where or st.sidebar
+    where.markdown("### Filter")
     if not loaders.has_data():
-        st.sidebar.info("Basis data masih kosong.")
+        where.info("Basis data masih kosong.")
         return
     opts = loaders.query("options")
     levels = opts["levels"] or ["tpi"]
@@ -45,21 +47,21 @@ def sidebar_filters() -> None:
             value = default
         st.session_state[key] = value
     if ignored:
-        st.sidebar.caption(f"Isian alamat yang tidak ada dalam data ({', '.join(ignored)}) diganti pilihan awal.")
-    st.sidebar.selectbox("Tahun", opts["years"], key="f_year")
-    st.sidebar.multiselect("Instansi", opts["instansi"], key="f_instansi", placeholder="Semua instansi",
-                           format_func=names.shown)
-    st.sidebar.selectbox("Edisi LKE", [ALL] + opts["editions"], key="f_edition",
-                         help="2019: 26 indikator (PermenPANRB 10/2019); 2021: Pemenuhan dan Reform "
-                              "(PermenPANRB 90/2021)")
-    st.sidebar.radio("Jawaban siapa", levels, key="f_assessor", horizontal=True, format_func=level_name,
-                     help="Unit: penilaian mandiri unit kerja. TPI: penilaian ulang oleh Tim Penilai Internal; bila "
-                          "ada beberapa tingkat TPI (mis. TPI unit lalu Inspektorat Jenderal), TPI adalah tingkat "
-                          "terakhir (yang menentukan usulan) dan TPI tingkat 1 yang pertama. TPN: Tim Penilai "
-                          "Nasional, bila workbook memuatnya.")
+        where.caption(f"Isian alamat yang tidak ada dalam data ({', '.join(ignored)}) diganti pilihan awal.")
+    where.selectbox("Tahun", opts["years"], key="f_year")
+    where.multiselect("Instansi", opts["instansi"], key="f_instansi", placeholder="Semua instansi",
+                      select_all=False, format_func=names.shown)  # no "Select all": none chosen is every instansi
+    where.selectbox("Edisi LKE", [ALL] + opts["editions"], key="f_edition",
+                    help="2019: 26 indikator (PermenPANRB 10/2019); 2021: Pemenuhan dan Reform "
+                         "(PermenPANRB 90/2021)")
+    where.radio("Jawaban siapa", levels, key="f_assessor", horizontal=True, format_func=level_name,
+                help="Unit: penilaian mandiri unit kerja. TPI: penilaian ulang oleh Tim Penilai Internal; bila "
+                     "ada beberapa tingkat TPI (mis. TPI unit lalu Inspektorat Jenderal), TPI adalah tingkat "
+                     "terakhir (yang menentukan usulan) dan TPI tingkat 1 yang pertama. TPN: Tim Penilai "
+                     "Nasional, bila workbook memuatnya.")
     for key in defaults:
         st.session_state[f"_{key}"] = st.session_state[key]
-    st.sidebar.caption(f"Basis data: `{loaders.db_path()}`")
+    where.caption(f"Basis data: `{loaders.db_path()}`")
     address.sync_address()
 
 

@@ -75,3 +75,34 @@ def norm_name(text: Any) -> str:
 def unit_id(unit: str, instansi: str) -> str:
     """A unit's key: its instansi and name as compared (norm_name), hashed; the same for every way of writing them."""
     return hashlib.md5(f"{norm_name(instansi)}|{norm_name(unit)}".encode()).hexdigest()[:16]
+
+
+def similar_names(name: str, names, typos: int = 2) -> list[str]:
+    """The names a person would take for `name`: the same once case, spaces and punctuation are left out, or a
+    typo apart ("Kementrian Agama" for "Kementerian Agama": at most `typos` letters, and at most one in eight,
+    so "Kabupaten Bogor" and "Kabupaten Bone" stay two names). The closest first; `name` itself is left out."""
+    key = norm_name(name)
+    found = []
+    for other in dict.fromkeys(names):
+        other_key = norm_name(other)
+        if other == name or not other_key:
+            continue
+        limit = min(typos, min(len(key), len(other_key)) // 8)
+        distance = 0 if other_key == key else _edits(key, other_key, limit)
+        if distance <= limit:
+            found.append((distance, other))
+    return [other for _, other in sorted(found)]
+
+
+def _edits(a: str, b: str, limit: int) -> int:
+    """Letters to insert, delete or change to turn a into b (Levenshtein), or limit + 1 once it is more."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+        if min(row) > limit:
+            return limit + 1
+    return row[-1]
