@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import address, filters, loaders, router, widgets
+from ui.text import md
 from zi_data import charts, queries
 from zi_data.export import Column
 from zi_data.reports.data import safe_name
@@ -11,7 +12,7 @@ router.page_guard()  # first: nothing below runs unless dashboard.py's sign-in g
 
 WEAK = [Column("indicator", "Indikator", width="large"), Column("mean_share", "Rata-rata capaian", "pct"),
         Column("area", "Area", phone=False), Column("weight", "Bobot", "score", phone=False),
-        Column("mean_gain", "Poin hilang per unit", "score", phone=False),
+        Column("mean_gain", "Poin hilang per unit", "score"),
         Column("total_gain", "Poin hilang (semua unit)", "score", phone=False),
         Column("units", "Unit", "int", phone=False)]
 GAPS = [Column("indicator", "Indikator", width="large"), Column("gain", "Poin bisa diraih", "score"),
@@ -35,10 +36,15 @@ if loaders.require_data():
     units = units[units["submission_id"].isin(ind["submission_id"].unique())]
     complete = ind[ind["needs_review"].isna()]
 
-    st.caption("Klik sel peta untuk membuka Profil Unit unit itu."
-               + (" Peta ini paling jelas di layar lebar; di ponsel, daftar indikator terlemah di bawah." if phone
-                  else ""))
-    widgets.chart(charts.indicator_heatmap(complete, compact=phone), key="heatmap", open_unit=True)
+    if phone:  # units x 46 indicators is a strip of 2-3 px cells on a phone: the weakest indicators instead
+        st.caption("Peta capaian indikator per unit tampil di layar lebar; di ponsel, indikator terlemah di semua "
+                   "unit di bawah ini.")
+    else:
+        st.caption("Klik sel peta untuk membuka Profil Unit unit itu. Kode indikator di bawah peta.")
+        widgets.chart(charts.indicator_heatmap(complete), key="heatmap", open_unit=True)
+        # the codes' names from the catalog (never file text), per area
+        st.caption("  \n".join(f"**{area}**: " + " · ".join(f"{code} {name}" for code, name in items)
+                               for _, area, items in charts.indicator_legend(complete)))
     widgets.review_note(units, "tidak ikut dalam peta dan indikator terlemah")
 
     st.subheader("Indikator terlemah")
@@ -50,13 +56,14 @@ if loaders.require_data():
 
     st.subheader("Satu unit: poin yang masih bisa diraih")
     options = units.sort_values("unit_label")
-    name = filters.unit_select("Unit kerja", options["unit_label"].tolist(),
-                               review=set(options.loc[options["needs_review"].notna(), "unit_label"]))
-    row = options[options["unit_label"] == name].iloc[0]
-    st.page_link("pages/profil_unit.py", label=f"Buka Profil Unit {name}", icon=":material/apartment:",
+    unit_id = filters.unit_select("Unit kerja", options,
+                                  review=set(options.loc[options["needs_review"].notna(), "unit_id"]))
+    row = options[options["unit_id"] == unit_id].iloc[0]
+    name = row["unit_label"]
+    st.page_link("pages/profil_unit.py", label=f"Buka Profil Unit {md(name)}", icon=":material/apartment:",
                  query_params=address.view_params())
     if isinstance(row["needs_review"], str):
-        st.warning(f"**Perlu diperiksa**: {row['needs_review']}. Poin di bawah dihitung dari bagian berkas yang "
+        st.warning(f"**Perlu diperiksa**: {md(row['needs_review'])}. Poin di bawah dihitung dari bagian berkas yang "
                    "terbaca saja.", icon=":material/report:")
     gaps = loaders.query("unit_gaps", row["submission_id"], f["assessor"])
     rules = loaders.query("rule_results", row["submission_id"], f["assessor"])

@@ -3,10 +3,17 @@
 import streamlit as st
 
 from ui import filters, loaders, router, widgets
+from ui.text import md
 from zi_data import queries, reports
+from zi_data.export import Column
 from zi_data.reports.data import safe_name
 
 router.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
+
+KINDS = {"num": "score", "num3": "score", "signed": "change", "pct": "pct", "int": "int"}  # report kinds -> tables'
+# "Belum dinilai TPI (Unit: Belum memenuhi)" and "Belum mengirim LKE" whole
+WIDTHS = {"no": 48, "unit_name": "medium", "instansi": "medium", "stage": 135, "predicate": 265,
+          "below_WBK": "medium", "below_WBBM": "medium"}
 
 st.title("Laporan")
 if loaders.require_data():
@@ -18,8 +25,13 @@ if loaders.require_data():
     recap = loaders.recap(f["year"], f["instansi"], f["edition"])
     st.write(recap.summary())
     table = recap.table
-    view = {c.title: [table.text(i, c) for i in range(len(table.rows))] for c in table.columns}
-    st.dataframe(view, hide_index=True, width="stretch", height=360)
+    # the recap's own columns, as the PDF and XLSX have them; on a phone a card per unit with its predicate
+    judged = f"score_{recap.judged}"
+    columns = [Column(c.key, c.title, KINDS.get(c.kind, "text"), width=WIDTHS.get(c.key, 90 if c.kind == "num" else None),
+                      phone=c.key in ("no", "unit_name", "stage", judged, "predicate")) for c in table.columns]
+    # the predicate within the screen's width: the instansi after the areas
+    columns = [c for c in columns if c.key != "instansi"] + [c for c in columns if c.key == "instansi"]
+    widgets.table(table.rows, columns, key="recap_table", height=420)
     st.caption(table.intro)
     widgets.recap_buttons(f["year"], f["instansi"], f["edition"])
 
@@ -40,7 +52,7 @@ if loaders.require_data():
         bar = st.progress(0.0, text="Menyiapkan laporan ...")
 
         def step(done: int, total: int, unit: str) -> None:
-            bar.progress(done / total, text=f"{done} dari {total} laporan: {unit}")
+            bar.progress(done / total, text=f"{done} dari {total} laporan: {md(unit)}")
 
         failed: list = []
         con = queries.connect(path)
@@ -54,7 +66,7 @@ if loaders.require_data():
     made = st.session_state.get("report_zip_file")
     if made and made[0] == key:
         if made[2]:
-            st.warning(f"Laporan {len(made[2])} unit kerja tidak dapat dibuat: {'; '.join(made[2])}. Laporan unit "
+            st.warning(f"Laporan {len(made[2])} unit kerja tidak dapat dibuat: {md('; '.join(made[2]))}. Laporan unit "
                        f"lain ada di ZIP, dengan daftar ini di {reports.FAILED_FILE}; rinciannya di log server.",
                        icon=":material/warning:")
         st.download_button(f"Unduh ZIP ({widgets.num(len(made[1]) / 1e6, 1)} MB)", made[1],

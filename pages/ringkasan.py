@@ -8,9 +8,11 @@ from zi_data.export import Column
 
 router.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
 
-MOVERS = [Column("unit_label", "Unit kerja", width="medium"), Column("change", "Perubahan", "change"),
-          Column("total", "Tahun ini", "score"), Column("predicate", "Predikat", phone=False),
-          Column("total_prev", "Tahun lalu", "score", phone=False), Column("instansi", "Instansi", phone=False)]
+# Half the page each on a 1440 px screen: the name, the change, this year's total and the predicate fit whole.
+MOVERS = [Column("unit_label", "Unit kerja", width=180), Column("change", "Perubahan", "change", width=80),
+          Column("total", "Tahun ini", "score", width=75), Column("predicate", "Predikat"),
+          Column("total_prev", "Tahun lalu", "score", phone=False, width=75),
+          Column("instansi", "Instansi", phone=False)]
 
 st.title("Ringkasan")
 if loaders.require_data():
@@ -63,6 +65,6 @@ if loaders.require_data():
                     continue
                 row = widgets.table(frame, MOVERS, key=key, select=True)
                 if row is not None:
-                    address.open_profile(frame["unit_label"].iloc[row])
+                    address.open_profile(frame["unit_id"].iloc[row])
         moved = df[df["change"].notna() & df["needs_review"].isna()].sort_values("change", ascending=False)
         widgets.downloads(moved, MOVERS, f"perubahan_{f['year']}", "ringkasan", "Perubahan nilai total")

@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from ui import filters, loaders, router, signin, widgets
-from zi_data import charts
+from ui.text import md
+from zi_data import charts, names
 from zi_data.cycle import calibration, stages
 from zi_data.cycle import proposal as proposal_mod
 from zi_data.export import Column
@@ -16,11 +17,11 @@ router.page_guard()  # first: nothing below runs unless dashboard.py's sign-in g
 
 LATE = "⚠ Terlambat"
 STATUS_COLUMNS = [
-    Column("unit_name", "Unit kerja", width="medium"), Column("instansi", "Instansi", phone=False),
-    Column("target_text", "Target", phone=False), Column("stage_label", "Tahap"),
+    Column("unit_name", "Unit kerja", width="medium"), Column("stage_label", "Tahap"),
     Column("late", "Terlambat", help="Masih belum mengirim LKE atau belum dinilai TPI setelah batas pengusulan"),
-    Column("unit_total", "Nilai Unit", "score", phone=False), Column("tpi_total", "Nilai TPI", "score"),
-    Column("tpn_total", "Nilai TPN", "score", phone=False), Column("keputusan", "Keputusan TPN", phone=False),
+    Column("tpi_total", "Nilai TPI", "score"), Column("unit_total", "Nilai Unit", "score", phone=False),
+    Column("tpn_total", "Nilai TPN", "score"), Column("keputusan", "Keputusan TPN"),
+    Column("target_text", "Target", phone=False), Column("instansi", "Instansi", phone=False),
     Column("review", "Perlu diperiksa", phone=False),
 ]
 CALIBRATION_COLUMNS = [
@@ -29,22 +30,24 @@ CALIBRATION_COLUMNS = [
     Column("keputusan", "Keputusan TPN"), Column("selisih", "Selisih TPI - TPN", "change"),
 ]
 RANKED_COLUMNS = [
-    Column("rank", "No", "int"), Column("unit_name", "Unit kerja"), Column("instansi", "Instansi"),
+    Column("rank", "No", "int", width=48), Column("unit_name", "Unit kerja", width="medium"),
     Column("tpi_total", "Nilai TPI", "score"), Column("margin", "Selisih terkecil", "score"),
-    Column("closest", "Syarat terdekat"),
+    Column("closest", "Syarat terdekat", width="large"), Column("instansi", "Instansi", phone=False),
 ]
 FAILING_COLUMNS = [
-    Column("unit_name", "Unit kerja"), Column("instansi", "Instansi"), Column("tpi_total", "Nilai TPI", "score"),
-    Column("gagal", "Syarat yang belum terpenuhi", width="large"),
+    Column("unit_name", "Unit kerja", width="medium"), Column("tpi_total", "Nilai TPI", "score", width=80),
+    Column("gagal", "Syarat yang belum terpenuhi", width="large"), Column("instansi", "Instansi", phone=False),
 ]
 BY_INSTANSI_COLUMNS = [
-    Column("instansi", "Instansi"), Column("units", "Unit", "int"), Column("tpi_mean", "Rata-rata TPI", "score"),
-    Column("tpn_mean", "Rata-rata TPN", "score"), Column("selisih_mean", "Rata-rata selisih", "score"),
+    Column("instansi", "Instansi", width="medium"), Column("selisih_mean", "Rata-rata selisih", "change"),
+    Column("tpi_mean", "Rata-rata TPI", "score"), Column("tpn_mean", "Rata-rata TPN", "score"),
+    Column("units", "Unit", "int"),
 ]
 DISAGREEMENT_COLUMNS = [
-    Column("unit_name", "Unit kerja"), Column("instansi", "Instansi"), Column("tpi_predicate", "Predikat TPI"),
+    Column("unit_name", "Unit kerja", width="medium"), Column("tpi_predicate", "Predikat TPI"),
     Column("tpi_total", "Nilai TPI", "score"), Column("tpn_total", "Nilai TPN", "score"),
-    Column("keputusan", "Keputusan TPN"), Column("alasan", "Alasan"),
+    Column("keputusan", "Keputusan TPN"), Column("alasan", "Alasan", width="large"),
+    Column("instansi", "Instansi", phone=False),
 ]
 
 
@@ -76,10 +79,11 @@ def portalrb(year: int, inst: list[str] | None, building: proposal_mod.Proposal)
         st.warning("Basis data sedang diperbarui oleh proses pemuatan. Muat ulang halaman sebentar lagi.")
         return
     if cannot:
-        st.warning("Usulan di atas memuat unit yang tidak akan dikirim ke PortalRB: " + "; ".join(cannot),
+        st.warning("Usulan di atas memuat unit yang tidak akan dikirim ke PortalRB: " + md("; ".join(cannot)),
                    icon=":material/report:")
     for n in r.notices:
-        st.warning(f"**{n.unit}** ({n.instansi}, usulan {n.predikat}): {n.pesan}", icon=":material/sync_problem:")
+        st.warning(f"**{md(n.unit)}** ({md(n.instansi)}, usulan {n.predikat}): {md(n.pesan)}",
+                   icon=":material/sync_problem:")
     st.caption("PortalRB mengambil sendiri daftar unit yang diusulkan dan jawaban LKE-nya dari usulan tersimpan "
                "(`zi api serve`, token dari `zi api token`; lihat README). Sebelum menekan **Sesuai** di PortalRB, "
                "pastikan kolom *Masih sama* berisi ya.")
@@ -103,12 +107,13 @@ st.title("Siklus")
 if loaders.require_data():
     f = filters.current()
     year, inst = f["year"], f["instansi"]
+    phone = widgets.phone()
     today = date.today()
     deadline = stages.deadline_for(year)
     status = loaders.query("cycle_status", year, inst, today)
     scope = filters.instansi_text(inst)
     when = "sudah lewat" if today > deadline else f"{(deadline - today).days} hari lagi"
-    st.caption(f"Tahun {year} · {scope} · batas pengusulan ke KemenPANRB {stages.tanggal(deadline)} ({when}) · "
+    st.caption(f"Tahun {year} · {md(scope)} · batas pengusulan ke KemenPANRB {stages.tanggal(deadline)} ({when}) · "
                "nilai TPI adalah tingkat TPI terakhir")
 
     # --- where every unit stands ----------------------------------------------------------------------------
@@ -129,7 +134,7 @@ if loaders.require_data():
                 "Target) di halaman **Data** agar unit yang belum mengirim LKE terlihat.", icon=":material/info:")
     left, right = st.columns([3, 2])
     with left:
-        widgets.chart(charts.stage_funnel(stages.funnel(status)))
+        widgets.chart(charts.stage_funnel(stages.funnel(status), compact=phone))
     per_stage = pd.DataFrame({"Tahap": [stages.STAGE_LABELS[s] for s in stages.STAGES],
                               "Unit": [int(counts.get(s, 0)) for s in stages.STAGES]})
     right.markdown("**Unit per tahap saat ini**")
@@ -141,7 +146,7 @@ if loaders.require_data():
 
     st.subheader("Unit dan tahapnya")
     a, b = st.columns([3, 1])
-    chosen = a.multiselect("Tahap", list(stages.STAGE_LABELS.values()), key="cycle_stages",
+    chosen = a.multiselect("Tahap", list(stages.STAGE_LABELS.values()), key="cycle_stages", select_all=False,
                            placeholder="Semua tahap")
     only_late = b.toggle("Hanya yang terlambat", key="cycle_late")
     shown = status
@@ -149,7 +154,8 @@ if loaders.require_data():
         shown = shown[shown["stage_label"].isin(chosen)]
     if only_late:
         shown = shown[shown["terlambat"]]
-    rows = shown.assign(target_text=shown["target"].map(text),
+    # names as listed everywhere (names.shown): one that mimics another with non-Latin letters is marked
+    rows = shown.assign(unit_name=shown["unit_name"].map(names.shown), target_text=shown["target"].map(text),
                         late=shown["terlambat"].map({True: LATE, False: ""}),
                         review=shown["needs_review"].map(lambda v: "ya" if isinstance(v, str) else ""))
     widgets.table(rows, STATUS_COLUMNS, key="cycle_table", height=420)
@@ -191,14 +197,14 @@ if loaders.require_data():
     if len(rule_fails):
         st.markdown(f"**Belum memenuhi syarat {predikat} ({len(rule_fails)})**")
         widgets.table(rule_fails.assign(gagal=rule_fails["gagal"].map(" · ".join)), FAILING_COLUMNS,
-                      key="prop_failing")
+                      key="prop_failing", wrap=True)
     if len(review):
         st.warning("Tidak diikutkan karena berkasnya **perlu diperiksa**: "
-                   + "; ".join(f"{r.unit_name} ({r.gagal[0].removeprefix('perlu diperiksa: ')})"
+                   + "; ".join(md(f"{r.unit_name} ({r.gagal[0].removeprefix('perlu diperiksa: ')})")
                                for r in review.itertuples()), icon=":material/report:")
     if len(unassessed):
         with st.expander(f"Belum dinilai TPI ({len(unassessed)}): belum dapat diusulkan"):
-            st.write(", ".join(unassessed["unit_name"]))
+            st.markdown(md(", ".join(unassessed["unit_name"])))
 
     c1, c2, _ = st.columns([1, 1, 2])
     # the workbook is written only when asked for (a callable runs on the click, not on every rerun)
@@ -215,7 +221,7 @@ if loaders.require_data():
             else:
                 st.cache_data.clear()
                 # drawn again from the top, so the stages above show the units now proposed
-                st.session_state["prop_saved"] = (f"Usulan nomor {pid} disimpan oleh {who}: {len(p.proposed)} unit "
+                st.session_state["prop_saved"] = (f"Usulan nomor {pid} disimpan oleh {md(who)}: {len(p.proposed)} unit "
                                                   f"diusulkan, {len(p.reserves)} cadangan. Unit yang diusulkan kini "
                                                   "di tahap Diusulkan.")
                 st.rerun()
@@ -267,9 +273,11 @@ if loaders.require_data():
                       help="TPI menyatakan WBK/WBBM, tetapi keputusan TPN lebih rendah atau nilai TPN di bawah minimum")
         left, right = st.columns(2)
         with left:
-            widgets.chart(charts.tpi_tpn_scatter(compared))
+            if phone:
+                st.caption("Titik di atas garis putus-putus: TPI memberi nilai lebih tinggi daripada TPN.")
+            widgets.chart(charts.tpi_tpn_scatter(compared, compact=phone))
         with right:
-            widgets.chart(charts.calibration_area_bars(areas))
+            widgets.chart(charts.calibration_area_bars(areas, compact=phone))
         per = calibration.by_instansi(units)
         st.markdown("**Selisih per instansi**")
         widgets.table(per.assign(units=per["units"].astype(int)), BY_INSTANSI_COLUMNS, key="calib_instansi")
@@ -278,6 +286,6 @@ if loaders.require_data():
             st.caption("Tidak ada: setiap unit yang dinyatakan memenuhi oleh TPI juga memenuhi menurut TPN.")
         else:
             widgets.table(differ.assign(keputusan=differ["keputusan"].map(text)), DISAGREEMENT_COLUMNS,
-                          key="calib_disagreements")
+                          key="calib_disagreements", wrap=True)
         widgets.downloads(compared, CALIBRATION_COLUMNS, f"kalibrasi_{cy}", "calib", "Kalibrasi TPI dan TPN",
                           note=f"tahun {cy} · {scope}")

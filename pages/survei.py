@@ -9,10 +9,10 @@ from zi_data.export import Column
 router.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
 
 COLUMNS = [Column("unit_label", "Unit kerja", width="medium"), Column("ipak", "IPAK", "score"),
-           Column("ipkp", "IPKP", "score"), Column("pengungkit", "Pengungkit", "score", phone=False),
-           Column("hasil", "Hasil", "score", phone=False), Column("total", "Total", "score", phone=False),
-           Column("predicate", "Predikat", phone=False), Column("needs_review", "Perlu diperiksa", phone=False),
-           Column("instansi", "Instansi", phone=False)]
+           Column("ipkp", "IPKP", "score"), Column("predicate", "Predikat"),
+           Column("pengungkit", "Pengungkit", "score", phone=False), Column("hasil", "Hasil", "score", phone=False),
+           Column("total", "Total", "score", phone=False), Column("instansi", "Instansi", phone=False),
+           Column("needs_review", "Perlu diperiksa", phone=False)]
 
 st.title("Survei")
 if loaders.require_data():

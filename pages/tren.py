@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import filters, loaders, router, widgets
+from ui.text import md
 from zi_data import charts, queries
 from zi_data.export import Column
 
@@ -13,30 +14,31 @@ if loaders.require_data():
     f = filters.current()
     phone = widgets.phone()
     inst = filters.instansi_text(f["instansi"])
-    st.caption(f"Semua tahun · {inst} · jawaban {f['assessor_label']}")
+    st.caption(md(f"Semua tahun · {inst} · jawaban {f['assessor_label']}"))
     by = st.radio("Tampilkan per", ["Unit kerja", "Instansi", "Area"], horizontal=True, key="trend_by")
     if by == "Unit kerja":
         all_units = loaders.query("trend", f["assessor"], "unit", f["instansi"])
-        # Each unit by its label, as on Profil Unit (the name, with the instansi when another unit has the same
-        # name): two "Dinas Kesehatan" of two Pemda stay two choices and two lines.
+        # Each unit chosen by its key and listed by its label, as on Profil Unit (the name, with the instansi when
+        # another unit has the same name): two "Dinas Kesehatan" of two Pemda stay two choices and two lines.
         units = all_units.drop_duplicates("unit_id")
         label_of = dict(zip(units["unit_id"], queries.unit_labels(units), strict=True))
         all_units = all_units.assign(unit_label=all_units["unit_id"].map(label_of))
-        options = sorted(label_of.values())
+        options = sorted(label_of, key=label_of.get)
 
         def best_five() -> list[str]:
             """On first use: the five best units of the year in the sidebar."""
             ids = loaders.scores(f).sort_values("total", ascending=False)["unit_id"]
-            return [label_of[u] for u in ids if u in label_of][:5]
+            return [u for u in ids if u in label_of][:5]
 
         filters.keep_choices("trend_units", options, best_five)
         chosen = st.multiselect("Unit kerja", options, key="trend_units", placeholder="Pilih unit",
-                                max_selections=len(charts.SERIES))
-        data = all_units[all_units["unit_label"].isin(chosen)] if chosen else all_units.iloc[0:0]
+                                max_selections=len(charts.SERIES), format_func=label_of.get,
+                                select_all=False)
+        data = all_units[all_units["unit_id"].isin(chosen)] if chosen else all_units.iloc[0:0]
         partial = data[data["needs_review"].notna()].drop_duplicates(["unit_id", "year"])
         if len(partial):
             st.warning("Tidak digambar karena berkasnya **perlu diperiksa** (hanya sebagian cocok dengan daftar "
-                       "pertanyaan): " + "; ".join(f"{r.unit_label} {r.year}" for r in partial.itertuples()),
+                       "pertanyaan): " + "; ".join(md(f"{r.unit_label} {r.year}") for r in partial.itertuples()),
                        icon=":material/report:")
         data = data[data["needs_review"].isna()]
         totals = data.drop_duplicates(["unit_id", "year"])

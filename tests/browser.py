@@ -42,17 +42,19 @@ SERVERS: dict[str, subprocess.Popen] = {}  # address -> the server's process, wh
 
 
 @contextmanager
-def dashboard(env: dict[str, str], log: Path, *flags: str, local_only: bool = True) -> Iterator[str]:
+def dashboard(env: dict[str, str], log: Path, *flags: str, local_only: bool = True,
+              app: Path | None = None) -> Iterator[str]:
     """The dashboard as `make run` serves it (serve.py: dashboard.py behind the sign-in gate, the libraries loaded
     first) on a free port, its output in `log`; yields the address (http://127.0.0.1:port) once it answers.
 
-    local_only=False starts it as `make run` does, with no --server.address (serve.py then chooses)."""
+    local_only=False starts it as `make run` does, with no --server.address (serve.py then chooses). `app`: another
+    script (a test's own small app), served by `streamlit run` itself."""
     port = free_port()
     address = ["--server.address", "127.0.0.1"] if local_only else []
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "serve.py"), "--server.headless", "true", "--server.port", str(port), *address,
-             *flags],
+            [sys.executable, *([str(ROOT / "serve.py")] if app is None else ["-m", "streamlit", "run", str(app)]),
+             "--server.headless", "true", "--server.port", str(port), *address, *flags],
             cwd=ROOT, env=dict(os.environ, **env), stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

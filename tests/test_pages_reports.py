@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from tests.test_pages import ROOT, open_page
 from tests.test_reports_lhe import KOP
+from tests.test_shown_text import as_read
 
 
 @pytest.fixture
@@ -62,7 +63,7 @@ def test_a_malformed_kop_toml_is_named_on_the_page_and_the_reports_stay_drafts(f
     (folder / "kop.toml").write_text(KOP.replace('kota = "Jakarta"', "kota = Jakarta"), encoding="utf-8")
     for page in ("laporan", "profil_unit"):
         at = open_page(page)
-        warning = " ".join(w.value for w in at.warning)
+        warning = " ".join(as_read(w.value) for w in at.warning)  # as shown: the file's text is escaped
         assert "kop.toml tidak dipakai, laporan unit dibuat sebagai DRAF: kop.toml baris 4 kolom 8" in warning
         assert str(folder) not in warning  # no server path on screen
     assert "DRAF" in first_pdf_text(zip_of_first_instansi(open_page("laporan")))

@@ -8,7 +8,8 @@ import streamlit as st
 ALL = "Semua"  # the edition filter's "every edition"
 
 
-# The view in the address: ?tahun=2026&instansi=A&instansi=B&jawaban=tpi&edisi=2021&unit=Nama
+# The view in the address: ?tahun=2026&instansi=A&instansi=B&jawaban=tpi&edisi=2021&unit=<unit_id> (a unit's key:
+# two units never share it, whatever their names; a link by name still opens the one unit of that name)
 PARAMS = {"f_year": "tahun", "f_instansi": "instansi", "f_edition": "edisi", "f_assessor": "jawaban", "f_unit": "unit"}
 
 
@@ -58,12 +59,13 @@ def sync_address() -> None:
         st.query_params.from_dict(wanted)
 
 
-def open_profile(unit: str, year: int | None = None) -> None:
-    """Drill-down: the unit's Profil Unit (of another year when given), the rest of the view kept.
+def open_profile(unit_id: str, year: int | None = None) -> None:
+    """Drill-down: the Profil Unit of the unit with this key (of another year when given), the rest of the view
+    kept.
 
     The widgets of this run may not be changed any more: the new values wait in "_pending_view" and are put
     in place by the next run's filters.sidebar_filters, before any widget is drawn."""
-    pending = {"f_unit": unit, **({"f_year": int(year)} if year is not None else {})}
+    pending = {"f_unit": unit_id, **({"f_year": int(year)} if year is not None else {})}
     st.session_state["_pending_view"] = pending
-    params = dict(view_params(), unit=unit, **({"tahun": str(int(year))} if year is not None else {}))
+    params = dict(view_params(), unit=unit_id, **({"tahun": str(int(year))} if year is not None else {}))
     st.switch_page("pages/profil_unit.py", query_params=params)

@@ -4,22 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pandas as pd
 import streamlit as st
 
 from ui import address, loaders
 from ui.address import ALL
+from ui.text import md
+from zi_data import names
 from zi_data.readers.base import level_name
 from zi_data.reports import data as report_data
 
 REVIEW = "perlu diperiksa"  # a unit whose file is partial
 
 
-def sidebar_filters() -> None:
-    """Year, instansi, edition and whose answers (TPI by default); values live in st.session_state and in the
-    address (query parameters), so a link opens the same view."""
-    st.sidebar.markdown("### Filter")
+def sidebar_filters(where=None) -> None:
+    """Year, instansi, edition and whose answers (TPI by default), drawn in `where` (a sidebar container; the
+    sidebar itself by default); values live in st.session_state and in the address (query parameters), so a
+    link opens the same view."""
+    where = where or st.sidebar
+    where.markdown("### Filter")
     if not loaders.has_data():
-        st.sidebar.info("Basis data masih kosong.")
+        where.info("Basis data masih kosong.")
         return
     opts = loaders.query("options")
     levels = opts["levels"] or ["tpi"]
@@ -42,21 +47,22 @@ def sidebar_filters() -> None:
             value = default
         st.session_state[key] = value
     if ignored:
-        st.sidebar.caption(f"Isian alamat yang tidak ada dalam data ({', '.join(ignored)}) diganti pilihan awal.")
-    st.sidebar.selectbox("Tahun", opts["years"], key="f_year")
-    st.sidebar.multiselect("Instansi", opts["instansi"], key="f_instansi", placeholder="Semua instansi")
-    st.sidebar.selectbox("Edisi LKE", [ALL] + opts["editions"], key="f_edition",
-                         help="2019: 26 indikator (PermenPANRB 10/2019); 2021: Pemenuhan dan Reform "
-                              "(PermenPANRB 90/2021)")
-    st.sidebar.radio("Jawaban siapa", levels, key="f_assessor", horizontal=True, format_func=level_name,
-                     help="Unit: penilaian mandiri unit kerja. TPI: penilaian ulang oleh Tim Penilai Internal; bila "
-                          "ada beberapa tingkat TPI (mis. TPI unit lalu Inspektorat Jenderal), TPI adalah tingkat "
-                          "terakhir (yang menentukan usulan) dan TPI tingkat 1 yang pertama. TPN: Tim Penilai "
-                          "Nasional, bila workbook memuatnya.")
+        where.caption(f"Isian alamat yang tidak ada dalam data ({', '.join(ignored)}) diganti pilihan awal.")
+    where.selectbox("Tahun", opts["years"], key="f_year")
+    where.multiselect("Instansi", opts["instansi"], key="f_instansi", placeholder="Semua instansi",
+                      select_all=False, format_func=names.shown)  # no "Select all": none chosen is every instansi
+    where.selectbox("Edisi LKE", [ALL] + opts["editions"], key="f_edition",
+                    help="2019: 26 indikator (PermenPANRB 10/2019); 2021: Pemenuhan dan Reform "
+                         "(PermenPANRB 90/2021)")
+    where.radio("Jawaban siapa", levels, key="f_assessor", horizontal=True, format_func=level_name,
+                help="Unit: penilaian mandiri unit kerja. TPI: penilaian ulang oleh Tim Penilai Internal; bila "
+                     "ada beberapa tingkat TPI (mis. TPI unit lalu Inspektorat Jenderal), TPI adalah tingkat "
+                     "terakhir (yang menentukan usulan) dan TPI tingkat 1 yang pertama. TPN: Tim Penilai "
+                     "Nasional, bila workbook memuatnya.")
     for key in defaults:
         st.session_state[f"_{key}"] = st.session_state[key]
     if st.session_state.get("role") == "admin":  # a path on the server: for whoever runs it, not for every reader
-        st.sidebar.caption(f"Basis data: `{loaders.db_path()}`")
+        where.caption(f"Basis data: `{loaders.db_path()}`")
     address.sync_address()
 
 
@@ -86,17 +92,33 @@ def keep_choices(key: str, options: list[str], default: Callable[[], list[str]])
         st.session_state[key] = [n for n in st.session_state[key] if n in options]
 
 
-def unit_select(label: str, names: list[str], default: int = 0, key: str = "f_unit",
+def unit_select(label: str, units: pd.DataFrame, default: int = 0, key: str = "f_unit",
                 review: set[str] | frozenset[str] = frozenset()) -> str:
-    """A selectbox of units that keeps the chosen unit across pages and in the address (?unit=...); units in
-    `review` (partial files) are marked "perlu diperiksa" in the list."""
-    chosen = st.session_state.get(key, st.session_state.get("_f_unit"))
-    st.session_state[key] = chosen if chosen in names else names[default]
-    name = st.selectbox(label, names, key=key,
-                        format_func=lambda n: f"{n} · {REVIEW}" if n in review else n)
-    st.session_state["_f_unit"] = name
+    """A selectbox of `units` (unit_id, unit_label, unit_name, instansi; listed in that order, each by its label)
+    that keeps the chosen unit across pages and in the address (?unit=<unit_id>); returns the chosen unit_id.
+    Units whose unit_id is in `review` (partial files) are marked "perlu diperiksa" in the list."""
+    labels = dict(zip(units["unit_id"], units["unit_label"], strict=True))
+    chosen = asked = st.session_state.get(key, st.session_state.get("_f_unit"))
+    if chosen is not None and chosen not in labels:  # a link by name (older addresses), or a unit not in the list
+        chosen, same = _unit_by_name(chosen, units)
+        if same > 1:
+            st.caption(f"Alamat menyebut unit '{md(asked)}', tetapi {same} unit bernama demikian: pilih unitnya di "
+                       "bawah.")
+    st.session_state[key] = chosen if chosen in labels else units["unit_id"].iloc[default]
+    unit_id = st.selectbox(label, list(labels), key=key,
+                           format_func=lambda u: f"{labels[u]} · {REVIEW}" if u in review else labels[u])
+    st.session_state["_f_unit"] = unit_id
     address.sync_address()
-    return name
+    return unit_id
+
+
+def _unit_by_name(name: str, units: pd.DataFrame) -> tuple[str | None, int]:
+    """The unit an address names by its label or name, as links made before units had keys did: (its unit_id,
+    1); (None, n) when n units answer to that name (which of them was meant cannot be told) or none does."""
+    named = (units["unit_name"] == name) | (units["unit_label"] == name) \
+        | (units["unit_name"] + " (" + units["instansi"] + ")" == name)
+    found = units.loc[named, "unit_id"].unique()
+    return (found[0], 1) if len(found) == 1 else (None, len(found))
 
 
 def instansi_text(instansi: list[str]) -> str:
@@ -112,4 +134,4 @@ def view_text(f: dict | None = None) -> str:
 
 
 def caption() -> None:
-    st.caption(view_text())
+    st.caption(md(view_text()))

@@ -8,7 +8,7 @@ from contextvars import ContextVar
 
 import streamlit as st
 
-from ui import address, filters, signin
+from ui import address, filters, signin, widgets
 
 PAGE_TABLE = [  # script, title, icon (Material Symbols: the font ships with Streamlit, nothing is fetched)
     ("pages/ringkasan.py", "Ringkasan", ":material/dashboard:"),
@@ -50,14 +50,18 @@ def route() -> None:
     """The whole app around a page: title and icon, the sign-in gate, then the chosen page with the
     sidebar's links and filters. dashboard.py is this one call."""
     page_config()
+    widgets.page_style()
     st.sidebar.title("ZI Monitor")
     st.sidebar.caption("Pemantauan Zona Integritas menuju WBK/WBBM")
+    # The page links and the filters come first, above what the sign-in gate says in the sidebar (who is signed
+    # in, the open mode's notice): on a phone the filters are then within the first screen.
+    links, filter_box = st.sidebar.container(), st.sidebar.container()
     if not signin.access_gate():
         st.stop()
+    widgets.warm_elements()  # before the page's queries: the browser loads the numbers' and charts' code meanwhile
     page_list = pages()
     page = st.navigation(page_list, position="hidden")
-    links = st.sidebar.container()  # drawn above the filters, filled once the filters are known
-    filters.sidebar_filters()
+    filters.sidebar_filters(filter_box)
     sidebar_navigation(page_list, links)
     with routed():
         page.run()
@@ -82,5 +86,25 @@ def sidebar_navigation(page_list: list, where) -> None:
     off in config.toml: it listed every script under pages/). Each carries the view (year, instansi, whose
     answers, unit) in its address, so a link opened in a new tab shows the same view."""
     params = address.view_params()
+    narrow = widgets.phone()
+    # a phone: the links two to a row, so the filters below them stay within the first screen
+    box = where.container(horizontal=True, gap="small") if narrow else where
     for page in page_list:
-        where.page_link(page, query_params=params or None)
+        box.page_link(page, query_params=params or None, width=128 if narrow else "content")
+    if narrow:
+        where.html(CLOSE_ON_NAVIGATION, unsafe_allow_javascript=True)
+
+
+# On a phone the sidebar lies over the page: a tap on a page link closes it, as Streamlit's own page list does (a
+# st.page_link leaves it open). Installed once per browser tab; it only clicks Streamlit's own collapse button.
+CLOSE_ON_NAVIGATION = """<script>
+if (!window.ziCloseOnNavigation) {
+  window.ziCloseOnNavigation = true;
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("[data-testid='stSidebar'] [data-testid='stPageLink-NavLink']");
+    if (!link || window.innerWidth >= 768) return;
+    const close = document.querySelector("[data-testid='stSidebarCollapseButton'] button");
+    if (close) setTimeout(() => close.click(), 0);
+  }, true);
+}
+</script>"""

@@ -34,13 +34,15 @@ class Column:
     """One column of a table a person reads: where it comes from, its label, what kind of value it holds.
 
     kind: "text"; "score" (2 decimals); "change" (a score with its sign on screen, +8,36); "int"; "pct" (a share already x100, 2 decimals in files, a bar on
-    screen); "date" (a timestamp); "bool" (ya/tidak). `phone`: still shown on a narrow screen."""
+    screen); "date" (a timestamp); "bool" (ya/tidak). `phone`: still shown on a narrow screen (a phone's card).
+    `bar`: a "pct" column drawn as a bar on screen (else as a number, "85%", for narrow columns)."""
     key: str
     label: str
     kind: str = "text"
     help: str | None = None
     width: str | int | None = None
     phone: bool = True
+    bar: bool = True
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import queries
-from ..surveys import norm_name
+from ..names import norm_name
 from . import served as served_mod
 from .audit import AuditLog, Entry, audit_path
 from .limits import DEFAULT_PER_MINUTE, RateLimiter

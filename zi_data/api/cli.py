@@ -65,7 +65,7 @@ def _known_instansi(db: Path, given: str) -> str | None:
     from difflib import get_close_matches
 
     from .. import queries
-    from ..surveys import norm_name
+    from ..names import norm_name
 
     if not Path(db).exists():
         print(f"Basis data {db} tidak ada: token dibuat untuk instansi yang datanya ada (--db).", file=sys.stderr)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import queries
-from ..surveys import norm_name
+from ..names import norm_name
 from . import audit, served
 
 COLUMNS = ["unit_name", "instansi", "kategori", "public_id", "file_name", "diambil", "hasil", "sama", "ok_submission"]

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..catalog import load_catalog
 from ..cycle.stages import tanggal
-from ..surveys import norm_name
+from ..names import norm_name
 
 ID_PREFIX = "UNIT-"
 ID_PATTERN = re.compile(r"UNIT-[0-9A-Fa-f]{16}")

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ..surveys import unit_id
+from ..names import unit_id
 from .roster import RosterFile
 from .tpn import TpnFile
 
