@@ -163,7 +163,7 @@ def _form(mode: Mode, conn: HTTPConnection, *, notice: str = "", error: str = ""
     token = conn.cookies.get(TOKEN_COOKIE)
     if not token or len(token) != 43:
         token = secrets.token_urlsafe(32)
-    body = (_note(notice, "info")
+    body = (_note(notice, "info") + _note(error, "error")  # above the form: seen without scrolling on a phone
             + f'<form method="post" action="{SIGN_IN}"><h2>Masuk</h2>'
             f'<label for="nama">Nama pengguna</label><input id="nama" name="nama" autocomplete="username" '
             f'autocapitalize="none" spellcheck="false" required maxlength="200" value="{html.escape(username)}"'
@@ -172,7 +172,7 @@ def _form(mode: Mode, conn: HTTPConnection, *, notice: str = "", error: str = ""
             f'autocomplete="current-password" required maxlength="1024"{" autofocus" if username else ""}>'
             f'<input type="hidden" name="token" value="{token}">'
             f'<input type="hidden" name="lanjut" value="{html.escape(next_address)}">'
-            f'<button type="submit">Masuk</button></form>' + _note(error, "error"))
+            f'<button type="submit">Masuk</button></form>')
     response = _page(body, status)
     _set_cookie(response, conn, TOKEN_COOKIE, token, path=SIGN_IN)
     return response
