@@ -22,8 +22,12 @@ from zi_data import access
 
 pytestmark = needs_chromium
 
-PASSWORDS = {"pembaca": "sandi-pembaca-peramban", "tpi": "sandi-tpi-peramban", "admin": "sandi-admin-peramban"}
-ROLES = {"pembaca": "viewer", "tpi": "evaluator", "admin": "admin"}
+PASSWORDS = {"pembaca": "sandi-pembaca-peramban", "tpi": "sandi-tpi-peramban", "admin": "sandi-admin-peramban",
+             "tamu": "sandi-tamu-peramban"}
+ROLES = {"pembaca": "viewer", "tpi": "evaluator", "admin": "admin", "tamu": "viewer"}
+# A display name written as Markdown and HTML (an admin typed it; it is shown, never acted on).
+HOSTILE_NAME = ("![x](http://penyerang.example/p.png) [tautan](https://penyerang.example/) :red[Merah] "
+                "<img src=http://penyerang.example/i.png> $x^2$ **tebal**")
 PAGE_TITLES = ["Ringkasan", "Peringkat", "Kesenjangan", "Tren", "Profil Unit", "Siklus", "Survei", "Laporan", "Data"]
 SCRIPTS = sorted(p.stem for p in (Path(__file__).resolve().parents[1] / "pages").glob("*.py"))
 # Every address a visitor could try: the pages, every file name under pages/ (with and without .py), the entry
@@ -46,7 +50,8 @@ def setup(demo_db, tmp_path_factory):
     shutil.copy(demo_db, db)
     users = folder / "users.toml"
     for name, role in ROLES.items():
-        access.add_user(users, name, PASSWORDS[name], role, name=name.title(), actor_role="admin")
+        access.add_user(users, name, PASSWORDS[name], role, name=HOSTILE_NAME if name == "tamu" else name.title(),
+                        actor_role="admin")
     con = duckdb.connect(str(db), read_only=True)
     try:
         units = [r[0] for r in con.execute("select unit_name from stg_units").fetchall()]
@@ -258,6 +263,9 @@ def test_a_viewer_reads_every_page_but_may_not_upload_or_delete(setup, chromium,
         assert page.locator("[data-testid='stFileUploader']").count() == 0
         assert page.get_by_text("hanya untuk peran Evaluator (TPI) dan Admin").count() == 1
         assert page.get_by_text("Hapus pengajuan (Admin)").count() == 0
+        # the database's path on the server is for admins: neither on the screen nor in what the server sent
+        assert str(setup["db"]) not in page.locator("body").inner_text() and str(setup["db"]) not in visit.sent()
+        assert str(setup["folder"]) not in visit.sent()
         shot(visit, "pembaca-data")
         for title in PAGE_TITLES:  # every page through the sidebar links, charts included
             page.locator("[data-testid='stSidebar']").get_by_role("link", name=title).click()
@@ -332,6 +340,7 @@ def test_an_admin_may_delete_and_no_log_holds_a_password_or_hash(setup, chromium
         assert urlparse(page.url).path.endswith("/data")
         assert page.locator("[data-testid='stFileUploader']").count() == 1
         assert page.get_by_text("Hapus pengajuan (Admin)").count() == 1
+        assert f"Basis data: {setup['db']}" in page.locator("[data-testid='stSidebar']").inner_text()
         shot(visit, "admin-data")
         page.locator("[data-testid='stSidebar']").get_by_text("Keluar").click()
         page.get_by_text("Anda telah keluar.").wait_for(timeout=30_000)
@@ -431,3 +440,22 @@ def test_a_page_left_open_ends_when_its_user_is_removed_or_changes_role(setup, c
         finally:
             viewer.close()
             evaluator.close()
+
+
+def test_the_signed_in_name_is_shown_as_written(setup, chromium, server):
+    """A display name holding Markdown and HTML (an image and a link to another host, coloured text, LaTeX) is
+    shown literally in the sidebar, and the browser asks no other host for anything."""
+    visit = Visit(chromium, server)
+    try:
+        open_signed_out(visit, server, "")
+        sign_in(visit, "tamu")
+        sidebar = visit.page.locator(SIDEBAR)
+        caption = sidebar.get_by_text("Masuk sebagai", exact=False)
+        caption.screenshot(path=str(ARTIFACTS / "akses" / "nama-apa-adanya.png"))
+        assert caption.inner_text().replace("\u2060", "") == f"Masuk sebagai {HOSTILE_NAME} · Pembaca"
+        assert sidebar.locator("img, a[href*='penyerang'], .katex, [data-testid='stMarkdownColoredText']"
+                               ).count() == 0
+        assert not [u for u in visit.requests if "penyerang" in u]
+        assert visit.foreign == [] and visit.failed == []
+    finally:
+        visit.close()

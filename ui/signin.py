@@ -12,6 +12,7 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
+from ui.text import md
 from zi_data import access, sessions
 
 
@@ -68,7 +69,7 @@ def access_gate() -> bool:
     if st.session_state.get("username") not in (None, session.username):  # another user's page state
         _clear_session_state()
     st.session_state.update(username=session.username, user_name=session.name, role=session.role)
-    st.sidebar.caption(f"Masuk sebagai **{session.name}** · {access.ROLE_LABELS[session.role]}")
+    st.sidebar.caption(f"Masuk sebagai **{md(session.name)}** · {access.ROLE_LABELS[session.role]}")
     st.sidebar.button("Keluar", key="logout", on_click=_sign_out)
     _warn_admin(config)
     _idle_watch(config, idle_s)
@@ -168,7 +169,7 @@ def _oidc_gate(config: access.Config | None, idle_s: float) -> bool:
         st.session_state["role"] = config.role_for_email(st.user.get("email")) if config else "viewer"
         st.session_state["user_name"] = st.user.get("name") or st.user.get("email")
         st.session_state["last_active"] = now
-        st.sidebar.caption(f"Masuk sebagai **{st.session_state['user_name']}** · "
+        st.sidebar.caption(f"Masuk sebagai **{md(st.session_state['user_name'])}** · "
                            f"{access.ROLE_LABELS[st.session_state['role']]}")
         st.sidebar.button("Keluar", key="logout", on_click=st.logout)
         _warn_admin(config)
