@@ -43,25 +43,27 @@ SERVERS: dict[str, subprocess.Popen] = {}  # address -> the server's process, wh
 
 @contextmanager
 def dashboard(env: dict[str, str], log: Path, *flags: str, local_only: bool = True,
-              app: Path | None = None) -> Iterator[str]:
+              app: Path | None = None, cert=None) -> Iterator[str]:
     """The dashboard as `make run` serves it (serve.py: dashboard.py behind the sign-in gate, the libraries loaded
     first) on a free port, its output in `log`; yields the address (http://127.0.0.1:port) once it answers.
 
     local_only=False starts it as `make run` does, with no --server.address (serve.py then chooses). `app`: another
-    script (a test's own small app), served by `streamlit run` itself."""
+    script (a test's own small app), served by `streamlit run` itself. `cert` (tests/api_server.py's Certificate):
+    served over HTTPS with that certificate; the address is then https://127.0.0.1:port."""
     port = free_port()
     address = ["--server.address", "127.0.0.1"] if local_only else []
+    tls = ["--server.sslCertFile", str(cert.cert), "--server.sslKeyFile", str(cert.key)] if cert else []
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, *([str(ROOT / "serve.py")] if app is None else ["-m", "streamlit", "run", str(app)]),
-             "--server.headless", "true", "--server.port", str(port), *address, *flags],
+             "--server.headless", "true", "--server.port", str(port), *address, *tls, *flags],
             cwd=ROOT, env=dict(os.environ, **env), stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    url = f"{'https' if cert else 'http'}://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2, context=cert.context() if cert else None)
                 break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
@@ -82,14 +84,21 @@ class Client:
     """A plain HTTP client with its own cookies, as a script or another program would reach the server: nothing
     followed automatically, every answer seen as it is."""
 
-    def __init__(self, server: str, cookies: dict[str, str] | None = None):
+    def __init__(self, server: str, cookies: dict[str, str] | None = None, tls=None):
+        """`tls`: the ssl.SSLContext to verify an https:// server with."""
         self.server = server
         self.netloc = urlparse(server).netloc
         self.cookies: dict[str, str] = dict(cookies or {})
+        self.tls = tls
+
+    def _connection(self, timeout: float) -> http.client.HTTPConnection:
+        if urlparse(self.server).scheme == "https":
+            return http.client.HTTPSConnection(self.netloc, timeout=timeout, context=self.tls)
+        return http.client.HTTPConnection(self.netloc, timeout=timeout)
 
     def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
                 html: bool = False) -> tuple[int, http.client.HTTPMessage, bytes]:
-        conn = http.client.HTTPConnection(self.netloc, timeout=60)
+        conn = self._connection(60)
         sent = {"Accept": "text/html" if html else "*/*", **(headers or {})}
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -115,7 +124,7 @@ class Client:
         headers = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
                    "Sec-WebSocket-Key": base64.b64encode(secrets.token_bytes(16)).decode(),
                    "Sec-WebSocket-Protocol": "streamlit", "Origin": self.server}
-        conn = http.client.HTTPConnection(self.netloc, timeout=30)
+        conn = self._connection(30)
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         try:

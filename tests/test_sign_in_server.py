@@ -7,8 +7,12 @@ HttpOnly, SameSite=Strict cookie and nothing else. Without a users file the serv
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import ipaddress
 import re
 import socket
+import sys
 import threading
 import time
 from pathlib import Path
@@ -20,8 +24,10 @@ import streamlit
 from tests.browser import Client, dashboard, rss_mb
 from zi_data import access
 
-PASSWORDS = {"pembaca": "sandi-pembaca-server", "admin": "sandi-admin-server", "sasaran": "sandi-sasaran-server"}
-ROLES = {"pembaca": "viewer", "admin": "admin", "sasaran": "viewer"}
+PASSWORDS = {"pembaca": "sandi-pembaca-server", "admin": "sandi-admin-server", "sasaran": "sandi-sasaran-server",
+             "lambat": "sandi-lambat-server"}
+ROLES = {"pembaca": "viewer", "admin": "admin", "sasaran": "viewer", "lambat": "viewer"}
+SLOW_ITERATIONS = 4_800_000  # "lambat": a password check of a second or two, so a burst meets checks under way
 STREAMLIT_JS = "/static/js/" + next((Path(streamlit.__file__).parent / "static/static/js").glob("index.*.js")).name
 # Addresses of Streamlit's server that a client that has not signed in must not get anything from.
 REFUSED = ["/_stcore/metrics", "/_stcore/host-config", "/_stcore/script-health-check", "/media/abc123.csv",
@@ -38,6 +44,13 @@ def setup(demo_db, tmp_path_factory):
     users = folder / "users.toml"
     for name, role in ROLES.items():
         access.add_user(users, name, PASSWORDS[name], role, name=name.title(), actor_role="admin")
+    salt = b"garam-uji-lambat"
+    digest = hashlib.pbkdf2_hmac("sha256", PASSWORDS["lambat"].encode(), salt, SLOW_ITERATIONS)
+    text = users.read_text()
+    start = text.index("password_hash", text.index("[users.lambat]"))
+    end = text.index("\n", start)
+    users.write_text(text[:start] + f'password_hash = "pbkdf2_sha256${SLOW_ITERATIONS}$'
+                     f'{base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"' + text[end:])
     return {"folder": folder, "users": users, "env": {"ZI_DB": str(demo_db), "ZI_USERS": str(users)}}
 
 
@@ -208,6 +221,76 @@ def test_twenty_simultaneous_wrong_sign_ins_check_at_most_five(server):
     assert status == 429 and "Coba lagi dalam 5 menit" in text and "zi_sesi" not in client.cookies
 
 
+def test_a_burst_of_fifteen_wrong_and_three_right_passwords_signs_nobody_in(server):
+    """Issue 17.2 as found: in a burst of 15 wrong and 3 right passwords the right ones signed in. The 15 wrong
+    ones are sent at once; the 3 right ones follow while the checks of the first are still under way (a check of
+    this user's password takes a second or two). Five checks fill the count: the other ten are refused at once,
+    the right ones too, and nobody is signed in."""
+    def attempt(password: str, answers: list, i: int) -> None:
+        client = Client(server)
+        _, token = sign_in_form(client)
+        status, _, text = post_sign_in(client, "lambat", password, token)
+        answers[i] = (status, text, "zi_sesi" in client.cookies, time.monotonic())
+
+    wrong, right = [None] * 15, [None] * 3
+    threads = [threading.Thread(target=attempt, args=(f"tebakan-{i}", wrong, i)) for i in range(15)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 15
+    while sum(a is not None and a[0] == 429 for a in wrong) < 10 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    refused_at_once = sum(a is not None and a[0] == 429 for a in wrong)
+    checks_under_way = sum(a is None for a in wrong)
+    sent_right = time.monotonic()
+    late = [threading.Thread(target=attempt, args=(PASSWORDS["lambat"], right, i)) for i in range(3)]
+    for t in late:
+        t.start()
+    for t in threads + late:
+        t.join()
+    assert not any(signed for _, _, signed, _ in wrong + right), "a password was accepted during the burst"
+    assert [a[0] for a in right] == [429] * 3 and all("Terlalu banyak percobaan" in a[1] for a in right)
+    checked = [a for a in wrong if "Nama pengguna atau kata sandi salah" in a[1]]
+    assert len(checked) == 4 and all(a[0] == 401 for a in checked)  # the fifth check locked the name (429)
+    assert refused_at_once == 10 and checks_under_way == 5, (refused_at_once, checks_under_way)
+    # the right passwords were indeed sent while checks were under way: some wrong answers came after them
+    assert any(a[3] > sent_right for a in wrong)
+    client = Client(server)  # and after the burst the name stays locked, whatever is sent
+    status, _, text = post_sign_in(client, "lambat", PASSWORDS["lambat"], sign_in_form(client)[1])
+    assert status == 429 and "zi_sesi" not in client.cookies
+
+
+def test_behind_https_the_cookies_are_marked_secure(setup, server, tmp_path):
+    """Over HTTPS (Streamlit given a certificate) and behind a proxy on this machine that ends HTTPS and says so
+    (X-Forwarded-Proto), the form token and the session cookie are sent over HTTPS only."""
+    from tests.api_server import make_certificate
+
+    def cookie_attributes(headers, name: str) -> set[str]:
+        cookie = next(h for h in headers.get_all("set-cookie") if h.startswith(f"{name}="))
+        return {a.strip().split("=")[0].lower() for a in cookie.split(";")[1:]}
+
+    cert = make_certificate(tmp_path / "tls")
+    with dashboard(setup["env"], tmp_path / "https.log", cert=cert) as secure:
+        assert secure.startswith("https://")
+        client = Client(secure, tls=cert.context())
+        _, headers, body = client.get("/masuk", html=True)
+        assert {"secure", "httponly", "samesite"} <= cookie_attributes(headers, "zi_masuk")
+        token = re.search(r'name="token" value="([^"]+)"', body.decode()).group(1)
+        status, headers, _ = post_sign_in(client, "pembaca", PASSWORDS["pembaca"], token)
+        assert status == 303 and cookie_attributes(headers, "zi_sesi") == {"secure", "httponly", "samesite", "path"}
+        assert client.get("/", html=True)[0] == 200 and client.websocket() == 101
+        assert Client(secure, tls=cert.context()).get("/", html=True)[0] == 303  # and without it: nothing
+
+    proxied = Client(server)  # plain HTTP from the proxy, which tells the server the browser used HTTPS
+    https = {"X-Forwarded-Proto": "https"}
+    _, headers, body = proxied.get("/masuk", html=True, headers=https)
+    assert "secure" in cookie_attributes(headers, "zi_masuk")
+    token = re.search(r'name="token" value="([^"]+)"', body.decode()).group(1)
+    form = urlencode({"nama": "pembaca", "sandi": PASSWORDS["pembaca"], "token": token, "lanjut": ""}).encode()
+    status, headers, _ = proxied.request("POST", "/masuk", body=form, html=True, headers={
+        **https, "Content-Type": "application/x-www-form-urlencoded", "Origin": "https://" + proxied.netloc})
+    assert status == 303 and "secure" in cookie_attributes(headers, "zi_sesi")
+
+
 def test_a_session_ends_when_idle_and_when_the_user_is_removed_or_changes_role(setup, tmp_path):
     users = tmp_path / "users.toml"
     users.write_bytes(setup["users"].read_bytes())
@@ -237,15 +320,23 @@ def test_a_session_ends_when_idle_and_when_the_user_is_removed_or_changes_role(s
         assert admin.websocket() == 403
 
 
-def other_address() -> str | None:
-    """This machine's address on its network (not loopback), when it has one."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+def listening(port: int) -> set[str]:
+    """The addresses the kernel has a listening TCP socket on `port` for (0.0.0.0 or :: for every interface)."""
+    found = set()
+    for table, size in (("/proc/net/tcp", 4), ("/proc/net/tcp6", 16)):
         try:
-            s.connect(("192.0.2.123", 9))  # no packet is sent: this only asks the routing table
-            address = s.getsockname()[0]
+            rows = Path(table).read_text().splitlines()[1:]
         except OSError:
-            return None
-    return None if address.startswith("127.") else address
+            continue
+        for row in rows:
+            local, state = row.split()[1], row.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                raw = bytes.fromhex(address)
+                # the kernel writes each 32-bit word in the machine's byte order
+                raw = b"".join(raw[i:i + 4][::-1] for i in range(0, size, 4)) if sys.byteorder == "little" else raw
+                found.add(str(ipaddress.ip_address(raw)))
+    return found
 
 
 def answers(address: str, port: int) -> bool:
@@ -259,16 +350,18 @@ def answers(address: str, port: int) -> bool:
 @pytest.mark.parametrize("flags,network", [((), False), (("--server.address", "0.0.0.0"), False),
                                            (("--terbuka-untuk-jaringan",), True)])
 def test_open_mode_listens_on_this_computer_only_unless_asked(demo_db, tmp_path, flags, network):
-    elsewhere = other_address()
-    if elsewhere is None:
-        pytest.skip("this machine has no network address besides loopback")
+    """Seen from the outside without sending anything off this machine: the kernel's list of listening sockets,
+    and a connection to another loopback address (127.0.0.2 reaches a server listening on every interface, not one
+    on 127.0.0.1 only)."""
     env = {"ZI_DB": str(demo_db), "ZI_USERS": str(tmp_path / "tidak-ada.toml")}
     log = tmp_path / "server.log"
     with dashboard(env, log, *flags, local_only=False) as server:
         port = urlparse(server).port
         assert answers("127.0.0.1", port)
-        assert answers(elsewhere, port) == network
-        assert answers("127.0.0.2", port) == network  # another address of this machine, as seen by the server
+        where = listening(port)
+        assert (where == {"127.0.0.1"}) != network, where
+        assert network == bool(where & {"0.0.0.0", "::"}), where
+        assert answers("127.0.0.2", port) == network
     said = log.read_text(errors="replace")
     if network:
         assert "PERINGATAN: mode terbuka (tanpa kontrol akses) dan dilayani ke jaringan" in said
@@ -277,16 +370,12 @@ def test_open_mode_listens_on_this_computer_only_unless_asked(demo_db, tmp_path,
 
 
 def test_with_sign_in_on_the_server_listens_on_the_network(setup, tmp_path):
-    elsewhere = other_address()
-    if elsewhere is None:
-        pytest.skip("this machine has no network address besides loopback")
     with dashboard(setup["env"], tmp_path / "server.log", local_only=False) as server:
         port = urlparse(server).port
-        assert answers(elsewhere, port)
-        client = Client(f"http://{elsewhere}:{port}")
+        assert listening(port) & {"0.0.0.0", "::"}, listening(port)
+        client = Client(f"http://127.0.0.2:{port}")  # as another computer would: the sign-in page, nothing else
         assert client.get("/", html=True)[0] == 303 and client.websocket() == 403
     assert "Kontrol akses aktif" in (tmp_path / "server.log").read_text()
-
 
 
 def test_with_openid_connect_uploads_downloads_and_metrics_need_streamlits_identity_cookie(demo_db, tmp_path):
