@@ -27,7 +27,7 @@ def warm_up() -> None:
         import pandas.io.formats.style  # noqa: F401  (the tables' Styler)
 
         from pages import common
-        from zi_data import charts, queries
+        from zi_data import charts, queries, workers
         from zi_data.catalog import load_catalog
     finally:
         cache_log.setLevel(level)
@@ -39,6 +39,7 @@ def warm_up() -> None:
     for fig in (charts.totals_histogram(units), charts.area_share_bars(queries.area_shares(units)),
                 charts.predicate_donut({"wbbm": 0, "wbk": 1, "not_met": 0, "unscored": 0})):
         fig.to_json()  # Plotly loads each trace type's and layout part's classes on first use
+    workers.warm()  # the child processes that read uploads and write start from a server that has the library loaded
     db = common.db_path()
     if db.exists():
         try:

@@ -1,13 +1,14 @@
 """Data: upload workbooks, survey files, unit rosters and TPN results; see what was loaded, rejected and warned."""
 
 import io
+import logging
 import re
 
 import pandas as pd
 import streamlit as st
 
 from pages import common
-from zi_data import queries, store
+from zi_data import queries, store, workers
 from zi_data.export import Column
 from zi_data.ingest import IngestSummary, ingest_upload
 from zi_data.readers.base import level_name
@@ -17,6 +18,7 @@ common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in g
 
 UPLOAD_TYPES = ["xlsx", "xlsm", "xls", "csv"]
 KINDS = {"lke": "LKE", "survey": "Survei", "roster": "Daftar unit", "tpn": "Hasil TPN"}
+SIDE_KINDS = {"survey": "Survei", "roster": "Daftar unit", "tpn": "Hasil TPN"}
 IDENTITY_COLUMNS = {"unit": "Unit Kerja", "instansi": "Instansi", "year": "Tahun"}
 SUBMISSIONS = [
     Column("unit_name", "Unit kerja", width="medium"), Column("year", "Tahun", "int"),
@@ -118,11 +120,42 @@ if can_upload and files:
                     results.append((f.name, s))
         except PermissionError as exc:
             results.append(("", IngestSummary(rejected=[{"file": "", "reason": str(exc)}])))
+        except Exception:  # the load runs in a child process; what it could not say is in the server's log
+            logging.getLogger("zi_monitor").exception("unggahan gagal")
+            results.append(("", IngestSummary(rejected=[{"file": "", "reason": "Pemuatan gagal karena kesalahan di "
+                                                         "server; berkas yang belum tampil di atas tidak dimuat. Coba "
+                                                         "lagi, atau hubungi pengelola bila berulang."}])))
         st.cache_data.clear()
         st.session_state["upload_results"] = [(name, s.rejected, s.loaded, s.surveys, s.superseded, s.submissions,
                                                s.rosters, s.tpn) for name, s in results]
         st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
         st.rerun()
+
+
+def side_files_control() -> None:
+    """Admin: withdraw a loaded roster, TPN results or survey file (its rows leave every page, the history keeps
+    who, when and why)."""
+    files = common.query("side_files")
+    with st.expander("Tarik daftar unit, hasil TPN atau berkas survei (Admin)", icon=":material/remove_circle:"):
+        if files.empty:
+            st.caption("Tidak ada daftar unit, hasil TPN atau berkas survei yang termuat.")
+            return
+        st.caption("Baris yang masih berasal dari berkas itu dihapus dari semua tampilan (unit yang disebut berkas "
+                   "survei dihitung ulang tanpa nilainya); berkasnya dicatat di tab Riwayat beserta siapa, kapan dan "
+                   "alasannya, dan boleh dimuat lagi kelak. Baris yang dulu digantikan berkas itu tidak kembali.")
+        labels = {f"{SIDE_KINDS[r.kind]} · {r.file_name} · {r.rows} baris": r.sha256 for r in files.itertuples()}
+        choice = st.selectbox("Berkas", list(labels), key="withdraw_choice")
+        reason = st.text_input("Alasan penarikan", key="withdraw_reason")
+        if st.button("Tarik berkas", key="withdraw_button", disabled=not reason.strip()):
+            try:  # withdraw_file checks the role itself
+                detail = workers.write(store.withdraw_file, db, labels[choice],
+                                       by=st.session_state.get("user_name", "?"), reason=reason.strip(),
+                                       actor_role=common.role())
+            except (*workers.PERSON_ERRORS, workers.WriteFailed) as exc:
+                st.error(workers.message(exc))
+            else:
+                st.cache_data.clear()
+                st.success(detail[:1].upper() + detail[1:])
 
 
 def profile_label(unit_name: str, instansi: str, year: int) -> str:
@@ -224,13 +257,15 @@ if common.has_data() or (db.exists() and db.stat().st_size > 0):
             choice = st.selectbox("Pengajuan", list(labels), key="delete_choice")
             reason = st.text_input("Alasan penghapusan", key="delete_reason")
             if st.button("Hapus pengajuan", key="delete_button", disabled=not reason.strip()):
-                try:  # delete_submission checks the role itself
-                    store.delete_submission(db, labels[choice], by=st.session_state.get("user_name", "?"),
-                                            reason=reason.strip(), actor_role=common.role())
-                except PermissionError as exc:
-                    st.error(str(exc))
+                try:  # delete_submission checks the role itself; it writes in a child process (workers.write)
+                    workers.write(store.delete_submission, db, labels[choice],
+                                  by=st.session_state.get("user_name", "?"), reason=reason.strip(),
+                                  actor_role=common.role())
+                except (*workers.PERSON_ERRORS, workers.WriteFailed) as exc:
+                    st.error(workers.message(exc))
                 else:
                     st.cache_data.clear()
                     st.success(f"Dihapus: {choice}")
+        side_files_control()
 else:
     st.info("Basis data masih kosong: unggah berkas di atas.")

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import common
-from zi_data import charts
+from zi_data import charts, workers
 from zi_data.cycle import calibration, stages
 from zi_data.cycle import proposal as proposal_mod
 from zi_data.export import Column
@@ -166,10 +166,10 @@ if common.require_data():
     if common.allowed("propose"):
         if c2.button("Simpan usulan", key="prop_save", type="primary", icon=":material/save:"):
             who = st.session_state.get("user_name") or "?"
-            try:  # save() checks the role itself, whatever this page shows
-                pid = proposal_mod.save(common.db_path(), p, who, actor_role=common.role())
-            except PermissionError as exc:
-                st.error(str(exc))
+            try:  # save() checks the role itself, whatever this page shows; it writes in a child process
+                pid = workers.write(proposal_mod.save, common.db_path(), p, who, actor_role=common.role())
+            except (*workers.PERSON_ERRORS, workers.WriteFailed) as exc:
+                st.error(workers.message(exc))
             else:
                 st.cache_data.clear()
                 # drawn again from the top, so the stages above show the units now proposed

@@ -377,9 +377,11 @@ def cli_demo(args) -> int:
     counter = _Counter()
     paths = generate(args.out, units=args.units, years=years, seed=args.seed, progress=counter)
     counter.close()
-    print(f"{len(paths)} berkas ditulis dalam {time.perf_counter() - t:.0f} detik. Memuat ke {args.db} ...", flush=True)
+    written = f"{len(paths)} berkas ditulis ke {args.out} dalam {time.perf_counter() - t:.0f} detik."
     if args.no_ingest:
+        print(f"{written} Tidak dimuat ke basis data (--no-ingest): muat dengan `zi ingest {args.out}`.", flush=True)
         return 0
+    print(f"{written} Memuat ke {args.db} ...", flush=True)
     from .access import COMMAND_LINE_ROLE
     from .ingest import ingest_paths
 

@@ -711,8 +711,24 @@ def ingest_upload(name: str, data: bytes, db: Path | str, upload_dir: Path, *, a
 
     Only the accepted types and sizes are saved at all; anything else is refused with its reason.
     A role that may not upload is refused before anything is saved or recorded.
+
+    The work runs in a child process (the dashboard's own process only ever reads the database: a write
+    connection beside its read-only ones is refused by DuckDB), which reads the file in a capped worker of its
+    own: a file that crashes the parser is refused and recorded, the dashboard goes on. Should the child itself
+    end without an answer, the file is reported refused with that reason (nothing was committed).
     """
     access.require(actor_role, "upload")
+    try:
+        return workers.call(_ingest_upload, name, data, db, upload_dir, actor_role=actor_role, identity=identity,
+                            allow_partial=allow_partial)
+    except workers.WorkerDied as exc:
+        return IngestSummary(rejected=[{"file": _upload_name(name), "reason": f"{_upload_name(name)}: tidak dimuat "
+                                        f"({exc}); coba lagi, atau hubungi pengelola bila berulang"}])
+
+
+def _ingest_upload(name: str, data: bytes, db: Path | str, upload_dir: Path, *, actor_role: str | None,
+                   identity: dict | None = None, allow_partial: bool = False) -> IngestSummary:
+    """ingest_upload's work, in its child process."""
     base = _upload_name(name)
     refusal = None
     if Path(base).suffix.lower() not in SUFFIXES:
@@ -734,7 +750,21 @@ def ingest_upload(name: str, data: bytes, db: Path | str, upload_dir: Path, *, a
 
 def identify_upload(name: str, data: bytes) -> dict[str, Any]:
     """What an uploaded file says about itself before it is loaded: its kind ("lke", "survey", "roster", "tpn" or
-    None when it cannot be read), unit, instansi and year with where each was found, and the problem that stops it."""
+    None when it cannot be read), unit, instansi and year with where each was found, and the problem that stops it.
+
+    Read in a child process with the reading workers' memory limit: the file comes from a browser, and a file
+    that crashes the parser must cost that child only, never the dashboard's process."""
+    try:
+        return workers.call(_identify_upload, name, data, memory_mb=workers.limits()["memory_mb"],
+                            seconds=workers.limits()["seconds"])
+    except workers.WorkerDied as exc:
+        base = _upload_name(name)
+        return {"file": base, "kind": None, "unit": "", "instansi": "", "year": None, "sources": {},
+                "problem": f"{base}: {exc}"}
+
+
+def _identify_upload(name: str, data: bytes) -> dict[str, Any]:
+    """identify_upload's reading, in its child process."""
     base = _upload_name(name)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / base  # the same name: a file named <Tahun>_<Unit Kerja>.xlsx says who it is

@@ -52,10 +52,14 @@ class Table:
         limit = int(settings()[key])
         n = len(self.rows) - (self.header_index or 0) - 1
         if self.more or n > limit:
-            count = "lebih dari " + f"{limit:,}" if self.more else f"{n:,}"
-            raise ReadError(path, f"{ROW_LIMITS[key]}: {count} baris data, melebihi batas {limit:,} baris (data/"
-                            "settings.csv): berkas tidak dimuat sama sekali; bagi menjadi beberapa berkas atau "
-                            "periksa apakah ada baris yang tidak semestinya".replace(",", "."), sheet=self.sheet)
+            count = f"lebih dari {_thousands(limit)}" if self.more else _thousands(n)
+            raise ReadError(path, f"{ROW_LIMITS[key]}: {count} baris data, melebihi batas {_thousands(limit)} baris "
+                            "(data/settings.csv): berkas tidak dimuat sama sekali; bagi menjadi beberapa berkas atau "
+                            "periksa apakah ada baris yang tidak semestinya", sheet=self.sheet)
+
+
+def _thousands(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
 
 
 def max_table_rows() -> int:

@@ -12,6 +12,7 @@ its exception (the dashboard writes this way, so its own process only ever reads
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
 import signal
@@ -21,14 +22,18 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from .readers.detect import settings
 
-# What a forkserver child needs loaded before the first task, so that each one starts in milliseconds.
-PRELOAD = ["zi_data.ingest"]
+# What a forkserver child needs loaded before the first task, so that each one starts in milliseconds. The main
+# script too: a child started otherwise runs it again (`streamlit run`'s, serve.py) before its task.
+PRELOAD = ["__main__", "zi_data.ingest"]
+LOG = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+WATCH = "zi-parent-watch"  # the thread that ends a worker whose parent has gone (it holds no lock: fork stays safe)
 
 
 def limits() -> dict[str, float]:
@@ -59,16 +64,31 @@ def _context() -> mp.context.BaseContext:
     clean (the dashboard's threads could hold locks a forked child would inherit locked)."""
     if sys.platform != "linux":
         return mp.get_context("spawn")
-    if threading.active_count() == 1:
+    if all(t is threading.main_thread() or t.name == WATCH for t in threading.enumerate()):
         return mp.get_context("fork")
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(PRELOAD)
     return ctx
 
 
-def _die_with_parent(parent: int) -> None:
+def warm() -> None:
+    """Start the fork server now, with the library loaded (the dashboard, before it answers): its first upload
+    then starts its child in milliseconds, not the seconds loading the library takes."""
+    if sys.platform != "linux":
+        return
+    from multiprocessing import forkserver
+
+    mp.get_context("forkserver").set_forkserver_preload(PRELOAD)
+    forkserver.ensure_running()
+
+
+def _die_with_parent(parent: int | None) -> None:
     """End this process when its parent ends: the kernel's signal on Linux, and a watch of the parent's id
-    (a dead parent's children are adopted by another process) for everything else."""
+    (a dead parent's children are adopted by another process) for everything else. `parent` is the pid of the
+    process that asked for this one when it is also its parent (fork), else None (a fork server's child: the
+    server ends when the process that started it ends, and its children with it)."""
+    if parent is None:
+        parent = os.getppid()
     if sys.platform == "linux":
         try:
             import ctypes
@@ -86,7 +106,7 @@ def _die_with_parent(parent: int) -> None:
             if os.getppid() != parent:
                 os._exit(1)
 
-    threading.Thread(target=watch, name="zi-parent-watch", daemon=True).start()
+    threading.Thread(target=watch, name=WATCH, daemon=True).start()
 
 
 def _address_space() -> int | None:
@@ -117,7 +137,12 @@ def _cap_memory(memory_mb: float | None) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 
 
-def _serve(conn: Connection, fn: Callable, shared: tuple, parent: int, memory_mb: float | None) -> None:
+def _parent(ctx) -> int | None:
+    """What a child of `ctx` compares its parent's pid with (see _die_with_parent)."""
+    return os.getpid() if ctx.get_start_method() == "fork" else None
+
+
+def _serve(conn: Connection, fn: Callable, shared: tuple, parent: int | None, memory_mb: float | None) -> None:
     """A worker: run fn(*item, *shared) for every item sent, one answer per item, until told to stop."""
     _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
@@ -135,6 +160,8 @@ def _serve(conn: Connection, fn: Callable, shared: tuple, parent: int, memory_mb
             except MemoryError:
                 answer = (index, False, Failure("memory", _memory_reason(memory_mb)))
             except BaseException as exc:  # noqa: BLE001  handed to the caller, who decides
+                # the traceback stays here, in the server's log: the caller gets the exception only
+                LOG.warning("%s gagal di proses anak", getattr(fn, "__name__", fn), exc_info=True)
                 answer = (index, False, exc)
             try:
                 conn.send(answer)
@@ -144,8 +171,8 @@ def _serve(conn: Connection, fn: Callable, shared: tuple, parent: int, memory_mb
 
 def _memory_reason(memory_mb: float | None) -> str:
     limit = f"{memory_mb:,.0f} MB".replace(",", ".") if memory_mb else "memori mesin"
-    return (f"membaca berkas ini memerlukan memori melebihi batas {limit} per berkas (mis. sel berisi yang sangat "
-            "jauh dari tabelnya): berkas ditolak")
+    return (f"berkas ini memerlukan memori melebihi batas {limit} per berkas untuk dibaca (mis. sel berisi yang "
+            "sangat jauh dari tabelnya): berkas ditolak, berkas lain tetap dimuat")
 
 
 def _death_reason(exitcode: int | None, memory_mb: float | None) -> Failure:
@@ -153,16 +180,18 @@ def _death_reason(exitcode: int | None, memory_mb: float | None) -> Failure:
         sig = -exitcode
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
         if sig in (signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS) and memory_mb:
-            return Failure("memory", f"proses pembaca berhenti mendadak ({name}) saat membaca berkas ini, "
-                                     f"kemungkinan karena {_memory_reason(memory_mb)}")
-        return Failure("died", f"proses pembaca berhenti mendadak ({name}) saat membaca berkas ini: berkas ditolak")
-    return Failure("died", f"proses pembaca berhenti (kode {exitcode}) saat membaca berkas ini: berkas ditolak")
+            return Failure("memory", f"proses pembaca berhenti mendadak ({name}); kemungkinan "
+                                     f"{_memory_reason(memory_mb)}")
+        return Failure("died", f"proses pembaca berhenti mendadak ({name}) saat membaca berkas ini: berkas ditolak, "
+                               "berkas lain tetap dimuat")
+    return Failure("died", f"proses pembaca berhenti (kode {exitcode}) saat membaca berkas ini: berkas ditolak, "
+                           "berkas lain tetap dimuat")
 
 
 class _Worker:
     def __init__(self, ctx, fn: Callable, shared: tuple, memory_mb: float | None):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_serve, args=(child, fn, shared, os.getpid(), memory_mb), daemon=True,
+        self.proc = ctx.Process(target=_serve, args=(child, fn, shared, _parent(ctx), memory_mb), daemon=True,
                                 name="zi-worker")
         self.proc.start()
         child.close()
@@ -287,24 +316,29 @@ class Pool:
         w.conn.close()
 
 
-def call(fn: Callable, *args: Any, memory_mb: float | None = 0, seconds: float | None = 0) -> Any:
-    """fn(*args) in a fresh child process: its result, or the exception it raised; WorkerDied when the child
-    ended without an answer (or took more than `seconds`). No memory or time limit unless given (a child that
+def call(fn: Callable, *args: Any, memory_mb: float | None = 0, seconds: float | None = 0, **kwargs: Any) -> Any:
+    """fn(*args, **kwargs) in a fresh child process: its result, or the exception it raised; WorkerDied when the
+    child ended without an answer (or took more than `seconds`). No memory or time limit unless given (a child that
     reads files runs its own capped workers)."""
     ctx = _context()
     parent, child = ctx.Pipe()
+    target = partial(fn, **kwargs) if kwargs else fn
     # not a daemon: the child may start reading workers of its own
-    proc = ctx.Process(target=_serve, args=(child, fn, (), os.getpid(), memory_mb), daemon=False, name="zi-call")
+    proc = ctx.Process(target=_serve, args=(child, target, (), _parent(ctx), memory_mb), daemon=False,
+                       name="zi-call")
     proc.start()
     child.close()
     deadline = time.monotonic() + seconds if seconds else None
     try:
-        parent.send([(0, args)])
-        parent.send(None)
+        try:
+            parent.send([(0, args)])
+            parent.send(None)
+        except OSError:  # it ended at once
+            pass
         while parent.poll(None if deadline is None else max(0.0, deadline - time.monotonic())):
             try:
                 _, ok, value = parent.recv()
-            except EOFError:  # ended without an answer
+            except (EOFError, OSError):  # ended without an answer
                 break
             if ok:
                 return value
@@ -317,10 +351,43 @@ def call(fn: Callable, *args: Any, memory_mb: float | None = 0, seconds: float |
             raise WorkerDied(Failure("timeout", f"pekerjaan melebihi {seconds:,.0f} detik dan dihentikan"
                                      .replace(",", ".")))
         proc.join(timeout=5)
-        raise WorkerDied(_death_reason(proc.exitcode, memory_mb))
+        if memory_mb:  # a reading child
+            raise WorkerDied(_death_reason(proc.exitcode, memory_mb))
+        raise WorkerDied(Failure("died", f"proses latar berhenti sebelum selesai (kode {proc.exitcode})"))
     finally:
         parent.close()
         proc.join(timeout=10)
         if proc.is_alive():
             proc.kill()
             proc.join()
+
+
+class WriteFailed(RuntimeError):
+    """A write the dashboard asked for failed for a reason that is not the person's (the message says so in
+    Bahasa Indonesia; the details are in the server's log)."""
+
+
+# What a write may raise for the person to read: the reason is theirs (a role, a row gone, a bad value).
+PERSON_ERRORS = (PermissionError, KeyError, ValueError)
+
+
+def write(fn: Callable, *args: Any, **kwargs: Any) -> Any:
+    """fn(*args, **kwargs) as the dashboard writes: in a child process, so that the dashboard's own process only
+    ever holds read-only connections (DuckDB refuses a write connection beside them in one process). Errors meant
+    for people pass through; anything else is logged here and raised as WriteFailed."""
+    try:
+        return call(fn, *args, **kwargs)
+    except PERSON_ERRORS:
+        raise
+    except Exception as exc:
+        LOG.error("penulisan %s gagal: %r", getattr(fn, "__name__", fn), exc)
+        if "lock" in str(exc).lower():
+            raise WriteFailed("Basis data sedang dipakai oleh proses lain (mis. pemuatan berkas). Coba lagi "
+                              "sebentar lagi.") from exc
+        raise WriteFailed("Perubahan tidak tersimpan karena kesalahan di server; tidak ada yang berubah. Coba "
+                          "lagi, atau hubungi pengelola bila berulang (rinciannya ada di log server).") from exc
+
+
+def message(exc: BaseException) -> str:
+    """An error of PERSON_ERRORS or WriteFailed as a sentence (a KeyError's text without its quotes)."""
+    return str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
