@@ -105,6 +105,7 @@ def bench_refused(n: int = 100) -> dict:
     good_s, good_sum = timed(good, WORK / "refused-good.duckdb")
     bad_s, bad_sum = timed(bad, WORK / "refused-bad.duckdb")
     again_s, again_sum = timed(bad, WORK / "refused-bad.duckdb")
+    roster_s, roster_sum = timed(million_row_roster(), WORK / "refused-roster.duckdb")
     return {
         "files": n,
         "raw_calamine_read_good_s": round(raw_good, 3),
@@ -119,7 +120,20 @@ def bench_refused(n: int = 100) -> dict:
         "loaded_good": good_sum.loaded,
         "refused": len(bad_sum.rejected),
         "refused_again": len(again_sum.rejected),
+        "roster_1m_rows_refused_s": round(roster_s, 2),
+        "roster_1m_rows_refused": len(roster_sum.rejected),
     }
+
+
+def million_row_roster() -> Path:
+    """A unit roster of 1,000,000 rows (19 MB), as one that was loaded whole before there were row limits."""
+    path = WORK / "roster-1m" / "daftar_unit.csv"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8") as f:
+            f.write("Unit Kerja;Instansi;Tahun;Target\n")
+            f.writelines(f"U{i};Pemda {i % 40};2026;WBK\n" for i in range(1_000_000))
+    return path.parent
 
 
 if __name__ == "__main__":

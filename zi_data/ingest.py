@@ -259,7 +259,7 @@ def ingest_paths(paths: list[Path], db: Path | str = store.DEFAULT_DB, progress:
     fresh: list[tuple[Path, str]] = []
     seen: dict[str, Path] = {}
     contexts: dict[str, str] = {}  # sha256 -> what the refusal of its file would be remembered with
-    folders: dict[Path, str] = {}
+    folders: dict[str, str] = {}
     for f in files:
         sha = file_hash(f)
         if sha in seen:  # the same bytes twice in one run: said, not silently counted as unchanged
@@ -331,20 +331,20 @@ def reader_version() -> str:
 
 
 def refusal_context(path: Path, identity: dict | None, allow_partial: bool,
-                    folders: dict[Path, str] | None = None) -> str:
+                    folders: dict[str, str] | None = None) -> str:
     """Everything besides its bytes that a file's reading depends on: what the person gave (identity, accepting a
     partial sheet), where the file is (its folders and name may say its unit and year) and its folder's
-    identitas.csv."""
-    folder = path.resolve().parent
-    if folders is None or folder not in folders:
-        names = folder / IDENTITY_CSV
+    identitas.csv (`folders` remembers each folder's within one run)."""
+    where = os.path.abspath(path)  # no file system calls: a file moved by a link is read once more at worst
+    folder = os.path.dirname(where)
+    listed = folders.get(folder) if folders is not None else None
+    if listed is None:
+        names = Path(folder) / IDENTITY_CSV
         listed = file_hash(names) if names.is_file() else ""
         if folders is not None:
             folders[folder] = listed
-    else:
-        listed = folders[folder]
     given = {k: str(v) for k, v in (identity or {}).items() if v not in (None, "")}
-    return json.dumps([str(path.resolve()), given, bool(allow_partial), listed], ensure_ascii=False, sort_keys=True)
+    return json.dumps([where, given, bool(allow_partial), listed], ensure_ascii=False, sort_keys=True)
 
 
 @dataclass

@@ -260,7 +260,10 @@ class Pool:
                     w.assigned.extend(take)
                     try:
                         w.conn.send([(i, items[i]) for i in take])
-                    except OSError:  # it has just died: its items are answered or sent on below
+                    except OSError:  # it has died: these never reached it (what it had is answered below)
+                        for i in take:
+                            w.assigned.remove(i)
+                        pending.extendleft(reversed(take))
                         break
             busy = [w for w in self.workers if w.assigned]
             ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=1.0)
