@@ -12,7 +12,7 @@ import shutil
 import time
 from pathlib import Path
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / ".bench"
@@ -30,6 +30,7 @@ def _answers():
 
 def generate(n: int = 100) -> tuple[Path, Path]:
     """(folder of n refused workbooks, folder of n good ones), cached between runs."""
+    from tests.helpers import drop_reform_pengawasan
     from zi_data.lke_writer import write_lke_zi
     from zi_data.template import write_template
 
@@ -52,14 +53,7 @@ def generate(n: int = 100) -> tuple[Path, Path]:
             write_template(path, edition="2021", unit=f"Unit {i}", instansi="Instansi Uji", year=2025)
         elif kind == "sebagian":  # the area Penguatan Pengawasan of Reform taken out
             write_lke_zi(path, ed, f"Unit {i}", "Instansi Uji", 2025, ans)
-            book = load_workbook(path)
-            ws = book["LKE ZI"]
-            texts = [" ".join(str(c.value) for c in row if c.value is not None).upper() for row in ws.iter_rows()]
-            start = next(j for j, t in enumerate(texts) if "II. REFORM" in t)
-            first = next(j for j in range(start, len(texts)) if "PENGUATAN PENGAWASAN" in texts[j])
-            last = next(j for j in range(first + 1, len(texts)) if "PENINGKATAN KUALITAS PELAYANAN PUBLIK" in texts[j])
-            ws.delete_rows(first + 1, last - first)
-            book.save(path)
+            drop_reform_pengawasan(path)
         elif kind == "tanpa_lke":
             book = Workbook()
             ws = book.active

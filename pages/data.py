@@ -144,18 +144,27 @@ def side_files_control() -> None:
                    "survei dihitung ulang tanpa nilainya); berkasnya dicatat di tab Riwayat beserta siapa, kapan dan "
                    "alasannya, dan boleh dimuat lagi kelak. Baris yang dulu digantikan berkas itu tidak kembali.")
         labels = {f"{SIDE_KINDS[r.kind]} · {r.file_name} · {r.rows} baris": r.sha256 for r in files.itertuples()}
-        choice = st.selectbox("Berkas", list(labels), key="withdraw_choice")
-        reason = st.text_input("Alasan penarikan", key="withdraw_reason")
-        if st.button("Tarik berkas", key="withdraw_button", disabled=not reason.strip()):
-            try:  # withdraw_file checks the role itself
-                detail = workers.write(store.withdraw_file, db, labels[choice],
-                                       by=st.session_state.get("user_name", "?"), reason=reason.strip(),
-                                       actor_role=common.role())
-            except (*workers.PERSON_ERRORS, workers.WriteFailed) as exc:
-                st.error(workers.message(exc))
-            else:
-                st.cache_data.clear()
-                st.success(detail[:1].upper() + detail[1:])
+        # withdraw_file checks the role itself
+        admin_removal(labels, "withdraw", "Berkas", "Alasan penarikan", "Tarik berkas", store.withdraw_file,
+                      lambda choice, detail: detail[:1].upper() + detail[1:])
+
+
+def admin_removal(options: dict[str, str], key: str, what: str, reason_label: str, button: str, remove,
+                  done) -> None:
+    """Choose one of `options` (label -> id), say why, and remove it: remove(db, id, by=..., reason=...,
+    actor_role=...) runs in a child process (the dashboard's own process only reads) and checks the role itself;
+    done(label, what remove returned) is the message afterwards."""
+    choice = st.selectbox(what, list(options), key=f"{key}_choice")
+    reason = st.text_input(reason_label, key=f"{key}_reason")
+    if st.button(button, key=f"{key}_button", disabled=not reason.strip()):
+        try:
+            result = workers.write(remove, db, options[choice], by=st.session_state.get("user_name", "?"),
+                                   reason=reason.strip(), actor_role=common.role())
+        except (*workers.PERSON_ERRORS, workers.WriteFailed) as exc:
+            st.error(workers.message(exc))
+        else:
+            st.cache_data.clear()
+            st.success(done(choice, result))
 
 
 def profile_label(unit_name: str, instansi: str, year: int) -> str:
@@ -254,18 +263,9 @@ if common.has_data() or (db.exists() and db.stat().st_size > 0):
                        "sebelumnya untuk unit dan tahun itu aktif kembali.")
             active = subs[subs["deleted_at"].isna()]
             labels = {f"{r.unit_name} · {r.year} · {r.file_name}": r.submission_id for r in active.itertuples()}
-            choice = st.selectbox("Pengajuan", list(labels), key="delete_choice")
-            reason = st.text_input("Alasan penghapusan", key="delete_reason")
-            if st.button("Hapus pengajuan", key="delete_button", disabled=not reason.strip()):
-                try:  # delete_submission checks the role itself; it writes in a child process (workers.write)
-                    workers.write(store.delete_submission, db, labels[choice],
-                                  by=st.session_state.get("user_name", "?"), reason=reason.strip(),
-                                  actor_role=common.role())
-                except (*workers.PERSON_ERRORS, workers.WriteFailed) as exc:
-                    st.error(workers.message(exc))
-                else:
-                    st.cache_data.clear()
-                    st.success(f"Dihapus: {choice}")
+            # delete_submission checks the role itself
+            admin_removal(labels, "delete", "Pengajuan", "Alasan penghapusan", "Hapus pengajuan",
+                          store.delete_submission, lambda choice, _: f"Dihapus: {choice}")
         side_files_control()
 else:
     st.info("Basis data masih kosong: unggah berkas di atas.")

@@ -3,10 +3,10 @@ refusal is remembered for the same bytes, reader version and givens, so an uncha
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from tests.helpers import all_best, edition, filled_workbook
+from tests.test_ingest import query as rows
 from zi_data import ingest, store
 from zi_data.template import write_template
 
@@ -39,14 +39,6 @@ def read_log(monkeypatch):
 
     monkeypatch.setattr(ingest, "_prepared", recording)
     return seen
-
-
-def rows(db, sql):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_refused_files_are_not_read_again_in_an_unchanged_folder(tmp_path, refused_folder, read_log):

@@ -3,24 +3,16 @@ admin withdraws a loaded file (its rows leave every page; the history says who, 
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from tests.helpers import edition, filled_workbook, perfect
+from tests.test_ingest import query as rows
 from zi_data import ingest, queries, store
 from zi_data.cli import main
 from zi_data.readers.detect import settings
 from zi_data.tables import max_table_rows, read_table
 
 ROSTER_HEADER = "Unit Kerja;Instansi;Tahun;Target\n"
-
-
-def rows(db, sql, params=()):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
 
 
 def test_the_row_limits_are_in_the_settings_file():

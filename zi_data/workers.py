@@ -58,6 +58,9 @@ class WorkerDied(RuntimeError):
         super().__init__(failure.reason)
         self.failure = failure
 
+    def __reduce__(self):  # raised in a child of a child, it is sent on as itself
+        return (WorkerDied, (self.failure,))
+
 
 def _context() -> mp.context.BaseContext:
     """fork where it is safe (a process with one thread: `zi`, a worker's parent), else a fork server started

@@ -207,6 +207,9 @@ def test_a_page_that_fails_says_so_in_bahasa_indonesia_without_a_traceback(demo_
     monkeypatch.setenv("ZI_USERS", str(demo_db.parent / "tidak-ada.toml"))
     monkeypatch.chdir(APP_ROOT)
     monkeypatch.setattr(queries, "unit_scores", broken)
+    import streamlit as st
+
+    st.cache_data.clear()  # frames cached by earlier tests would spare the broken query
     at = AppTest.from_file(str(APP_ROOT / "dashboard.py"), default_timeout=60)
     at.run()
     assert not at.exception  # Streamlit's error box (a traceback in full mode) is never reached
