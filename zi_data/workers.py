@@ -130,6 +130,12 @@ def _cap_memory(memory_mb: float | None) -> None:
         import resource
     except ImportError:  # not on this system: the process still ends alone
         return
+    try:  # Arrow's allocator (mimalloc) reserves 1 GiB of address space on its first use: before the cap, not in it
+        import pyarrow
+
+        pyarrow.allocate_buffer(1)
+    except Exception:  # noqa: BLE001  no Arrow, nothing reserved
+        pass
     base = _address_space()
     if base is None:
         return

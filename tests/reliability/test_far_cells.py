@@ -259,6 +259,32 @@ def _allocate(mb: int) -> int:
     return len(block) // (1024 * 1024)
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="the memory cap uses RLIMIT_AS")
+def test_arrow_in_a_worker_of_the_dashboard_leaves_the_next_file_its_memory():
+    """Arrow's allocator reserves 1 GiB of address space on its first use. In a worker of the dashboard's fork
+    server (a process with threads) that first use came after the cap and took all of it: the next file of that
+    worker was refused for memory it never used."""
+    proc = script("""
+        import json, threading, time
+        from zi_data import workers
+        from tests.reliability.test_far_cells import _arrow_then_allocate
+        threading.Thread(target=time.sleep, args=(60,), daemon=True).start()  # as the dashboard: a fork server
+        assert workers._context().get_start_method() == "forkserver"
+        with workers.Pool(_arrow_then_allocate, workers=1) as pool:  # the settings' 1,024 MB
+            out = list(pool.map([(300,), (300,)]))
+        print(json.dumps([o if isinstance(o, int) else o.kind for o in out]))
+    """)
+    assert proc.returncode == 0, proc.stderr[-800:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == [300, 300]  # was ["memory", "memory"]
+
+
+def _arrow_then_allocate(mb: int) -> int:
+    import pyarrow as pa
+
+    assert pa.table({"a": pa.array(range(1000))}).num_rows == 1000  # as a worker builds a file's tables
+    return _allocate(mb)
+
+
 def test_a_worker_killed_on_an_item_refuses_that_item_only():
     from zi_data import workers
 
