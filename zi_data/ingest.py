@@ -28,13 +28,14 @@ from .cycle.load import load_roster, load_tpn
 from .cycle.roster import looks_like_roster, read_roster
 from .cycle.tpn import looks_like_tpn, read_tpn
 from .evaluate import Evaluation, evaluate
+from .names import norm_name, unit_id
 from .predicates import fmt
 from .readers import ReadError, Workbook, read_workbook
 from .readers.base import Level, level_name, level_order
 from .readers.excel import EXCEL_SUFFIXES
 from .readers.identity import IDENTITY_CSV
 from .scoring import LEVEL_COLUMNS
-from .surveys import SurveyFile, looks_like_survey, norm_name, read_survey, unit_id
+from .surveys import SurveyFile, looks_like_survey, read_survey
 from .tables import Table, too_large, try_read_table
 
 SUFFIXES = EXCEL_SUFFIXES | {".csv"}
@@ -750,10 +751,12 @@ def _ingest_upload(name: str, data: bytes, db: Path | str, upload_dir: Path, *, 
 
 def identify_upload(name: str, data: bytes) -> dict[str, Any]:
     """What an uploaded file says about itself before it is loaded: its kind ("lke", "survey", "roster", "tpn" or
-    None when it cannot be read), unit, instansi and year with where each was found, and the problem that stops it.
+    None when it cannot be read), unit, instansi and year with where each was found, and the problem that stops it;
+    for an LKE also what it would score (`levels`: (level, total, predicate, questions answered) from the unit up)
+    and how many of the catalog's questions its form matched (`matched` of `questions`).
 
-    Read in a child process with the reading workers' memory limit: the file comes from a browser, and a file
-    that crashes the parser must cost that child only, never the dashboard's process."""
+    Read and scored in a child process with the reading workers' memory limit: the file comes from a browser, and
+    a file that crashes the parser must cost that child only, never the dashboard's process."""
     try:
         return workers.call(_identify_upload, name, data, memory_mb=workers.limits()["memory_mb"],
                             seconds=workers.limits()["seconds"])
@@ -764,7 +767,7 @@ def identify_upload(name: str, data: bytes) -> dict[str, Any]:
 
 
 def _identify_upload(name: str, data: bytes) -> dict[str, Any]:
-    """identify_upload's reading, in its child process."""
+    """identify_upload's reading and scoring, in its child process."""
     base = _upload_name(name)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / base  # the same name: a file named <Tahun>_<Unit Kerja>.xlsx says who it is
@@ -780,8 +783,12 @@ def _identify_upload(name: str, data: bytes) -> dict[str, Any]:
             if path.suffix.lower() == ".csv":
                 return dict(out, problem=f"{base}: {NOT_A_TABLE}")
             return dict(out, problem=str(exc))
+        # what it would score, before it is loaded: each level's total and predicate, and how much of the
+        # catalog the form matched (the survey files already loaded may still change Hasil)
+        levels = [(a["level"], a["total"], a["predicate"], a["answered"]) for a in evaluate(wb).assessments()]
         return dict(out, kind="lke", unit=wb.unit, instansi=wb.instansi, year=wb.year,
-                    sources=wb.read_info.get("identity", {}))
+                    sources=wb.read_info.get("identity", {}), levels=levels,
+                    matched=wb.read_info.get("matched"), questions=wb.read_info.get("catalog_questions"))
 
 
 def cli_ingest(args, identity: dict | None = None) -> int:
