@@ -209,6 +209,31 @@ def test_identifying_an_upload_that_crashes_the_parser_costs_only_a_child_proces
     assert info["kind"] is None and info["problem"].startswith("2025_Unit Jauh.xlsx: proses pembaca berhenti")
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="the memory cap uses RLIMIT_AS")
+def test_the_upload_preview_reads_and_scores_in_a_capped_child(form, tmp_path, monkeypatch):
+    """The Data page scores a chosen file before it is loaded (identify_upload): that reading and scoring of a
+    file from a browser runs in a child process under the reading workers' memory cap, never in the server's."""
+    import resource
+
+    from zi_data import ingest
+
+    seen = tmp_path / "seen.txt"
+    real = ingest.evaluate
+
+    def watched(wb, *args, **kwargs):
+        seen.write_text(f"{os.getpid()} {resource.getrlimit(resource.RLIMIT_AS)[0]}")
+        return real(wb, *args, **kwargs)
+
+    monkeypatch.setattr(ingest, "evaluate", watched)  # the child is forked from here: it inherits the watch
+    far = add_to_sheet(form, tmp_path / "2025_Unit Jauh.xlsx", FAR)
+    info = ingest.identify_upload(far.name, far.read_bytes())
+    assert info["kind"] == "lke" and info["problem"] is None
+    assert info["levels"][0][0] == "unit" and info["levels"][0][1] == pytest.approx(
+        json.loads(zi("score", "--json", str(form)).stdout)["unit_score"]["total"])
+    pid, cap = map(int, seen.read_text().split())
+    assert pid != os.getpid() and cap != resource.RLIM_INFINITY
+
+
 def test_a_table_file_with_a_stray_cell_is_refused_whole_naming_it(tmp_path):
     """A roster's rows are all read or none: a far value is not passed over as in a form, it is named."""
     from openpyxl import Workbook
