@@ -9,7 +9,7 @@ import streamlit as st
 
 from ui import address, loaders, router, signin, widgets
 from ui.text import md
-from zi_data import queries, store, workers
+from zi_data import queries, store, withdraw, workers
 from zi_data.export import Column
 from zi_data.ingest import IngestSummary, ingest_upload
 from zi_data.names import norm_name, similar_names
@@ -237,7 +237,7 @@ def side_files_control() -> None:
         # chosen by the file's hash: two files may bear one name
         labels = {r.sha256: f"{SIDE_KINDS[r.kind]} · {r.file_name} · {r.rows} baris" for r in files.itertuples()}
         # withdraw_file checks the role itself
-        admin_removal(labels, "withdraw", "Berkas", "Alasan penarikan", "Tarik berkas", store.withdraw_file,
+        admin_removal(labels, "withdraw", "Berkas", "Alasan penarikan", "Tarik berkas", withdraw.withdraw_file,
                       lambda label, detail: detail[:1].upper() + detail[1:])
 
 
@@ -254,7 +254,7 @@ def admin_removal(options: dict[str, str], key: str, what: str, reason_label: st
             result = workers.write(remove, db, choice, by=st.session_state.get("user_name", "?"),
                                    reason=reason.strip(), actor_role=signin.role())
         except (*workers.PERSON_ERRORS, workers.WriteFailed) as exc:
-            st.error(md(workers.message(exc)))
+            st.error(workers.message(exc))  # the library's own words, no file text
         else:
             st.cache_data.clear()
             st.success(md(done(options[choice], result)))

@@ -217,7 +217,7 @@ if loaders.require_data():
             try:  # save() checks the role itself, whatever this page shows; it writes in a child process
                 pid = workers.write(proposal_mod.save, loaders.db_path(), p, who, actor_role=signin.role())
             except (*workers.PERSON_ERRORS, workers.WriteFailed) as exc:
-                st.error(md(workers.message(exc)))
+                st.error(workers.message(exc))  # the library's own words, no file text
             else:
                 st.cache_data.clear()
                 # drawn again from the top, so the stages above show the units now proposed

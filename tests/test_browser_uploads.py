@@ -159,9 +159,12 @@ def test_uploads_beside_browsing_sessions_show_nobody_a_traceback(setup, server,
         for round_ in range(4):
             book = filled_workbook(tmp_path / f"2025_Unit Serentak {round_}.xlsx", unit=all_best(edition("2021")),
                                    unit_name=f"Unit Serentak {round_}", instansi="Instansi Uji")
-            uploader.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files(str(book))
             from playwright.sync_api import expect
 
+            # the last round's uploader, holding its file, may stay on screen while the page is drawn again
+            chooser = uploader.locator("[data-testid='stFileUploader'] input[type='file']")
+            expect(chooser).to_have_count(1, timeout=60_000)
+            chooser.set_input_files(str(book))
             load = uploader.get_by_role("button", name="Muat ke basis data")
             expect(load).to_be_enabled(timeout=60_000)
             wait_until_idle(uploader, 500)

@@ -7,7 +7,7 @@ import pytest
 
 from tests.helpers import edition, filled_workbook, perfect
 from tests.test_ingest import query as rows
-from zi_data import ingest, queries, store
+from zi_data import ingest, queries, withdraw
 from zi_data.cli import main
 from zi_data.readers.detect import settings
 from zi_data.tables import max_table_rows, read_table
@@ -107,7 +107,7 @@ def total(db):
 def test_an_admin_withdraws_a_roster_and_it_is_recorded_like_a_deletion(loaded):
     db, side = loaded
     sha = sha_of(db, "daftar.csv")
-    detail = store.withdraw_file(db, sha, "Admin Satu", "salah kirim", actor_role="admin")
+    detail = withdraw.withdraw_file(db, sha, "Admin Satu", "salah kirim", actor_role="admin")
     assert detail == "daftar unit daftar.csv ditarik oleh Admin Satu: salah kirim; 2 baris dihapus"
     assert rows(db, "select count(*) from stg_roster") == [(0,)]
     assert rows(db, "select status from raw_files where sha256 = ?", [sha]) == [("withdrawn",)]
@@ -127,7 +127,7 @@ def test_withdrawing_a_survey_scores_its_units_again_without_it(loaded):
     db, _ = loaded
     # with the survey: IPAK 2 -> 2 / 4 x 17,5 = 8,75 instead of 17,5 (the workbook says 4)
     assert total(db) == pytest.approx(100 - 17.5 + 8.75)
-    detail = store.withdraw_file(db, sha_of(db, "survei.csv"), "Admin", "nilai salah", actor_role="admin")
+    detail = withdraw.withdraw_file(db, sha_of(db, "survei.csv"), "Admin", "nilai salah", actor_role="admin")
     assert "1 pengajuan dihitung ulang tanpa survei itu" in detail
     assert total(db) == pytest.approx(100)
     assert rows(db, "select count(*) from stg_surveys") == [(0,)]
@@ -136,7 +136,7 @@ def test_withdrawing_a_survey_scores_its_units_again_without_it(loaded):
 def test_withdrawing_tpn_results_takes_their_areas_too(loaded):
     db, _ = loaded
     assert rows(db, "select count(*) from stg_tpn_areas") == [(1,)]
-    store.withdraw_file(db, sha_of(db, "tpn.csv"), "Admin", "bukan hasil akhir", actor_role="admin")
+    withdraw.withdraw_file(db, sha_of(db, "tpn.csv"), "Admin", "bukan hasil akhir", actor_role="admin")
     assert rows(db, "select count(*) from stg_tpn") == [(0,)] and rows(db, "select count(*) from stg_tpn_areas") == [(0,)]
 
 
@@ -145,10 +145,10 @@ def test_only_an_admin_may_withdraw_and_only_a_loaded_side_file(loaded):
     sha = sha_of(db, "daftar.csv")
     for role in ("viewer", "evaluator", None):
         with pytest.raises(PermissionError, match="tidak boleh menarik daftar unit, hasil TPN atau berkas survei"):
-            store.withdraw_file(db, sha, "X", "y", actor_role=role)
+            withdraw.withdraw_file(db, sha, "X", "y", actor_role=role)
     workbook = sha_of(db, "2025_Unit A.xlsx")
     with pytest.raises(KeyError, match="tidak ada daftar unit, hasil TPN atau berkas survei termuat"):
-        store.withdraw_file(db, workbook, "X", "y", actor_role="admin")
+        withdraw.withdraw_file(db, workbook, "X", "y", actor_role="admin")
     assert rows(db, "select count(*) from stg_roster") == [(2,)]
 
 

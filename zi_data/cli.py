@@ -368,7 +368,7 @@ def cmd_tarik(args: argparse.Namespace) -> int:
 
     from .access import COMMAND_LINE_ROLE
     from .queries import side_files
-    from .store import SIDE_FILES, withdraw_file
+    from .withdraw import SIDE_FILES, withdraw_file
 
     con = _open_read(args.db)
     if con is None:
