@@ -35,7 +35,7 @@ def warm_up() -> None:
         import pandas.io.formats.style  # noqa: F401  (the tables' Styler)
 
         from ui import loaders, router, widgets  # noqa: F401  (every module the pages import)
-        from zi_data import charts, queries
+        from zi_data import charts, queries, workers
         from zi_data.catalog import load_catalog
     finally:
         cache_log.setLevel(level)
@@ -47,6 +47,7 @@ def warm_up() -> None:
     for fig in (charts.totals_histogram(units), charts.area_share_bars(queries.area_shares(units)),
                 charts.predicate_donut({"wbbm": 0, "wbk": 1, "not_met": 0, "unscored": 0})):
         fig.to_json()  # Plotly loads each trace type's and layout part's classes on first use
+    workers.warm()  # the child processes that read uploads and write start from a server that has the library loaded
     db = loaders.db_path()
     if db.exists():
         try:

@@ -4,6 +4,9 @@ Baselines: pandas.read_excel with openpyxl (what a notebook would do), and a raw
 every sheet of the same files (the least any reader must do). The reader alone is timed too, one
 process, so that where the time goes shows.
 
+Refused files (benchmarks/refused.py): 100 workbooks that are all refused, ingested and then again unchanged,
+against 100 good ones, and a 1,000,000-row roster.
+
 Figures are ratios against a baseline measured in the same run, never pass/fail limits.
     python -m benchmarks.bench [--files 1000] [--pages] [--reports] [--api]
 """
@@ -114,6 +117,9 @@ def main() -> None:
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     result = {"ingest": bench_ingest(args.files)}
+    from benchmarks.refused import bench_refused
+
+    result["refused"] = bench_refused(100)
     if args.pages:
         from benchmarks.pages import bench_pages
 

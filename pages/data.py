@@ -1,6 +1,7 @@
 """Data: upload workbooks, survey files, unit rosters and TPN results; see what was loaded, rejected and warned."""
 
 import io
+import logging
 import re
 
 import pandas as pd
@@ -8,7 +9,7 @@ import streamlit as st
 
 from ui import address, loaders, router, signin, widgets
 from ui.text import md
-from zi_data import queries, store
+from zi_data import queries, store, withdraw, workers
 from zi_data.export import Column
 from zi_data.ingest import IngestSummary, ingest_upload
 from zi_data.names import norm_name, similar_names
@@ -19,6 +20,7 @@ router.page_guard()  # first: nothing below runs unless dashboard.py's sign-in g
 
 UPLOAD_TYPES = ["xlsx", "xlsm", "xls", "csv"]
 KINDS = {"lke": "LKE", "survey": "Survei", "roster": "Daftar unit", "tpn": "Hasil TPN"}
+SIDE_KINDS = {"survey": "Survei", "roster": "Daftar unit", "tpn": "Hasil TPN"}
 IDENTITY_COLUMNS = {"unit": "Unit Kerja", "instansi": "Instansi", "year": "Tahun"}
 LAYOUTS = {"lke_zi": "Lembar LKE ZI", "jawaban": "Lembar Jawaban"}  # the reader's layouts, as a person names them
 SUBMISSIONS = [
@@ -209,11 +211,53 @@ if can_upload and files:
                     results.append((f.name, s))
         except PermissionError as exc:
             results.append(("", IngestSummary(rejected=[{"file": "", "reason": str(exc)}])))
+        except Exception:  # the load runs in a child process; what it could not say is in the server's log
+            logging.getLogger("zi_monitor").exception("unggahan gagal")
+            results.append(("", IngestSummary(rejected=[{"file": "", "reason": "Pemuatan gagal karena kesalahan di "
+                                                         "server; berkas yang belum tampil di atas tidak dimuat. Coba "
+                                                         "lagi, atau hubungi pengelola bila berulang."}])))
         st.cache_data.clear()
         st.session_state["upload_results"] = [(name, s.rejected, s.loaded, s.surveys, s.superseded, s.submissions,
                                                s.rosters, s.tpn) for name, s in results]
         st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
         st.rerun()
+
+
+def side_files_control() -> None:
+    """Admin: withdraw a loaded roster, TPN results or survey file (its rows leave every page, the history keeps
+    who, when and why)."""
+    files = loaders.query("side_files")
+    with st.expander("Tarik daftar unit, hasil TPN atau berkas survei (Admin)", icon=":material/remove_circle:"):
+        if files.empty:
+            st.caption("Tidak ada daftar unit, hasil TPN atau berkas survei yang termuat.")
+            return
+        st.caption("Baris yang masih berasal dari berkas itu dihapus dari semua tampilan (unit yang disebut berkas "
+                   "survei dihitung ulang tanpa nilainya); berkasnya dicatat di tab Riwayat beserta siapa, kapan dan "
+                   "alasannya, dan boleh dimuat lagi kelak. Baris yang dulu digantikan berkas itu tidak kembali.")
+        # chosen by the file's hash: two files may bear one name
+        labels = {r.sha256: f"{SIDE_KINDS[r.kind]} · {r.file_name} · {r.rows} baris" for r in files.itertuples()}
+        # withdraw_file checks the role itself
+        admin_removal(labels, "withdraw", "Berkas", "Alasan penarikan", "Tarik berkas", withdraw.withdraw_file,
+                      lambda label, detail: detail[:1].upper() + detail[1:])
+
+
+def admin_removal(options: dict[str, str], key: str, what: str, reason_label: str, button: str, remove,
+                  done) -> None:
+    """Choose one of `options` (id -> label: chosen by its id, two may read alike), say why, and remove it:
+    remove(db, id, by=..., reason=..., actor_role=...) runs in a child process (the dashboard's own process only
+    reads) and checks the role itself; done(label, what remove returned) is the message afterwards (file text in
+    it is shown as written)."""
+    choice = st.selectbox(what, list(options), key=f"{key}_choice", format_func=options.get)
+    reason = st.text_input(reason_label, key=f"{key}_reason", live=True)
+    if st.button(button, key=f"{key}_button", disabled=not reason.strip()):
+        try:
+            result = workers.write(remove, db, choice, by=st.session_state.get("user_name", "?"),
+                                   reason=reason.strip(), actor_role=signin.role())
+        except (*workers.PERSON_ERRORS, workers.WriteFailed) as exc:
+            st.error(workers.message(exc))  # the library's own words, no file text
+        else:
+            st.cache_data.clear()
+            st.success(md(done(options[choice], result)))
 
 
 def show_results() -> None:
@@ -312,16 +356,9 @@ if loaders.has_data() or (db.exists() and db.stat().st_size > 0):
             # chosen by its key: two submissions may read alike (two "Dinas Kesehatan", one file name)
             labels = {r.submission_id: f"{r.unit_name} ({r.instansi}) · {r.year} · {r.file_name}"
                       for r in active.itertuples()}
-            choice = st.selectbox("Pengajuan", list(labels), key="delete_choice", format_func=labels.get)
-            reason = st.text_input("Alasan penghapusan", key="delete_reason", live=True)
-            if st.button("Hapus pengajuan", key="delete_button", disabled=not reason.strip()):
-                try:  # delete_submission checks the role itself
-                    store.delete_submission(db, choice, by=st.session_state.get("user_name", "?"),
-                                            reason=reason.strip(), actor_role=signin.role())
-                except PermissionError as exc:
-                    st.error(str(exc))
-                else:
-                    st.cache_data.clear()
-                    st.success(f"Dihapus: {md(labels[choice])}")
+            # delete_submission checks the role itself
+            admin_removal(labels, "delete", "Pengajuan", "Alasan penghapusan", "Hapus pengajuan",
+                          store.delete_submission, lambda label, _: f"Dihapus: {label}")
+        side_files_control()
 else:
     st.info("Basis data masih kosong: unggah berkas di atas.")

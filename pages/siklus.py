@@ -8,7 +8,7 @@ import streamlit as st
 
 from ui import filters, loaders, router, signin, widgets
 from ui.text import md
-from zi_data import charts, names
+from zi_data import charts, names, workers
 from zi_data.cycle import calibration, stages
 from zi_data.cycle import proposal as proposal_mod
 from zi_data.export import Column
@@ -214,10 +214,10 @@ if loaders.require_data():
     if signin.allowed("propose"):
         if c2.button("Simpan usulan", key="prop_save", type="primary", icon=":material/save:"):
             who = st.session_state.get("user_name") or "?"
-            try:  # save() checks the role itself, whatever this page shows
-                pid = proposal_mod.save(loaders.db_path(), p, who, actor_role=signin.role())
-            except PermissionError as exc:
-                st.error(str(exc))
+            try:  # save() checks the role itself, whatever this page shows; it writes in a child process
+                pid = workers.write(proposal_mod.save, loaders.db_path(), p, who, actor_role=signin.role())
+            except (*workers.PERSON_ERRORS, workers.WriteFailed) as exc:
+                st.error(workers.message(exc))  # the library's own words, no file text
             else:
                 st.cache_data.clear()
                 # drawn again from the top, so the stages above show the units now proposed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -48,8 +49,21 @@ def routed() -> Iterator[None]:
 
 def route() -> None:
     """The whole app around a page: title and icon, the sign-in gate, then the chosen page with the
-    sidebar's links and filters. dashboard.py is this one call."""
+    sidebar's links and filters. dashboard.py is this one call.
+
+    An error nobody caught is logged with its traceback and shown as a sentence in Bahasa Indonesia: a
+    traceback would show server paths (and Streamlit's own error box is set to say nothing in config.toml).
+    Streamlit's st.stop and st.rerun are BaseExceptions: they pass through."""
     page_config()
+    try:
+        _route()
+    except Exception:
+        logging.getLogger("zi_monitor").exception("halaman gagal")
+        st.error("Halaman ini tidak dapat ditampilkan karena kesalahan di server. Muat ulang halaman; bila berulang, "
+                 "hubungi pengelola (rinciannya tercatat di log server).", icon=":material/error:")
+
+
+def _route() -> None:
     widgets.page_style()
     st.sidebar.title("ZI Monitor")
     st.sidebar.caption("Pemantauan Zona Integritas menuju WBK/WBBM")

@@ -21,10 +21,10 @@ from pathlib import Path
 ROLES = ("viewer", "evaluator", "admin")
 ROLE_LABELS = {"viewer": "Pembaca", "evaluator": "Evaluator (TPI)", "admin": "Admin"}
 ACTIONS = {"read": "viewer", "upload": "evaluator", "ingest": "evaluator", "propose": "evaluator", "delete": "admin",
-           "users": "admin"}
+           "withdraw": "admin", "users": "admin"}
 ACTION_LABELS = {"read": "membaca data", "upload": "mengunggah berkas", "ingest": "memuat berkas ke basis data",
-                 "propose": "menyimpan usulan",
-                 "delete": "menghapus pengajuan", "users": "mengubah pengguna"}
+                 "propose": "menyimpan usulan", "delete": "menghapus pengajuan",
+                 "withdraw": "menarik daftar unit, hasil TPN atau berkas survei", "users": "mengubah pengguna"}
 # Whoever can run `zi` on the server can read and write the database and the users file directly,
 # so the command line acts as admin; the dashboard passes the signed-in user's role instead.
 COMMAND_LINE_ROLE = "admin"
@@ -49,7 +49,7 @@ class User:
 
 
 def can(role: str | None, action: str) -> bool:
-    """True when `role` is allowed `action` (read, upload, ingest, propose, delete, users)."""
+    """True when `role` is allowed `action` (read, upload, ingest, propose, delete, withdraw, users)."""
     if role not in ROLES:
         return False
     return ROLES.index(role) >= ROLES.index(ACTIONS[action])

@@ -1,4 +1,4 @@
-"""The `zi` command: score, template, ingest, demo, status, pengusulan, laporan, user, backup, restore, api.
+"""The `zi` command: score, template, ingest, demo, status, pengusulan, laporan, tarik, user, backup, restore, api.
 Messages for people are in Bahasa Indonesia."""
 
 from __future__ import annotations
@@ -72,19 +72,31 @@ def identity_args(args: argparse.Namespace) -> dict | None:
     return given or None
 
 
-def cmd_score(args: argparse.Namespace) -> int:
+def score_file(path: Path, identity: dict | None, allow_partial: bool) -> tuple[str, dict | str]:
+    """("ok", the scores as JSON) or ("refused", why): what `zi score` shows, made in a reading worker."""
     from .evaluate import evaluate
     from .readers import read_workbook
 
     try:
-        wb = read_workbook(args.file, require_identity=False, identity=identity_args(args),
-                           allow_partial=args.terima_sebagian)
-        result = evaluate(wb).to_json()
+        wb = read_workbook(path, require_identity=False, identity=identity, allow_partial=allow_partial)
+        return "ok", evaluate(wb).to_json()
     except ReadError as exc:
-        print(f"Gagal membaca {exc}", file=sys.stderr)
-        return 2
+        return "refused", str(exc)
     except FileNotFoundError:
-        print(f"Gagal membaca {args.file}: berkas tidak ditemukan", file=sys.stderr)
+        return "refused", f"{path}: berkas tidak ditemukan"
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from . import workers
+
+    # read in a child process with a memory limit: a file that crashes the parser refuses itself, with a reason
+    try:
+        status, result = workers.call(score_file, args.file, identity_args(args), args.terima_sebagian,
+                                      memory_mb=workers.limits()["memory_mb"])
+    except workers.WorkerDied as exc:
+        status, result = "refused", f"{args.file.name}: {exc}"
+    if status != "ok":
+        print(f"Gagal membaca {result}", file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
@@ -350,6 +362,42 @@ def cmd_pengusulan(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tarik(args: argparse.Namespace) -> int:
+    """`zi tarik`: list the loaded roster, TPN results and survey files, or withdraw one (by file name or code)."""
+    import getpass
+
+    from .access import COMMAND_LINE_ROLE
+    from .queries import side_files
+    from .withdraw import SIDE_FILES, withdraw_file
+
+    con = _open_read(args.db)
+    if con is None:
+        return 2
+    try:
+        files = side_files(con)
+    finally:
+        con.close()
+    if not args.berkas:
+        if files.empty:
+            print("Tidak ada daftar unit, hasil TPN atau berkas survei yang termuat.")
+        for r in files.itertuples():
+            print(f"{r.sha256[:12]}  {SIDE_FILES[r.kind][1]:14} {r.rows:>7} baris  {r.file_name}")
+        return 0
+    match = files[(files["file_name"] == args.berkas) | files["sha256"].str.startswith(args.berkas.lower())]
+    if len(match) != 1:
+        found = "tidak ada" if match.empty else f"ada {len(match)}, sebut kodenya"
+        print(f"Berkas '{args.berkas}': {found} di antara berkas yang termuat (lihat `zi tarik` tanpa nama).",
+              file=sys.stderr)
+        return 2
+    if not args.alasan.strip():
+        print("Sebutkan alasannya dengan --alasan.", file=sys.stderr)
+        return 2
+    detail = withdraw_file(args.db, match["sha256"].iloc[0], args.oleh or getpass.getuser(), args.alasan.strip(),
+                           actor_role=COMMAND_LINE_ROLE)
+    print(detail[:1].upper() + detail[1:])
+    return 0
+
+
 def add_reading_args(p: argparse.ArgumentParser) -> None:
     """Identity for files that do not state it, and loading a partial sheet on purpose."""
     p.add_argument("--unit", default=None, help="nama unit kerja (satu berkas), bila berkas tidak menyebutnya")
@@ -429,6 +477,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, default=DEFAULT_DB)
     p.add_argument("--json", action="store_true", help="cetak satu objek JSON")
     p.set_defaults(func=cmd_pengusulan)
+
+    p = sub.add_parser("tarik", help="tarik daftar unit, hasil TPN atau berkas survei yang termuat (tanpa nama: "
+                                     "daftarnya)")
+    p.add_argument("berkas", nargs="?", default=None, help="nama berkas atau awal kodenya (dari `zi tarik`)")
+    p.add_argument("--alasan", default="", help="mengapa berkas ditarik (dicatat di riwayat)")
+    p.add_argument("--oleh", default=None, help="nama yang menarik (bawaan: pengguna sistem operasi)")
+    p.add_argument("--db", type=Path, default=DEFAULT_DB)
+    p.set_defaults(func=cmd_tarik)
 
     p = sub.add_parser("user", help="tambah atau ganti pengguna dasbor (kontrol akses)")
     p.add_argument("username")

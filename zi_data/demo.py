@@ -319,9 +319,11 @@ def cli_demo(args) -> int:
     counter = _Counter()
     paths = generate(args.out, units=args.units, years=years, seed=args.seed, progress=counter)
     counter.close()
-    print(f"{len(paths)} berkas ditulis dalam {time.perf_counter() - t:.0f} detik. Memuat ke {args.db} ...", flush=True)
+    written = f"{len(paths)} berkas ditulis ke {args.out} dalam {time.perf_counter() - t:.0f} detik."
     if args.no_ingest:
+        print(f"{written} Tidak dimuat ke basis data (--no-ingest): muat dengan `zi ingest {args.out}`.", flush=True)
         return 0
+    print(f"{written} Memuat ke {args.db} ...", flush=True)
     summary = ingest_paths([Path(args.out)], args.db, progress=True, actor_role=COMMAND_LINE_ROLE)
     print(summary.describe() if hasattr(summary, "describe") else summary)
     if summary.rejected:

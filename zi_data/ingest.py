@@ -10,11 +10,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import repeat
+from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from . import access, predicates, store
-from .catalog import load_catalog
+from . import access, predicates, store, workers
+from .catalog import DATA_DIR, load_catalog
 from .cycle.load import load_roster, load_tpn
 from .cycle.roster import looks_like_roster, read_roster
 from .cycle.tpn import looks_like_tpn, read_tpn
@@ -35,12 +35,10 @@ from .readers.base import Level, level_name, level_order
 from .readers.excel import EXCEL_SUFFIXES
 from .readers.identity import IDENTITY_CSV
 from .scoring import LEVEL_COLUMNS
-from .surveys import looks_like_survey, read_survey
-from .tables import Table, try_read_table
+from .surveys import SurveyFile, looks_like_survey, read_survey
+from .tables import Table, too_large, try_read_table
 
 SUFFIXES = EXCEL_SUFFIXES | {".csv"}
-# Below this many new workbooks a process pool costs more than it saves.
-POOL_THRESHOLD = 16
 WORKERS = max(1, min(2, os.cpu_count() or 1))
 # Complete files per commit in bulk runs (ZI_INGEST_BATCH tunes it: smaller commits let readers in sooner).
 BATCH = int(os.environ.get("ZI_INGEST_BATCH", "250"))
@@ -59,12 +57,13 @@ class IngestSummary:
     warnings: int = 0
     submissions: list[str] = field(default_factory=list)
     twins: list[tuple[str, str]] = field(default_factory=list)  # (file skipped, the file of this run with its bytes)
+    remembered: int = 0  # of the rejected: refused before for the same bytes and givens, not read again
 
     def to_json(self) -> dict[str, Any]:
         return {"loaded": self.loaded, "unchanged": self.unchanged, "superseded": self.superseded,
                 "rejected": self.rejected, "surveys_loaded": self.surveys, "rosters_loaded": self.rosters,
                 "tpn_loaded": self.tpn, "rescored": self.rescored,
-                "warnings": self.warnings, "twins": [{"file": a, "same_as": b} for a, b in self.twins]}
+                "warnings": self.warnings, "rejected_remembered": self.remembered, "twins": [{"file": a, "same_as": b} for a, b in self.twins]}
 
     def describe(self) -> str:
         lines = [f"Dimuat: {self.loaded} workbook, {self.surveys} berkas survei"
@@ -74,7 +73,9 @@ class IngestSummary:
                  f"Menggantikan pengajuan lama: {self.superseded}",
                  f"Dihitung ulang karena survei: {self.rescored}",
                  f"Peringatan: {self.warnings}",
-                 f"Ditolak: {len(self.rejected)}"]
+                 f"Ditolak: {len(self.rejected)}"
+                 + (f" ({self.remembered} sudah ditolak sebelumnya dengan alasan yang sama dan tidak dibaca ulang)"
+                    if self.remembered else "")]
         lines += [f"  - {r['reason']}" for r in self.rejected]
         if self.twins:
             lines.append(f"Berkas kembar (isinya sama persis dengan berkas lain, dilewati): {len(self.twins)}")
@@ -235,22 +236,31 @@ def ingest_paths(paths: list[Path], db: Path | str = store.DEFAULT_DB, progress:
     say it themselves (or to correct them); `allow_partial` loads workbooks that match too little of
     the catalog, marked "perlu diperiksa".
 
-    Files are committed in groups of up to `batch_size` complete files (one commit costs more
-    than scoring a file); a group that fails is retried file by file, each in its own transaction.
-    `actor_role` is the role of whoever asked (access.COMMAND_LINE_ROLE for `zi`): checked here, so a
-    page that forgot to hide its button still cannot load anything.
+    Workbooks are read in worker processes with a memory limit (workers.Pool): a file that crashes the parser
+    or exhausts its memory is that file's refusal, and the run goes on. Files are committed in groups of up to
+    `batch_size` complete files, together with the refusals met meanwhile (one commit costs more than scoring
+    a file); a group that fails is retried file by file, each in its own transaction. A refusal is remembered
+    for the same bytes, reader version and what was given (identity, flags, the file's place): an unchanged
+    folder is not read again. `actor_role` is the role of whoever asked (access.COMMAND_LINE_ROLE for `zi`):
+    checked here, so a page that forgot to hide its button still cannot load anything.
     """
     access.require(actor_role, "ingest")
     summary = IngestSummary()
     files, summary.rejected = discover(paths)
+    reader = reader_version()
     # The write lock is held only while something is written, so the dashboard can read in between;
     # readers see committed files only.
-    # Files loaded before are skipped; rejected ones are read again: the person may now say who they are
-    # (--unit ...), accept a partial sheet, or a newer reader may read them.
+    # Files loaded before are skipped; refused ones are read again only when something that could change the
+    # answer changed: the person now says who they are (--unit ...) or accepts a partial sheet, the file
+    # moved or its folder's identitas.csv changed, or the reader is another version.
     with _writer(db) as con:
         known = {r[0] for r in con.execute("select sha256 from raw_files where status = 'loaded'").fetchall()}
+        remembered = {(sha, ctx): reason for sha, ctx, reason in con.execute(
+            "select sha256, context, reason from refusals where reader = ?", [reader]).fetchall()}
     fresh: list[tuple[Path, str]] = []
     seen: dict[str, Path] = {}
+    contexts: dict[str, str] = {}  # sha256 -> what the refusal of its file would be remembered with
+    folders: dict[str, str] = {}
     for f in files:
         sha = file_hash(f)
         if sha in seen:  # the same bytes twice in one run: said, not silently counted as unchanged
@@ -260,34 +270,41 @@ def ingest_paths(paths: list[Path], db: Path | str = store.DEFAULT_DB, progress:
             summary.unchanged += 1
             continue
         seen[sha] = f
+        contexts[sha] = ctx = refusal_context(f, identity, allow_partial, folders)
+        if (sha, ctx) in remembered:
+            summary.rejected.append({"file": str(f), "reason": remembered[sha, ctx]})
+            summary.remembered += 1
+            continue
         fresh.append((f, sha))
     bar = Progress(len(fresh), progress)
     books = []
+    refusals: list[Refusal] = []  # written with the next batch, on its connection
     for f, sha in fresh:  # CSV tables first, so workbooks of the same run get their survey values
         if f.suffix.lower() == ".csv":
-            with _writer(db) as con:
-                _ingest_table(con, f, sha, summary)
+            _ingest_table(db, f, sha, summary, refusals, contexts[sha])
             bar.step(f.name)
         else:
             books.append((f, sha))
-    with _writer(db) as con:
-        surveys = load_surveys(con)
+    _write_refusals(db, refusals, summary)
+    surveys: dict = {}
+    if books:
+        with _writer(db) as con:
+            surveys = load_surveys(con)
     batch: list[Prepared] = []
 
     def flush() -> None:
-        if batch:
+        if batch or refusals:
             with _writer(db) as con:
+                _record_refusals(con, refusals, summary)
                 _write_batch(con, batch, summary)
             batch.clear()
 
     for (f, sha), result in zip(books, _prepared(books, surveys, identity, allow_partial), strict=True):
         if isinstance(result, tuple):  # a table in an Excel file; a survey re-scores the units it covers
             flush()
-            with _writer(db) as con:
-                _ingest_table(con, f, sha, summary, *result)
+            _ingest_table(db, f, sha, summary, refusals, contexts[sha], *result)
         elif isinstance(result, dict):
-            with _writer(db) as con:
-                _reject(con, result, summary, sha=sha)
+            refusals.append(Refusal(result, sha, contexts[sha], remember=result.pop("remember", True)))
         else:
             batch.append(result)
             if len(batch) >= batch_size:
@@ -296,6 +313,51 @@ def ingest_paths(paths: list[Path], db: Path | str = store.DEFAULT_DB, progress:
     flush()
     bar.close()
     return summary
+
+
+@lru_cache(maxsize=1)
+def reader_version() -> str:
+    """What a refusal is remembered against: the library's code, the data files that steer reading (catalog,
+    labels, settings) and the Excel parser's version. Any change reads the refused files anew."""
+    h = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for p in sorted(package.rglob("*.py")) + sorted(DATA_DIR.glob("*.csv")):
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    try:
+        h.update(metadata.version("python-calamine").encode())
+    except metadata.PackageNotFoundError:
+        pass
+    return h.hexdigest()[:16]
+
+
+def refusal_context(path: Path, identity: dict | None, allow_partial: bool,
+                    folders: dict[str, str] | None = None) -> str:
+    """Everything besides its bytes that a file's reading depends on: what the person gave (identity, accepting a
+    partial sheet), where the file is (its folders and name may say its unit and year) and its folder's
+    identitas.csv (`folders` remembers each folder's within one run)."""
+    where = os.path.abspath(path)  # no file system calls: a file moved by a link is read once more at worst
+    folder = os.path.dirname(where)
+    listed = folders.get(folder) if folders is not None else None
+    if listed is None:
+        names = Path(folder) / IDENTITY_CSV
+        listed = file_hash(names) if names.is_file() else ""
+        if folders is not None:
+            folders[folder] = listed
+    given = {k: str(v) for k, v in (identity or {}).items() if v not in (None, "")}
+    return json.dumps([where, given, bool(allow_partial), listed], ensure_ascii=False, sort_keys=True)
+
+
+@dataclass
+class Refusal:
+    """A file refused in this run, to be recorded: the reason (with the file), its bytes' hash, what its reading
+    depended on, and whether it is remembered (not a failure of the moment: a commit that failed, a timeout)."""
+
+    result: dict[str, str]
+    sha: str | None
+    context: str | None
+    kind: str = "lke"
+    remember: bool = True
 
 
 @contextmanager
@@ -308,15 +370,16 @@ def _writer(db: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def _prepared(books: list[tuple[Path, str]], surveys: dict, identity: dict | None, allow_partial: bool):
-    """Read and score in a process pool when there is enough work; results come back in order."""
-    if len(books) < POOL_THRESHOLD or WORKERS < 2:
-        for f, sha in books:
-            yield prepare(f, sha, surveys, identity, allow_partial)
+    """Read and score in capped worker processes; results come back in order. A worker that died on a file, or
+    ran out of its memory or time, gives that file's refusal."""
+    if not books:
         return
-    with ProcessPoolExecutor(max_workers=WORKERS) as pool:
-        # chunks of files per task: fewer round trips between the processes
-        yield from pool.map(prepare, [f for f, _ in books], [sha for _, sha in books], repeat(surveys),
-                            repeat(identity), repeat(allow_partial), chunksize=8)
+    with workers.Pool(prepare, (surveys, identity, allow_partial), workers=min(WORKERS, len(books))) as pool:
+        for (f, _), result in zip(books, pool.map(books), strict=True):
+            if isinstance(result, workers.Failure):
+                yield {"file": str(f), "reason": f"{f.name}: {result.reason}", "remember": result.kind != "timeout"}
+            else:
+                yield result
 
 
 def totals_text(ev: Evaluation) -> str:
@@ -325,24 +388,50 @@ def totals_text(ev: Evaluation) -> str:
 
 
 def _reject(con: duckdb.DuckDBPyConnection, result: dict[str, str], summary: IngestSummary,
-            sha: str | None, kind: str = "lke") -> None:
-    path = Path(result["file"])
+            sha: str | None, kind: str = "lke", context: str | None = None, remember: bool = False) -> None:
+    """Record one refusal now, on `con`."""
+    _record_refusals(con, [Refusal(result, sha, context, kind, remember)], summary)
+
+
+def _write_refusals(db: Path | str, refusals: list[Refusal], summary: IngestSummary) -> None:
+    if refusals:
+        with _writer(db) as con:
+            _record_refusals(con, refusals, summary)
+
+
+def _record_refusals(con: duckdb.DuckDBPyConnection, refusals: list[Refusal], summary: IngestSummary) -> None:
+    """Record refusals in one transaction: each in `rejects` (the same file refused again for the same reason
+    once), its hash in raw_files as 'rejected', and, when remembered, in `refusals` for the next run. Empties the
+    list."""
+    if not refusals:
+        return
+    reader = reader_version()
+    rows = []
+    for r in refusals:
+        path = Path(r.result["file"])
+        rows.append((r.sha, str(path), path.name, r.result["reason"], path.stat().st_size if path.exists() else 0,
+                     r.kind, r.context if r.remember else None))
+    # DuckDB reads the frame by its Python name; one statement per table, whatever the number of refusals
+    df_refused = pd.DataFrame(rows, columns=["sha256", "file_path", "file_name", "reason", "size_bytes", "kind",  # noqa: F841
+                                             "context"]).drop_duplicates(["sha256", "reason", "context"])
     con.execute("begin")
     try:
-        seen = sha is not None and con.execute("select 1 from rejects where sha256 = ? and reason = ?",
-                                               [sha, result["reason"]]).fetchone()
-        if not seen:  # the same file refused again for the same reason is recorded once
-            con.execute("insert into rejects (sha256, file_path, file_name, reason) values (?, ?, ?, ?)",
-                        [sha, str(path), path.name, result["reason"]])
-        if sha:
-            con.execute("insert into raw_files (sha256, file_path, file_name, size_bytes, kind, status) "
-                        "values (?, ?, ?, ?, ?, 'rejected') on conflict do nothing",
-                        [sha, str(path), path.name, path.stat().st_size if path.exists() else 0, kind])
+        con.execute("insert into rejects (sha256, file_path, file_name, reason) "
+                    "select sha256, file_path, file_name, reason from df_refused d where d.sha256 is null "
+                    "or not exists (select 1 from rejects r where r.sha256 = d.sha256 and r.reason = d.reason)")
+        con.execute("insert into raw_files (sha256, file_path, file_name, size_bytes, kind, status) "
+                    "select distinct on (sha256) sha256, file_path, file_name, size_bytes, kind, 'rejected' "
+                    "from df_refused where sha256 is not null on conflict do nothing")
+        con.execute("insert into refusals (sha256, reader, context, reason) "
+                    "select sha256, ?, context, reason from df_refused where sha256 is not null and context is not null "
+                    "on conflict do update set reason = excluded.reason, refused_at = now()", [reader])
+        con.execute("delete from refusals where reader <> ?", [reader])  # another reader's: never asked again
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
-    summary.rejected.append(result)
+    summary.rejected += [r.result for r in refusals]
+    refusals.clear()
 
 
 RAW_COLUMNS = ["submission_id", "assessor", "question_id", "raw", "raw_number", "note", "evidence", "sheet",
@@ -496,41 +585,49 @@ def _frame(rows: list[tuple], columns: list[str]) -> pa.Table:
                      for c, values in zip(columns, zip(*rows, strict=True), strict=True)})
 
 
-def _ingest_table(con: duckdb.DuckDBPyConnection, path: Path, sha: str, summary: IngestSummary,
-                  kind: str | None = None, table: Table | None = None) -> None:
-    """A survey, roster or TPN results file: each loads whole or is refused whole with every bad row named.
-    `kind` and `table` are what table_kind found, when the caller already asked it."""
+def _ingest_table(db: Path | str, path: Path, sha: str, summary: IngestSummary, refusals: list[Refusal],
+                  context: str | None, kind: str | None = None, table: Table | None = None) -> None:
+    """A survey, roster or TPN results file: each loads whole or is refused whole with every bad row named (a
+    refusal joins `refusals`, written with the next batch). `kind` and `table` are what table_kind found, when
+    the caller already asked it."""
     if kind is None:
         kind, table = table_kind(path)
     if kind is None:
-        _reject(con, {"file": str(path), "reason": f"{path.name}: {NOT_A_TABLE}"}, summary, sha=sha, kind="table")
-        return
-    if kind == SURVEY:
-        _ingest_survey(con, path, sha, summary, table)
+        reason = too_large(path) or f"{path.name}: {NOT_A_TABLE}"
+        refusals.append(Refusal({"file": str(path), "reason": reason}, sha, context, "table"))
         return
     try:
-        if kind == "roster":
-            load_roster(con, read_roster(path, table), sha, path.stat().st_size)
+        if kind == SURVEY:
+            survey = read_survey(path, table)
+        elif kind == "roster":
+            rows = read_roster(path, table)
+        else:
+            rows = read_tpn(path, table)
+    except ReadError as exc:
+        refusals.append(Refusal({"file": str(path), "reason": str(exc)}, sha, context, kind))
+        return
+    with _writer(db) as con:
+        _record_refusals(con, refusals, summary)
+        if kind == SURVEY:
+            _ingest_survey(con, path, sha, summary, survey)
+        elif kind == "roster":
+            load_roster(con, rows, sha, path.stat().st_size)
             summary.rosters += 1
         else:
-            load_tpn(con, read_tpn(path, table), sha, path.stat().st_size)
+            load_tpn(con, rows, sha, path.stat().st_size)
             summary.tpn += 1
-    except ReadError as exc:
-        _reject(con, {"file": str(path), "reason": str(exc)}, summary, sha=sha, kind=kind)
 
 
 def _ingest_survey(con: duckdb.DuckDBPyConnection, path: Path, sha: str, summary: IngestSummary,
-                   table: Table | None = None) -> None:
-    try:
-        survey = read_survey(path, table)
-    except ReadError as exc:
-        _reject(con, {"file": str(path), "reason": str(exc)}, summary, sha=sha, kind=SURVEY)
-        return
+                   survey: SurveyFile) -> None:
     now = datetime.now()
     con.execute("begin")
     try:
+        # a file refused or withdrawn before and loaded now becomes 'loaded'
         con.execute("insert into raw_files (sha256, file_path, file_name, size_bytes, kind, status) "
-                    "values (?, ?, ?, ?, 'survey', 'loaded')", [sha, str(path), path.name, path.stat().st_size])
+                    "values (?, ?, ?, ?, 'survey', 'loaded') on conflict (sha256) do update set status = 'loaded', "
+                    "kind = 'survey', file_path = excluded.file_path, file_name = excluded.file_name",
+                    [sha, str(path), path.name, path.stat().st_size])
         for r in survey.rows:
             con.execute(
                 "insert or replace into stg_surveys (instansi_norm, unit_norm, year, unit_name, instansi, ipak, ipkp, "
@@ -615,8 +712,24 @@ def ingest_upload(name: str, data: bytes, db: Path | str, upload_dir: Path, *, a
 
     Only the accepted types and sizes are saved at all; anything else is refused with its reason.
     A role that may not upload is refused before anything is saved or recorded.
+
+    The work runs in a child process (the dashboard's own process only ever reads the database: a write
+    connection beside its read-only ones is refused by DuckDB), which reads the file in a capped worker of its
+    own: a file that crashes the parser is refused and recorded, the dashboard goes on. Should the child itself
+    end without an answer, the file is reported refused with that reason (nothing was committed).
     """
     access.require(actor_role, "upload")
+    try:
+        return workers.call(_ingest_upload, name, data, db, upload_dir, actor_role=actor_role, identity=identity,
+                            allow_partial=allow_partial)
+    except workers.WorkerDied as exc:
+        return IngestSummary(rejected=[{"file": _upload_name(name), "reason": f"{_upload_name(name)}: tidak dimuat "
+                                        f"({exc}); coba lagi, atau hubungi pengelola bila berulang"}])
+
+
+def _ingest_upload(name: str, data: bytes, db: Path | str, upload_dir: Path, *, actor_role: str | None,
+                   identity: dict | None = None, allow_partial: bool = False) -> IngestSummary:
+    """ingest_upload's work, in its child process."""
     base = _upload_name(name)
     refusal = None
     if Path(base).suffix.lower() not in SUFFIXES:
@@ -640,7 +753,21 @@ def identify_upload(name: str, data: bytes) -> dict[str, Any]:
     """What an uploaded file says about itself before it is loaded: its kind ("lke", "survey", "roster", "tpn" or
     None when it cannot be read), unit, instansi and year with where each was found, and the problem that stops it;
     for an LKE also what it would score (`levels`: (level, total, predicate, questions answered) from the unit up)
-    and how many of the catalog's questions its form matched (`matched` of `questions`)."""
+    and how many of the catalog's questions its form matched (`matched` of `questions`).
+
+    Read and scored in a child process with the reading workers' memory limit: the file comes from a browser, and
+    a file that crashes the parser must cost that child only, never the dashboard's process."""
+    try:
+        return workers.call(_identify_upload, name, data, memory_mb=workers.limits()["memory_mb"],
+                            seconds=workers.limits()["seconds"])
+    except workers.WorkerDied as exc:
+        base = _upload_name(name)
+        return {"file": base, "kind": None, "unit": "", "instansi": "", "year": None, "sources": {},
+                "problem": f"{base}: {exc}"}
+
+
+def _identify_upload(name: str, data: bytes) -> dict[str, Any]:
+    """identify_upload's reading and scoring, in its child process."""
     base = _upload_name(name)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / base  # the same name: a file named <Tahun>_<Unit Kerja>.xlsx says who it is

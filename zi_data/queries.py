@@ -543,6 +543,20 @@ def rejects(con: duckdb.DuckDBPyConnection, limit: int = 2000) -> pd.DataFrame:
                        "limit ?", [int(limit)]).df()
 
 
+def side_files(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The roster, TPN results and survey files loaded and not withdrawn, newest first, with the rows each still
+    holds (a newer file may have replaced some): what an admin may withdraw."""
+    return con.execute(
+        """select f.sha256, f.kind, f.file_name, f.first_seen,
+                  coalesce(r.n, 0) + coalesce(t.n, 0) + coalesce(s.n, 0) as rows
+           from raw_files f
+           left join (select sha256, count(*) as n from stg_roster group by all) r using (sha256)
+           left join (select sha256, count(*) as n from stg_tpn group by all) t using (sha256)
+           left join (select sha256, count(*) as n from stg_surveys group by all) s using (sha256)
+           where f.status = 'loaded' and f.kind in ('roster', 'tpn', 'survey')
+           order by f.first_seen desc, f.file_name""").df()
+
+
 def warnings(con: duckdb.DuckDBPyConnection, submission_id: str | None = None, limit: int = 5000) -> pd.DataFrame:
     if submission_id:
         return con.execute("select message from warnings where submission_id = ?", [submission_id]).df()
@@ -575,7 +589,7 @@ def loaded_results(con: duckdb.DuckDBPyConnection, submission_ids: list[str]) ->
 
 
 HISTORY_EVENTS = {"loaded": "dimuat", "superseded": "digantikan", "deleted": "dihapus",
-                  "restored": "aktif kembali", "rescored": "dihitung ulang"}
+                  "restored": "aktif kembali", "rescored": "dihitung ulang", "withdrawn": "ditarik"}
 
 
 def history_text(detail) -> str:

@@ -159,6 +159,16 @@ create table if not exists rejects (
     reason       varchar not null,
     rejected_at  timestamp not null default current_timestamp
 );
+-- a refusal remembered for the next run: the same bytes, read by the same reader version with the same givens
+-- (identity, flags, the file's place and its folder's identitas.csv), are refused again without being read
+create table if not exists refusals (
+    sha256       varchar not null,
+    reader       varchar not null,      -- ingest.reader_version(): the reading code, its data files, the parser
+    context      varchar not null,      -- JSON: the file's path, the identity given, --terima-sebagian, identitas.csv
+    reason       varchar not null,
+    refused_at   timestamp not null default current_timestamp,
+    primary key (sha256, reader, context)
+);
 create table if not exists history (
     happened_at   timestamp not null default current_timestamp,
     event         varchar not null,     -- loaded | superseded | deleted | rescored | roster | tpn | proposal
@@ -362,3 +372,4 @@ def delete_submission(db: str | Path, submission_id: str, by: str, reason: str, 
         except Exception:
             con.execute("rollback")
             raise
+

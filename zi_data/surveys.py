@@ -74,6 +74,7 @@ def read_survey(path: Path, table: Table | None = None) -> SurveyFile:
     if table.header_index is None:
         raise ReadError(path, "bukan berkas survei: baris judul harus memuat kolom Unit Kerja, Tahun dan "
                         "IPAK/IPKP", sheet=sheet)
+    table.check_rows(path, "max_survey_rows")
     cols = header_fields(table.header)
     out = SurveyFile(path=path, rows=[])
     where = table.where()

@@ -43,7 +43,8 @@ def target_of(value: Any) -> str | None:
 def read_roster(path: Path, table: Table | None = None) -> RosterFile:
     """Every row of a roster file, or a ReadError naming every bad row (nothing is half-read)."""
     table, _, rows = start(path, table, looks_like_roster, WHAT,
-                        {"unit": "Unit Kerja", "instansi": "Instansi", "year": "Tahun", "target": "Target"})
+                        {"unit": "Unit Kerja", "instansi": "Instansi", "year": "Tahun", "target": "Target"},
+                        "max_roster_rows")
     for line in rows:
         target = target_of(line.get("target"))
         if target is None:

@@ -109,14 +109,15 @@ def require(path: Path, table: Table, cols: dict[str, int], needed: dict[str, st
 
 
 def start(path: Path, table: Table | None, accept: Callable[[list[Any]], bool], what: str,
-          needed: dict[str, str]) -> tuple[Table, dict[str, int], list[Line]]:
+          needed: dict[str, str], limit: str) -> tuple[Table, dict[str, int], list[Line]]:
     """The file's table (read unless given), its header's fields (field -> column index) and its rows with unit,
-    instansi and year checked; a file without the header `accept`s, or lacking a `needed` column (field -> label),
-    is refused."""
+    instansi and year checked; a file without the header `accept`s, lacking a `needed` column (field -> label), or
+    with more rows than its limit (`limit`, a key of tables.ROW_LIMITS) is refused."""
     table = table or read_table(path, accept)
     if table.header_index is None:
         raise ReadError(path, f"bukan {what}: baris judul harus memuat kolom {', '.join(needed.values())}",
                         sheet=table.sheet)
+    table.check_rows(path, limit)
     cols = header_fields(table.header)
     require(path, table, cols, needed, what)
     return table, cols, lines(table, cols)

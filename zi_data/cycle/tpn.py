@@ -132,7 +132,8 @@ def _check_sums(line: Line, values: dict[str, float], edition: str) -> None:
 def read_tpn(path: Path, table: Table | None = None) -> TpnFile:
     """Every row of a TPN results file, or a ReadError naming every bad row (nothing is half-read)."""
     table, cols, rows = start(path, table, looks_like_tpn, WHAT,
-                              {"unit": "Unit Kerja", "instansi": "Instansi", "year": "Tahun", "tpn_total": "Nilai TPN"})
+                              {"unit": "Unit Kerja", "instansi": "Instansi", "year": "Tahun", "tpn_total": "Nilai TPN"},
+                              "max_tpn_rows")
     numeric = [n for n in cols if n in ("tpn_total", "pengungkit", "hasil") or n.startswith("area:")]
     out = []
     for line in rows:

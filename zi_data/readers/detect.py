@@ -52,7 +52,7 @@ def read_workbook(path: str | Path, catalog: Catalog | None = None, require_iden
                   instansi=ident.instansi, year=ident.year, levels=[lc.level for lc in cols.levels])
     mode = _read(form, rows, catalog, wb, ident.edition)
     ed = catalog[wb.edition]
-    wb.warnings[:0] = form.warnings + id_warnings
+    wb.warnings[:0] = book.warnings + form.warnings + id_warnings
     if by_year and wb.edition != by_year:
         wb.warn(f"workbook edisi {wb.edition}, padahal tahun {ident.year} memakai edisi {by_year}: "
                 f"dinilai dengan aturan edisi {wb.edition}")

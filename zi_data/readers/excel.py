@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from python_calamine import CalamineWorkbook
 
 from .base import ReadError
-from .safety import MAX_ROWS, check_file, error_cells
+from .safety import MAX_COLUMNS, MAX_ROWS, check_file, error_cells, without_strays
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 
@@ -21,9 +22,20 @@ class Book:
         self.path = Path(path)
         if not self.path.is_file():
             raise ReadError(self.path, "berkas tidak ditemukan")
-        self._error_sheets = check_file(self.path)  # sheets holding Excel error cells not yet put back
+        scan = check_file(self.path)
+        self._error_sheets = scan.error_sheets  # sheets holding Excel error cells not yet put back
+        # stray cells far past the sheet limits (a value at XFD1048576) are read as absent, each named in a
+        # warning: the parser would otherwise make a grid reaching them, up to 17 billion cells
+        self.strays = scan.stray_cells()
+        limit = f"{MAX_ROWS:,} baris x {MAX_COLUMNS} kolom".replace(",", ".")
+        self.warnings: list[str] = [f"sheet '{sheet}': sel {ref} ('{text}') jauh di luar isi sheet (batas {limit}) dan "
+                                    "diabaikan; hapus sel itu bila bukan bagian dari LKE"
+                                    for sheet, ref, text in self.strays]
         try:
-            self._wb = CalamineWorkbook.from_path(str(self.path))
+            if scan.strays:
+                self._wb = CalamineWorkbook.from_filelike(io.BytesIO(without_strays(self.path, scan.strays)))
+            else:
+                self._wb = CalamineWorkbook.from_path(str(self.path))
         except Exception as exc:  # calamine raises its own error types for every broken file
             raise ReadError(self.path, _reason(exc)) from exc
         self.sheet_names: list[str] = list(self._wb.sheet_names)
