@@ -79,3 +79,36 @@ def drop_reform_pengawasan(path: Path) -> None:
     last = next(i for i in range(first + 1, len(texts)) if "PENINGKATAN KUALITAS PELAYANAN PUBLIK" in texts[i])
     ws.delete_rows(first + 1, last - first)
     book.save(path)
+
+
+# The 2026 national "Jawaban" sheet as PortalRB lays it out (ZI-RULES layout 2): its header row names only some
+# columns, the answer types sit in the unheaded column J, column A holds the master list's id.
+NATIONAL_HEADER = {"A": "No", "B": "Komponen", "G": "Pertanyaan", "K": "Jawaban Unit", "L": "Catatan Unit",
+                   "M": "Bukti Dukung", "N": "Jawaban TPI", "Q": "Catatan TPI"}
+
+
+def national_workbook(path: Path, unit: dict[str, Any] | None = None, tpi: dict[str, Any] | None = None,
+                      header: dict[str, str] | None = None, headings: bool = True) -> Path:
+    """The project's template, filled, reshaped into the national sheet: every entry at its catalog row
+    (`excel_baris`), the master id (a number) in A, only `header`'s labels in the header row (row 5), no
+    Identitas sheet (name the file <Tahun>_<Unit Kerja>.xlsx). Without `headings` only the question rows remain."""
+    filled_workbook(path, unit=unit, tpi=tpi)
+    ed = edition("2021")
+    book = load_workbook(path)
+    del book["Identitas"]
+    ws = book["Jawaban"]
+    labels = NATIONAL_HEADER if header is None else header
+    for c in range(1, 18):
+        letter = ws.cell(5, c).column_letter
+        ws.cell(5, c).value = labels.get(letter)
+    master = dict(zip(ed.questions["question_id"], ed.questions["master_id"], strict=True))
+    rows = {int(r) for r in ed.answerable["jawaban_row"]}
+    for r in range(6, ws.max_row + 1):
+        qid = ws.cell(r, 1).value
+        if qid in master:
+            ws.cell(r, 1).value = int(master[qid])
+        elif not headings and r not in rows:
+            for c in range(1, 18):
+                ws.cell(r, c).value = None
+    book.save(path)
+    return path
