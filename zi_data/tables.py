@@ -11,11 +11,10 @@ from typing import Any
 
 from .readers.base import ReadError
 from .readers.excel import Book
+from .readers.formats import DELIMITERS, decode
 
 # A title or a note may sit above the header: it is looked for in this many first rows.
 HEADER_ROWS = 10
-# ";" first: Indonesian Excel writes it, and its decimal commas would fool a "," guess.
-DELIMITERS = (";", ",", "\t")
 
 
 @dataclass
@@ -48,13 +47,6 @@ def _header_index(rows: list[list[Any]], accept: Callable[[list[Any]], bool]) ->
     return next((i for i, row in enumerate(rows[:HEADER_ROWS]) if accept(row)), None)
 
 
-def _decode(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:  # Excel on Windows saves CSV in the ANSI code page
-        return raw.decode("cp1252", errors="replace")
-
-
 def read_table(path: Path, accept: Callable[[list[Any]], bool]) -> Table:
     """The first CSV reading or sheet whose header row `accept`s; else the file's first rows, header None.
 
@@ -62,7 +54,7 @@ def read_table(path: Path, accept: Callable[[list[Any]], bool]) -> Table:
     data would take the decimal commas of a ";" file for separators.
     """
     if path.suffix.lower() == ".csv":
-        text = _decode(path.read_bytes())
+        text = decode(path.read_bytes())
         for delimiter in DELIMITERS:
             rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
             found = _header_index(rows, accept)

@@ -39,7 +39,7 @@ def check_file(path: Path) -> set[str]:
     suffix = path.suffix.lower()
     with path.open("rb") as f:
         head = f.read(8)
-    if suffix in (".xlsx", ".xlsm"):
+    if suffix in (".xlsx", ".xlsm", ".ods"):  # an .ods is a zip archive too: the same limits
         if head == OLE_MAGIC:
             data = path.read_bytes()
             if ENCRYPTED in data:
