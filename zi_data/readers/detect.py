@@ -7,9 +7,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..answers import FORMULA_MARK
 from ..catalog import Catalog, Edition, load_catalog
 from .base import ReadError, Workbook, level_keys, settings
 from .columns import Columns
+from .excel import col_letter
 from .form import Form, find_form
 from .formats import open_book
 from .hierarchy import EDITION as HIERARCHY_EDITION
@@ -33,11 +35,11 @@ def read_workbook(path: str | Path, catalog: Catalog | None = None, require_iden
     form = find_form(book, catalog)
     rows = book.rows(form.sheet)  # now with its Excel error cells, so they are reported
     cols = form.columns
-    ident, id_warnings = resolve_identity(book, rows[:form.start], form.sheet, identity,
-                                          require_identity and not _year_in_labels(cols))
+    title = [[_no_formula(v) for v in line] for line in rows[:form.start]]
+    ident, id_warnings = resolve_identity(book, title, form.sheet, identity, require_identity and not _year_in_labels(cols))
     ident, year_warnings = _answers_of_the_year(path, form.sheet, cols, ident)
     if require_identity and not ident.unit:  # asked for again: the year may have come from the labels
-        resolve_identity(book, rows[:form.start], form.sheet, identity, True)
+        resolve_identity(book, title, form.sheet, identity, True)
     by_year = _edition_for_year(catalog, ident.year, path) if ident.year else None
     wb = Workbook(path=path, layout="jawaban" if form.mode == "id" else "lke_zi", edition="", unit=ident.unit,
                   instansi=ident.instansi, year=ident.year, levels=[lc.level for lc in cols.levels])
@@ -47,6 +49,7 @@ def read_workbook(path: str | Path, catalog: Catalog | None = None, require_iden
     if by_year and wb.edition != by_year:
         wb.warn(f"workbook edisi {wb.edition}, padahal tahun {ident.year} memakai edisi {by_year}: "
                 f"dinilai dengan aturan edisi {wb.edition}")
+    _check_coverage(wb, ed, form.sheet, allow_partial, rows)
     judge_levels(wb, ed, cols, form.sheet)
     answered = wb.answered()
     wb.read_info = {
@@ -56,9 +59,21 @@ def read_workbook(path: str | Path, catalog: Catalog | None = None, require_iden
                    for lv in wb.levels],
         "identity": ident.sources,
     }
-    _check_coverage(wb, ed, form.sheet, allow_partial)
+    if wb.partial:
+        wb.read_info["partial"] = wb.partial  # kept apart: re-scoring with a survey judges completeness again
     mark_incomplete(wb, ed, form.sheet)
     return wb
+
+
+def _no_formula(value: Any) -> Any:
+    """A cell of the title block, with a formula without a value (put back as "=...") read as the blank it shows."""
+    return "" if isinstance(value, str) and value.startswith(FORMULA_MARK) else value
+
+
+def _formula_cells(rows: list[list[Any]]) -> list[str]:
+    """The cells of a sheet holding a formula without a value ("A12")."""
+    return [f"{col_letter(c)}{r}" for r, line in enumerate(rows, 1) for c, v in enumerate(line)
+            if isinstance(v, str) and v.startswith(FORMULA_MARK)]
 
 
 def _year_in_labels(cols: Columns) -> bool:
@@ -127,7 +142,7 @@ def _read(form: Form, rows: list[list[Any]], catalog: Catalog, wb: Workbook, sta
     return "hierarki"
 
 
-def _check_coverage(wb: Workbook, ed: Edition, sheet: str, allow_partial: bool) -> None:
+def _check_coverage(wb: Workbook, ed: Edition, sheet: str, allow_partial: bool, rows: list[list[Any]]) -> None:
     """Refuse (or, on request, mark for review) a sheet that matches too little of the catalog; name what is missing."""
     questions = _answerable(ed)
     if len(wb.matched) == len(questions):
@@ -148,11 +163,15 @@ def _check_coverage(wb: Workbook, ed: Edition, sheet: str, allow_partial: bool) 
     reason = f"hanya {len(wb.matched)} dari {len(questions)} pertanyaan katalog ({share:.0%}) dikenali"
     if empty_areas:
         reason += f"; tidak satu pun pertanyaan ditemukan untuk area {', '.join(empty_areas)}"
+    formulas = _formula_cells(rows)
+    if formulas:  # the questions' texts may be those formulas: the real cause, and what to do about it
+        shown = ", ".join(formulas[:8]) + (f" dan {len(formulas) - 8} lainnya" if len(formulas) > 8 else "")
+        reason += (f"; {len(formulas)} sel berisi rumus tanpa nilai tersimpan ({shown}): buka berkas di Excel atau "
+                   "LibreOffice Calc, simpan ulang, lalu muat lagi")
     if not allow_partial:
         raise ReadError(wb.path, f"{reason}. {text}. Nilai dari sheet ini akan salah: periksa susunan sheet, atau "
                         f"muat juga dengan --terima-sebagian (ditandai 'perlu diperiksa')", sheet=sheet)
     wb.needs_review = wb.partial = reason
-    wb.read_info["partial"] = reason
     wb.warn(f"perlu diperiksa: {reason}; dimuat atas permintaan. {text}", sheet)
 
 

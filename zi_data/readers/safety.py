@@ -90,7 +90,8 @@ def _check_sheet(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
             raise ReadError(path, f"sheet '{_sheet_name(path, info.filename)}' terlalu besar ({mb(info.file_size)} "
                             f"setelah dibuka; batas {mb(MAX_SHEET_XML_BYTES)}, sekitar {MAX_ROWS:,} baris)"
                             .replace(",", "."))
-        return ERROR_MARK in head + f.read()
+        data = head + f.read()
+        return ERROR_MARK in data or _formula_without_value(data)
 
 
 def _col_number(letters: str) -> int:
@@ -129,10 +130,20 @@ def _sheet_name(path: Path, part: str) -> str:
 
 ERROR_MARK = b't="e"'  # how a sheet's XML marks a cell holding an Excel error
 ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*?(?:/>|>.*?</f>))?<v>([^<]*)</v>', re.S)
+# A formula cell without a cached value (written by a script or an app that does not calculate): calamine reads it
+# as empty. Its formula, or nothing for a shared formula's later cells, and whether an empty <v> follows.
+NO_VALUE_MARKS = (b"</f><v></v></c>", b"</f></c>", b"</f><v/></c>", b"/><v></v></c>", b'"/></c>')
+FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*?)>(?:<f[^>]*?/>|<f[^>]*?>([^<]*)</f>)(<v\s*/>|<v></v>)?</c>')
+
+
+def _formula_without_value(xml: bytes) -> bool:
+    """Whether a sheet's XML may hold a formula without a cached value (cheap test; FORMULA_CELL decides)."""
+    return any(mark in xml for mark in NO_VALUE_MARKS)
 
 
 def error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
-    """(row, column index) -> "#REF!" etc. for cells holding an Excel error (calamine reads them as empty)."""
+    """(row, column index) -> what calamine reads as empty but is not: "#REF!" etc. for cells holding an Excel error,
+    "=FORMULA" for a formula without a cached value (the reader names them, never takes them for blanks)."""
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return {}
     try:
@@ -143,9 +154,16 @@ def error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
             xml = z.read(part)
     except (KeyError, zipfile.BadZipFile):
         return {}
-    if ERROR_MARK not in xml:
-        return {}
-    return {(int(r), _col_number(c.decode()) - 1): v.decode() for c, r, v in ERROR_CELL.findall(xml)}
+    out = {}
+    if _formula_without_value(xml):
+        for c, r, attrs, formula, empty in FORMULA_CELL.findall(xml):
+            if b't="str"' in attrs and empty:  # a formula whose cached value is the empty text: a real blank
+                continue
+            text = _unescape(formula.decode("utf-8", errors="replace")) if formula else "(rumus bersama)"
+            out[(int(r), _col_number(c.decode()) - 1)] = "=" + text
+    if ERROR_MARK in xml:
+        out.update({(int(r), _col_number(c.decode()) - 1): v.decode() for c, r, v in ERROR_CELL.findall(xml)})
+    return out
 
 
 def _unescape(text: str) -> str:
