@@ -178,22 +178,44 @@ def _joined(line: list[Any], cols: list[int], n: int) -> str | None:
 
 
 def find_header(rows: list[list[Any]]) -> tuple[int, dict[int, str]] | None:
-    """(list index, {column: field}) of the header row: the row naming an answer column and a weight or
-    answer-type column with the most known labels; None when no row in the first rows does."""
+    """(list index, {column: field}) of the header row: the row naming an answer column (or only whose column it is:
+    "Unit", "TPI") and a weight or answer-type column with the most known labels, those two possibly on the row
+    below it (a two-row header); None when no row in the first rows does."""
     best: tuple[int, int, dict[int, str]] | None = None
-    for i, line in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        fields = {}
-        for c, v in enumerate(line):
-            if isinstance(v, str) and v:
-                f = field_of(v)
-                if f:
-                    fields[c] = f
+    found = [_row_fields(line) for line in rows[:HEADER_SEARCH_ROWS]]
+    for i, (fields, named) in enumerate(found):
         kinds = set(fields.values())
-        if "answer" not in kinds or not ({"weight", "answer_type"} & kinds):
+        if "answer" not in kinds and not named:
             continue
+        if not ({"weight", "answer_type"} & kinds):
+            below = found[i + 1][0] if i + 1 < len(found) else {}
+            if not ({"weight", "answer_type"} & set(below.values())) or not _sub_header(rows[i], rows[i + 1]):
+                continue
+            kinds |= set(below.values())
         if best is None or len(kinds) > best[0]:
             best = (len(kinds), i, fields)
     return None if best is None else (best[1], best[2])
+
+
+def _row_fields(line: list[Any]) -> tuple[dict[int, str], bool]:
+    """The known labels of a row ({column: field}), and whether a label names only whose column it is ("TPI")."""
+    fields = {}
+    named = False
+    for c, v in enumerate(line):
+        if isinstance(v, str) and v:
+            f = field_of(v)
+            if f:
+                fields[c] = f
+            elif level_label(v):
+                named = True
+    return fields, named
+
+
+@lru_cache(maxsize=16384)
+def level_label(label: str) -> str | None:
+    """The level a short label names and nothing else ("Unit", "TPI", "Koreksi TPI"), or None."""
+    text = normalise(label)
+    return kind_of(label) if text and len(text.split()) <= 3 else None
 
 
 def _filled(rows: list[list[Any]], start: int, col: int) -> list[Any]:
@@ -235,10 +257,10 @@ def _two_row_labels(header: list[Any], below: list[Any]) -> tuple[dict[int, str]
             group = top
         elif not sub:
             group = ""  # an empty column ends the group
-        top = top or (group if sub else "")
-        label = f"{top} {sub}".strip()
-        if not label:
             continue
+        elif group and kind_of(sub) and field_of(group) in ("answer", *LEVEL_FIELDS):
+            top = group  # a part of the group: "Jawaban" over "TPI"
+        label = f"{top} {sub}".strip()
         labels[c] = label
         f = field_of(label) or (field_of(sub) if sub else None) or (field_of(top) if top and kind_of(sub) else None)
         if f:
