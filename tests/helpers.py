@@ -112,3 +112,47 @@ def national_workbook(path: Path, unit: dict[str, Any] | None = None, tpi: dict[
                 ws.cell(r, c).value = None
     book.save(path)
     return path
+
+
+def as_ods(xlsx: Path, out: Path) -> Path:
+    """The values of every sheet of an .xlsx written as an OpenDocument spreadsheet (.ods), as LibreOffice Calc saves
+    a workbook: a zip with its mimetype first and the sheets in content.xml."""
+    from xml.sax.saxutils import escape
+
+    book = load_workbook(xlsx)
+    tables = []
+    for ws in book.worksheets:
+        rows = []
+        for row in ws.iter_rows(values_only=True):
+            cells = []
+            for v in row:
+                if v is None:
+                    cells.append("<table:table-cell/>")
+                elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                    cells.append(f'<table:table-cell office:value-type="float" office:value="{v}"><text:p>{v}</text:p>'
+                                 "</table:table-cell>")
+                else:
+                    cells.append(f'<table:table-cell office:value-type="string"><text:p>{escape(str(v))}</text:p>'
+                                 "</table:table-cell>")
+            rows.append(f"<table:table-row>{''.join(cells)}</table:table-row>")
+        tables.append(f'<table:table table:name="{escape(ws.title)}">{"".join(rows)}</table:table>')
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2">'
+               f"<office:body><office:spreadsheet>{''.join(tables)}</office:spreadsheet></office:body>"
+               "</office:document-content>")
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                '<manifest:file-entry manifest:full-path="/" '
+                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                "</manifest:manifest>")
+    import zipfile
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+    return out

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..answers import is_blank
 from ..catalog import DATA_DIR, Catalog, read_data_csv
-from .base import ReadError
+from .base import NoFormError, ReadError
 from .columns import (
     HEADER_SEARCH_ROWS,
     Columns,
@@ -103,7 +103,7 @@ def find_form(book: Book, catalog: Catalog) -> Form:
         if rb:
             raise _not_zi(book, rb)
         names = ", ".join(f"'{n}'" for n in book.sheet_names) or "(tidak ada)"
-        raise ReadError(book.path, "tidak ada sheet LKE yang dikenali: tidak ada sheet dengan baris judul berisi "
+        raise NoFormError(book.path, "tidak ada sheet LKE yang dikenali: tidak ada sheet dengan baris judul berisi "
                         "kolom 'Jawaban' dan 'Bobot'/'Pilihan Jawaban' serta baris pertanyaan (Ya/Tidak, A/B/C, "
                         f"Jumlah ...); sheet yang ada: {names}")
     answered = {s.name: _answered(s) for s in forms} if len(forms) > 1 else {}
