@@ -127,13 +127,35 @@ def evaluate(wb: Workbook, catalog: Catalog | None = None, survey: dict[str, Any
                  for a in scores.assessors}
     warnings = (list(wb.warnings) + survey_warnings + spellings_read(scores) + answer_problems(wb, scores, ed)
                 + own_figure_differences(wb, scores, ed))
-    reasons = completeness_reasons(valued_by_level(scores), ed, wb.matched or None)
+    valued = valued_by_level(scores)
+    reasons = completeness_reasons(valued, ed, wb.matched or None)
+    warnings += unanswered(scores, ed, valued, wb.matched, {r.split(":")[0] for r in reasons})
     review = "; ".join(([wb.partial] if wb.partial else []) + reasons) or None
     if survey and wb.needs_review and review != wb.needs_review:
         warnings.append(f"nilai survei ({survey_source}) melengkapi jawaban yang kosong: "
                         + (f"kini perlu diperiksa: {review}" if review else "tidak lagi perlu diperiksa"))
     return Evaluation(workbook=wb, edition=ed, scores=scores, rule_rows=rule_rows, warnings=warnings,
                       needs_review=review)
+
+
+def unanswered(scores: Scores, ed: Edition, valued: dict[str, set[str]], present: set[str],
+               marked: set[str]) -> list[str]:
+    """Per level not marked for review: the catalog questions of the sheet left blank, by id (scored by the rules:
+    left out of their indicator's mean, which a person should know). Cells that could not be valued are warned
+    one by one already."""
+    problems = {(r[0], r[1]) for r in scores.question_rows if r[-1] is not None}
+    texts = _question_texts(ed)
+    out = []
+    for assessor in scores.assessors:
+        if f"tingkat {level_name(assessor)}" in marked:
+            continue
+        blank = [q for q in ed.answerable["question_id"] if q not in valued[assessor]
+                 and (assessor, q) not in problems and (not present or q in present)]
+        if blank:
+            listed = "; ".join(f"{q} '{_short(texts[q], 40)}'" for q in blank)
+            out.append(f"{level_name(assessor)}: {len(blank)} pertanyaan belum dijawab, dinilai menurut aturan (tidak "
+                       f"ikut dirata-rata dalam indikatornya): {listed}")
+    return out
 
 
 def valued_by_level(scores: Scores) -> dict[str, set[str]]:
