@@ -259,7 +259,7 @@ def _valued(raw: Any, kind: str, options: tuple | None, scale_max: float | None,
         option, mapped, problem = _option(text, tuple(values))
         if option is None:
             return Valued(None, None, problem)
-        return Valued(option, values[option], None, f"'{text}' dibaca {option}" if mapped else None)
+        return Valued(option, values[option], None, f"'{_cut(text)}' dibaca {option}" if mapped else None)
     if kind == "count":
         return _count(raw, text)
     if kind == "survey":
@@ -300,6 +300,11 @@ def option_like(raw: Any) -> bool:
 
 def _fmt(number: float) -> str:
     return str(int(number)) if float(number).is_integer() else repr(float(number))
+
+
+def _cut(text: str, n: int = 30) -> str:
+    """A cell's text shortened for a message ("b. Jika sebagian menggunakan pr...")."""
+    return text if len(text) <= n else text[: n - 3] + "..."
 
 
 def _shown(number: float) -> str:

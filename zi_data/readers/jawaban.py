@@ -107,21 +107,25 @@ def text_hits(rows: list[list[Any]], catalog: Catalog, limit: int) -> tuple[str 
 
 
 def read_by_text(rows: list[list[Any]], sheet: str, cols: Columns, ed: Edition, wb: Workbook) -> None:
-    """Each row whose text in the question column is a catalog question's (its words), wherever the row is: the
-    national sheet with rows inserted or removed. Two questions with the same words are taken in catalog order."""
-    text_col = cols.hierarchy[-1]
-    index = catalog_texts_of(ed)
+    """Each row whose text in the question column (or another column of the tree) is a catalog question's (its words),
+    wherever the row is: the national sheet with rows inserted or removed, a tree without its component rows. Two
+    questions with the same words are taken in catalog order."""
+    text_cols = [c for c in reversed(cols.hierarchy) if c is not None]  # the text's column first (Hasil rows
+    index = catalog_texts_of(ed)  # of the regulation's sheet carry theirs further left)
+    typed = cols.answer_type
     taken: set[str] = set()
     for i in range(cols.first_data_row, len(rows)):
         line = rows[i]
-        text = at(line, text_col)
-        if not isinstance(text, str) or len(text) < MIN_TEXT:
-            continue
-        qid = next((q for q in index.get(tokens(text), ()) if q not in taken), None)
-        if qid is None:
-            continue
-        taken.add(qid)
-        record(wb, cols, qid, sheet, i + 1, level_cells(line, cols))
+        if typed is not None and at(line, typed) is None:
+            continue  # a heading (an indicator named like its one question), not a question row
+        for c in text_cols:
+            text = at(line, c)
+            if isinstance(text, str) and len(text) >= MIN_TEXT:
+                qid = next((q for q in index.get(tokens(text), ()) if q not in taken), None)
+                if qid is not None:
+                    taken.add(qid)
+                    record(wb, cols, qid, sheet, i + 1, level_cells(line, cols))
+                    break
 
 
 @lru_cache(maxsize=8)
