@@ -18,7 +18,7 @@ import pytest
 from openpyxl import Workbook as XlWorkbook
 from openpyxl import load_workbook
 
-from tests.helpers import NATIONAL_HEADER, edition, filled_workbook, national_workbook, perfect
+from tests.helpers import NATIONAL_HEADER, filled_workbook, national_workbook, perfect
 from tests.test_reading_shapes import ED, TPI_TOTAL, UNIT_TOTAL, tpi_answers, unit_answers
 from zi_data import ingest, queries
 from zi_data.cli import main
