@@ -507,3 +507,15 @@ def test_a_file_with_one_bad_level_loads_with_the_other(tmp_path):
                            ).fetchone()[0] == 1
     finally:
         con.close()
+
+
+def test_a_header_without_question_rows_is_refused_saying_so_not_asking_for_a_header(tmp_path):
+    book = XlWorkbook()
+    ws = book.active
+    ws.append(["No", "Pertanyaan", "Bobot", "Pilihan Jawaban", "Jawaban"])
+    for i in range(6):
+        ws.append([i + 1, f"Kegiatan {i}", 1, "", "Ya"])
+    book.save(tmp_path / "2025_U.xlsx")
+    with pytest.raises(ReadError, match=r"baris judul ditemukan \(baris 1\), tetapi di bawahnya hanya 0 baris "
+                                        "pertanyaan"):
+        read_workbook(tmp_path / "2025_U.xlsx")

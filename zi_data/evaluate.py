@@ -149,7 +149,7 @@ def unanswered(scores: Scores, ed: Edition, valued: dict[str, set[str]], present
     for assessor in scores.assessors:
         if f"tingkat {level_name(assessor)}" in marked:
             continue
-        blank = [q for q in ed.answerable["question_id"] if q not in valued[assessor]
+        blank = [q for q in _answerable_ids(ed) if q not in valued[assessor]
                  and (assessor, q) not in problems and (not present or q in present)]
         if blank:
             listed = "; ".join(f"{q} '{_short(texts[q], 40)}'" for q in blank)
@@ -194,6 +194,11 @@ def answer_problems(wb: Workbook, scores: Scores, ed: Edition) -> list[str]:
         place = f"sheet '{sheet}', baris {r}: " if sheet else ""
         out.append(f"{place}{level_name(assessor)}, {qid} '{_short(texts[qid])}': {problem}")
     return out
+
+
+@lru_cache(maxsize=8)
+def _answerable_ids(ed: Edition) -> tuple[str, ...]:
+    return tuple(ed.answerable["question_id"])
 
 
 @lru_cache(maxsize=8)

@@ -32,6 +32,7 @@ NON_WORD = re.compile(r"[^0-9a-z%]+")
 ANSWER_SHARE, MIN_ANSWER_CELLS = 0.6, 5
 # A year written in a label ("Jawaban 2024"), not the year of a regulation ("90/2021").
 LABEL_YEAR = re.compile(r"(?<![/\d])(20\d\d)(?![\d/])")
+REGULATION_WORDS = ("permen", "peraturan", "nomor", "lampiran", "edisi")
 
 
 def normalise(value: Any) -> str:
@@ -276,9 +277,12 @@ def _answer_column(rows: list[list[Any]], start: int, col: int) -> int:
 
 
 def label_year(label: str) -> int | None:
-    """The year an answer column's label names ("Jawaban 2024" -> 2024), or None."""
+    """The year an answer column's label names ("Jawaban 2024" -> 2024), or None; a regulation's year is none
+    ("Jawaban (PermenPANRB Nomor 90 Tahun 2021)")."""
     found = set(LABEL_YEAR.findall(label))
-    return int(found.pop()) if len(found) == 1 else None
+    if len(found) != 1 or any(word in normalise(label) for word in REGULATION_WORDS):
+        return None
+    return int(found.pop())
 
 
 def columns_from_header(rows: list[list[Any]], index: int, fields: dict[int, str]) -> tuple[Columns, list[str]]:

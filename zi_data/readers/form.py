@@ -28,6 +28,7 @@ from .columns import (
     normalise,
 )
 from .excel import Book, cell_text
+from .hierarchy import EDITION as TREE_EDITION
 from .hierarchy import component_row, weight_column
 from .jawaban import catalog_ids, text_hits
 
@@ -85,9 +86,10 @@ class _Sheet:
     texts: tuple[str | None, int, int | None] | None = None  # text_hits, where they were counted
 
     def carries_questions(self, catalog: Catalog) -> bool:
-        """Whether its rows carry the catalog's question texts (an LKE ZI, whatever else its header says)."""
+        """Whether its rows carry the question texts of the edition read by the tree and the text (an LKE ZI of
+        PermenPANRB 90/2021, whatever else its header says)."""
         edition, hits, _ = self.texts or (None, 0, None)
-        return edition is not None and hits >= TEXT_SHARE * len(catalog[edition].answerable)
+        return edition == TREE_EDITION and hits >= TEXT_SHARE * len(catalog[edition].answerable)
 
     @property
     def score(self) -> int:
@@ -102,6 +104,15 @@ def find_form(book: Book, catalog: Catalog) -> Form:
         rb = next((s for s in sheets if s.rb and not s.zi), None)
         if rb:
             raise _not_zi(book, rb)
+        headed = [s for s in sheets if s.columns is not None and s.columns.header_row]
+        if headed:  # a header was found: the rows below it are what is wrong, not the header
+            s = max(headed, key=lambda s: s.score)
+            assert s.columns is not None
+            raise NoFormError(book.path, f"tidak ada sheet LKE yang dikenali: baris judul ditemukan (baris "
+                              f"{s.columns.header_row}), tetapi di bawahnya "
+                              f"hanya {s.score} baris pertanyaan dengan jenis jawaban (Ya/Tidak, A/B/C, Jumlah ...) "
+                              f"atau ID pertanyaan katalog, sedikitnya {MIN_QUESTION_ROWS}: bukan lembar LKE yang "
+                              "terisi pertanyaannya", sheet=s.name)
         names = ", ".join(f"'{n}'" for n in book.sheet_names) or "(tidak ada)"
         raise NoFormError(book.path, "tidak ada sheet LKE yang dikenali: tidak ada sheet dengan baris judul berisi "
                         "kolom 'Jawaban' dan 'Bobot'/'Pilihan Jawaban' serta baris pertanyaan (Ya/Tidak, A/B/C, "
