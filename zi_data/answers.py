@@ -236,16 +236,28 @@ def value_of(raw: Any, kind: str, options: dict[str, float] | tuple | None = Non
     if is_blank(raw):
         return NOT_ANSWERED
     opts = options if options is None or type(options) is tuple else tuple(options.items())
-    try:
-        return _valued(raw, kind, opts, scale_max, least)
-    except TypeError:  # an unhashable cell (never from a workbook): valued without the cache
-        return _valued.__wrapped__(raw, kind, opts, scale_max, least)
+    return _valued(raw, kind, opts, scale_max, least)
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: one per question of an edition (answer_kinds)
+class AnswerKind:
+    """What value_of needs to value a question's cells."""
+
+    kind: str
+    options: tuple | None  # (option, value) pairs
+    scale_max: float | None
+    least: float | None
 
 
 @lru_cache(maxsize=65536, typed=True)
+def value_cell(raw: Any, spec: AnswerKind) -> Valued:
+    """value_of for a cell of a question (its answer_kinds entry), cached: the same cells ("Ya", "A", 5, 3.6) come
+    back in file after file, and the reader and the scorer both ask. Cells are what a workbook holds (text,
+    numbers, booleans, dates): hashable."""
+    return value_of(raw, spec.kind, spec.options, spec.scale_max, spec.least)
+
+
 def _valued(raw: Any, kind: str, options: tuple | None, scale_max: float | None, least: float | None) -> Valued:
-    # Cached: the same cells ("Ya", "A", 5, 3.6) come back in file after file, and the reader and the
-    # scorer both ask.
     text = _text(raw)
     low = text.lower()
     if low in EXCEL_ERRORS:
@@ -272,17 +284,17 @@ def _valued(raw: Any, kind: str, options: tuple | None, scale_max: float | None,
 
 
 @lru_cache(maxsize=8)
-def answer_kinds(ed: Edition) -> dict[str, tuple[str, tuple | None, float | None, float | None]]:
-    """question_id -> (kind, options as (option, value) pairs, scale_max, least plausible value): what value_of
-    needs for each question of an edition."""
+def answer_kinds(ed: Edition) -> dict[str, AnswerKind]:
+    """question_id -> what value_of needs for its cells (kind, options, scale, least plausible value)."""
     types = ed.answer_types.set_index("answer_type")
-    out = {}
-    for q in ed.questions.itertuples(index=False):
-        scale, least = types.at[q.answer_type, "scale_max"], types.at[q.answer_type, "plausible_min"]
-        options = ed.options.get(q.answer_type)
-        out[q.question_id] = (types.at[q.answer_type, "kind"], tuple(options.items()) if options else None,
-                              None if math.isnan(scale) else float(scale), None if math.isnan(least) else float(least))
-    return out
+    by_type: dict[str, AnswerKind] = {}
+    for name in types.index:
+        scale, least = types.at[name, "scale_max"], types.at[name, "plausible_min"]
+        options = ed.options.get(name)
+        by_type[name] = AnswerKind(types.at[name, "kind"], tuple(options.items()) if options else None,
+                                   None if math.isnan(scale) else float(scale),
+                                   None if math.isnan(least) else float(least))
+    return {q.question_id: by_type[q.answer_type] for q in ed.questions.itertuples(index=False)}
 
 
 @lru_cache(maxsize=1)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from .answers import Valued, answer_kinds, value_of
+from .answers import AnswerKind, Valued, answer_kinds, value_cell
 from .catalog import Edition
 
 LEVELS = ("indicator", "area", "sub_komponen", "komponen", "total")
@@ -28,7 +28,7 @@ QUESTION_COLUMNS = ["assessor", "question_id", "indicator_id", "role", "raw", "a
 class Plan:
     """An edition's catalog arranged for scoring one workbook quickly."""
 
-    answer_kind: dict[str, tuple[str, tuple | None, float | None, float | None]]  # question_id -> answers.answer_kinds
+    answer_kind: dict[str, AnswerKind]  # question_id -> how its cells are valued (answers.answer_kinds)
     question_rows: list[tuple[str, str, str]]  # question_id, indicator_id, role (catalog order)
     rules: list[tuple[str, str, list[str], list[str]]]  # question_id, formula, a, b
     indicators: list[tuple[str, str, str, float, list[str]]]  # id, area_id, name, weight, scored question ids
@@ -73,8 +73,7 @@ def value_answers(raw: Mapping[str, Any], ed: Edition) -> dict[str, Valued]:
     for qid, _, role in plan.question_rows:
         if role == "percent":
             continue
-        kind, options, scale, least = plan.answer_kind[qid]
-        valued[qid] = value_of(raw.get(qid), kind, options, scale, least)
+        valued[qid] = value_cell(raw.get(qid), plan.answer_kind[qid])
     for qid, formula, a_ids, b_ids in plan.rules:
         inputs = [valued[i] for i in a_ids + b_ids]
         if not all(v.answered for v in inputs):

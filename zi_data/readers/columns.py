@@ -69,6 +69,7 @@ def field_of(label: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=16384)
 def kind_of(label: str) -> str | None:
     """Whose column a label names (unit, tpi, tpn), or None when it names nobody."""
     words = f" {normalise(label)} "
@@ -203,13 +204,22 @@ def _row_fields(line: list[Any]) -> tuple[dict[int, str], bool]:
     fields = {}
     named = False
     for c, v in enumerate(line):
-        if isinstance(v, str) and v:
-            f = field_of(v)
-            if f:
-                fields[c] = f
-            elif level_label(v):
+        if type(v) is str and v:
+            f = _label(v)
+            if f is LEVEL_ONLY:
                 named = True
+            elif f:
+                fields[c] = f
     return fields, named
+
+
+LEVEL_ONLY = "level"  # _label of a label that names only whose column it is
+
+
+@lru_cache(maxsize=16384)
+def _label(text: str) -> str | None:
+    """A header cell's field (field_of), LEVEL_ONLY for "TPI", "Unit", "Koreksi TPI", or None: one lookup a cell."""
+    return field_of(text) or (LEVEL_ONLY if level_label(text) else None)
 
 
 @lru_cache(maxsize=16384)

@@ -15,7 +15,16 @@ from collections import Counter
 from functools import lru_cache
 from typing import Any
 
-from ..answers import EXCEL_ERRORS, FORMULA_MARK, agreement_word, answer_kinds, is_blank, option_like, value_of
+from ..answers import (
+    EXCEL_ERRORS,
+    FORMULA_MARK,
+    NOT_ANSWERED,
+    agreement_word,
+    answer_kinds,
+    is_blank,
+    option_like,
+    value_cell,
+)
 from ..catalog import Edition
 from .base import ReadError, Workbook, level_name, settings
 from .columns import Columns
@@ -33,33 +42,34 @@ def judge_levels(wb: Workbook, ed: Edition, cols: Columns, sheet: str) -> None:
     answers (wb.counted) and mark the incomplete ones (wb.needs_review)."""
     kinds = answer_kinds(ed)
     column = {lc.level.key: lc for lc in cols.levels}
-    filled: dict[str, int] = {}
-    valued: dict[str, set[str]] = {}
+    valued: dict[str, set[str]] = {lv.key: set() for lv in wb.levels}
+    others: dict[str, int] = {}  # per level, the cells that hold something but no value
     formulas: list[str] = []
     errors: dict[str, list[str]] = {}
     strangers: dict[str, list[tuple[Any, int]]] = {}  # level -> option cells that hold no option of any type
     unvalued: dict[str, list[str]] = {}  # level -> the first cells that could not be valued, with why
-    options: dict[str, int] = {}  # level -> option cells
-    for key, qid, raw, _, _, _, row in wb.rows:
-        if is_blank(raw) or qid not in kinds:
+    for key, qid, raw, _, _, _, row in wb.rows:  # every answer cell of every file: a valued one costs one lookup
+        if raw is None:
             continue
-        filled[key] = filled.get(key, 0) + 1
-        kind, opts, scale, least = kinds[qid]
-        if kind == "option":
-            options[key] = options.get(key, 0) + 1
-        if value_of(raw, kind, opts, scale, least).answered:
-            valued.setdefault(key, set()).add(qid)
+        spec = kinds[qid]
+        v = value_cell(raw, spec)
+        if v.value is not None:
+            valued[key].add(qid)
             continue
+        if v is NOT_ANSWERED:  # a blank ("-", "Blm Diisi")
+            continue
+        others[key] = others.get(key, 0) + 1
         where = f"{col_letter(column[key].answer)}{row}" if key in column else f"baris {row}"
         text = cell_text(raw)
         if len(unvalued.setdefault(key, [])) < 3:
-            unvalued[key].append(f"{where} {qid}: {value_of(raw, kind, opts, scale, least).problem}")
+            unvalued[key].append(f"{where} {qid}: {v.problem}")
         if isinstance(raw, str) and text.startswith(FORMULA_MARK):
             formulas.append(where)
         elif text.lower() in EXCEL_ERRORS:
             errors.setdefault(key, []).append(f"{text} di {where}")
-        elif kind == "option" and not option_like(raw) and not isinstance(raw, (int, float)):
+        elif spec.kind == "option" and not option_like(raw) and not isinstance(raw, (int, float)):
             strangers.setdefault(key, []).append((raw, row))
+    filled = {k: len(valued[k]) + others.get(k, 0) for k in valued if valued[k] or others.get(k)}
     if not filled:
         raise ReadError(wb.path, f"workbook kosong: belum ada jawaban ({len(wb.matched)} dari {len(ed.answerable)} "
                         "pertanyaan katalog dikenali, tidak satu pun dijawab): tidak dinilai", sheet=sheet)
@@ -76,8 +86,9 @@ def judge_levels(wb: Workbook, ed: Edition, cols: Columns, sheet: str) -> None:
         lc = column.get(key)
         bad = strangers.get(key, [])
         label = f"kolom {col_letter(lc.answer)} ('{lv.label}')" if lc else f"tingkat {lv.name}"
-        if len(bad) >= MIN_BAD_CELLS and len(bad) >= BAD_SHARE * options.get(key, 0):
-            refused[key] = _no_answers(label, lv.name, bad, options[key], cols.fallback is not None)
+        options = _option_cells(wb, kinds, key) if len(bad) >= MIN_BAD_CELLS else 0
+        if len(bad) >= MIN_BAD_CELLS and len(bad) >= BAD_SHARE * options:
+            refused[key] = _no_answers(label, lv.name, bad, options, cols.fallback is not None)
         elif not valued.get(key):
             what = (f"{len(errors[key])} sel berisi galat Excel ({_listed(errors[key])})" if key in errors
                     else f"{filled[key]} sel terisi, tidak satu pun dapat dinilai ({'; '.join(unvalued[key])})")
@@ -94,6 +105,11 @@ def judge_levels(wb: Workbook, ed: Edition, cols: Columns, sheet: str) -> None:
         wb.__dict__.pop("_answered", None)  # rebuilt from the rows that are left
     wb.counted = {lv.key: len(valued.get(lv.key, ())) for lv in wb.levels if lv.key in filled}
     wb.valued = {k: frozenset(valued.get(k, ())) for k in wb.counted}
+
+
+def _option_cells(wb: Workbook, kinds: dict, key: str) -> int:
+    """How many cells of a level answer a question of options (Ya/Tidak, A-E)."""
+    return sum(1 for k, qid, raw, *_ in wb.rows if k == key and kinds[qid].kind == "option" and not is_blank(raw))
 
 
 def mark_incomplete(wb: Workbook, ed: Edition, sheet: str) -> None:

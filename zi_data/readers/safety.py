@@ -136,9 +136,12 @@ NO_VALUE_MARKS = (b"</f><v></v></c>", b"</f></c>", b"</f><v/></c>", b"/><v></v><
 FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*?)>(?:<f[^>]*?/>|<f[^>]*?>([^<]*)</f>)(<v\s*/>|<v></v>)?</c>')
 
 
+FORMULA_ELEMENT = re.compile(rb"<f[ >]")  # a formula element (not <formula1> of a data validation)
+
+
 def _formula_without_value(xml: bytes) -> bool:
     """Whether a sheet's XML may hold a formula without a cached value (cheap test; FORMULA_CELL decides)."""
-    return any(mark in xml for mark in NO_VALUE_MARKS)
+    return FORMULA_ELEMENT.search(xml) is not None and any(mark in xml for mark in NO_VALUE_MARKS)
 
 
 def error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
