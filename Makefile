@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DB     ?= data/zi.duckdb
 PORT   ?= 8501
 
-.PHONY: setup run test check bench demo clean browser fonts
+.PHONY: setup run test check bench demo clean browser fonts office
 
 setup: $(STAMP) fonts
 
@@ -34,13 +34,22 @@ fonts:
 	    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null) || \
 	    echo "DejaVu could not be installed: the PDF reports use ReportLab's own Vera fonts"; }
 
+# LibreOffice Writer (headless) renders the Word reports to images in the report tests, as a person
+# opening the DOCX would see it. Installed only when missing; without it that one test is skipped.
+office:
+	@command -v soffice >/dev/null 2>&1 || \
+	  { echo "Installing LibreOffice Writer (Debian package libreoffice-writer-nogui)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null) || \
+	    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null) || \
+	    echo "LibreOffice could not be installed: the Word page rendering test will be skipped"; }
+
 # serve.py is `streamlit run dashboard.py` with the app's libraries loaded before the server answers.
 run: setup
 	$(BIN)/zi demo --if-empty --db $(DB)
 	@echo "Dasbor: http://localhost:$(PORT) (siap dalam beberapa detik; hentikan dengan Ctrl+C)"
 	$(BIN)/python serve.py --server.port $(PORT) --server.headless true -- --db $(DB)
 
-test: setup browser
+test: setup browser office
 	$(BIN)/pytest
 
 check: setup
@@ -48,7 +57,7 @@ check: setup
 	$(BIN)/pytest
 
 bench: setup
-	$(BIN)/python -m benchmarks.bench --pages --reports
+	$(BIN)/python -m benchmarks.bench --pages --reports --api
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/artifacts

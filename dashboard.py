@@ -1,5 +1,5 @@
 """ZI Monitor dashboard: the sign-in gate, then the chosen page with the shared sidebar links and filters."""
 
-from pages import common
+from ui import router
 
-common.route()
+router.route()

@@ -26,7 +26,7 @@ def warm_up() -> None:
         import pandas as pd
         import pandas.io.formats.style  # noqa: F401  (the tables' Styler)
 
-        from pages import common
+        from ui import loaders, router, widgets  # noqa: F401  (every module the pages import)
         from zi_data import charts, queries
         from zi_data.catalog import load_catalog
     finally:
@@ -39,7 +39,7 @@ def warm_up() -> None:
     for fig in (charts.totals_histogram(units), charts.area_share_bars(queries.area_shares(units)),
                 charts.predicate_donut({"wbbm": 0, "wbk": 1, "not_met": 0, "unscored": 0})):
         fig.to_json()  # Plotly loads each trace type's and layout part's classes on first use
-    db = common.db_path()
+    db = loaders.db_path()
     if db.exists():
         try:
             queries.connect(db).close()  # DuckDB's first connection to the file costs the most

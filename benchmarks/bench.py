@@ -5,7 +5,7 @@ every sheet of the same files (the least any reader must do). The reader alone i
 process, so that where the time goes shows.
 
 Figures are ratios against a baseline measured in the same run, never pass/fail limits.
-    python -m benchmarks.bench [--files 1000] [--pages] [--reports]
+    python -m benchmarks.bench [--files 1000] [--pages] [--reports] [--api]
 """
 
 from __future__ import annotations
@@ -110,6 +110,7 @@ def main() -> None:
     parser.add_argument("--pages", action="store_true", help="also time the dashboard pages")
     parser.add_argument("--units", type=int, default=2000, help="units in the page benchmark database")
     parser.add_argument("--reports", action="store_true", help="also time the reports (60 units)")
+    parser.add_argument("--api", action="store_true", help="also time the PortalRB API over HTTPS")
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     result = {"ingest": bench_ingest(args.files)}
@@ -121,6 +122,10 @@ def main() -> None:
         from benchmarks.reports import bench_reports
 
         result["reports"] = bench_reports(60)
+    if args.api:
+        from benchmarks.api import bench_api
+
+        result["api"] = bench_api(args.units)
     print(json.dumps(result, indent=2))
     (WORK / "last.json").write_text(json.dumps(result, indent=2))
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from zi_data import queries
 from zi_data.catalog import load_catalog
 from zi_data.cycle.demo import add_cycle
-from zi_data.demo import answers_for, make_units
+from zi_data.demo import answers_for
+from zi_data.demo_units import make_units
 from zi_data.evaluate import evaluate
 from zi_data.ingest import IngestSummary, Prepared, _write_batch
 from zi_data.readers.base import Workbook

@@ -2,15 +2,17 @@
 
 import streamlit as st
 
-from pages import common
+from ui import address, filters, loaders, router, widgets
+from ui.text import md
 from zi_data import charts, queries
 from zi_data.export import Column
+from zi_data.reports.data import safe_name
 
-common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
+router.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
 
 WEAK = [Column("indicator", "Indikator", width="large"), Column("mean_share", "Rata-rata capaian", "pct"),
         Column("area", "Area", phone=False), Column("weight", "Bobot", "score", phone=False),
-        Column("mean_gain", "Poin hilang per unit", "score", phone=False),
+        Column("mean_gain", "Poin hilang per unit", "score"),
         Column("total_gain", "Poin hilang (semua unit)", "score", phone=False),
         Column("units", "Unit", "int", phone=False)]
 GAPS = [Column("indicator", "Indikator", width="large"), Column("gain", "Poin bisa diraih", "score"),
@@ -20,48 +22,54 @@ GAPS = [Column("indicator", "Indikator", width="large"), Column("gain", "Poin bi
                help="Predikat yang syaratnya belum terpenuhi dan ikut naik bila indikator ini diperbaiki")]
 
 st.title("Kesenjangan")
-if common.require_data():
-    common.caption()
-    f = common.filters()
-    phone = common.phone()
-    ind = common.query("indicator_scores", f["year"], f["assessor"], f["instansi"], f["edition"])
+if loaders.require_data():
+    filters.caption()
+    f = filters.current()
+    phone = widgets.phone()
+    ind = loaders.query("indicator_scores", f["year"], f["assessor"], f["instansi"], f["edition"])
     if ind.empty:
         st.info(f"Belum ada nilai {f['assessor_label']} untuk pilihan ini.")
         st.stop()
-    units = common.scores()
+    units = loaders.scores(f)
     ind = ind.merge(units[["submission_id", "unit_label"]], on="submission_id", how="left")
     # the units with indicator scores (pandas' isin on text columns costs per value given: the unique ones)
     units = units[units["submission_id"].isin(ind["submission_id"].unique())]
     complete = ind[ind["needs_review"].isna()]
 
-    st.caption("Klik sel peta untuk membuka Profil Unit unit itu."
-               + (" Peta ini paling jelas di layar lebar; di ponsel, daftar indikator terlemah di bawah." if phone
-                  else ""))
-    common.chart(charts.indicator_heatmap(complete, compact=phone), key="heatmap", open_unit=True)
-    common.review_note(units, "tidak ikut dalam peta dan indikator terlemah")
+    if phone:  # units x 46 indicators is a strip of 2-3 px cells on a phone: the weakest indicators instead
+        st.caption("Peta capaian indikator per unit tampil di layar lebar; di ponsel, indikator terlemah di semua "
+                   "unit di bawah ini.")
+    else:
+        st.caption("Klik sel peta untuk membuka Profil Unit unit itu. Kode indikator di bawah peta.")
+        widgets.chart(charts.indicator_heatmap(complete), key="heatmap", open_unit=True)
+        # the codes' names from the catalog (never file text), per area
+        st.caption("  \n".join(f"**{area}**: " + " · ".join(f"{code} {name}" for code, name in items)
+                               for _, area, items in charts.indicator_legend(complete)))
+    widgets.review_note(units, "tidak ikut dalam peta dan indikator terlemah")
 
     st.subheader("Indikator terlemah")
     weak = queries.weakest_indicators(ind, top=15)
-    common.chart(charts.weak_indicators_bar(weak, compact=phone))
+    widgets.chart(charts.weak_indicators_bar(weak, compact=phone))
     table = weak.assign(mean_share=weak["mean_share"] * 100)
-    common.table(table, WEAK, key="weak_table")
-    common.downloads(table, WEAK, f"indikator_terlemah_{f['year']}", "weak", "Indikator terlemah")
+    widgets.table(table, WEAK, key="weak_table")
+    widgets.downloads(table, WEAK, f"indikator_terlemah_{f['year']}", "weak", "Indikator terlemah")
 
     st.subheader("Satu unit: poin yang masih bisa diraih")
     options = units.sort_values("unit_label")
-    name = common.unit_select("Unit kerja", options["unit_label"].tolist(),
-                              review=set(options.loc[options["needs_review"].notna(), "unit_label"]))
-    row = options[options["unit_label"] == name].iloc[0]
-    st.page_link("pages/profil_unit.py", label=f"Buka Profil Unit {name}", icon=":material/apartment:",
-                 query_params=common.view_params())
+    unit_id = filters.unit_select("Unit kerja", options,
+                                  review=set(options.loc[options["needs_review"].notna(), "unit_id"]))
+    row = options[options["unit_id"] == unit_id].iloc[0]
+    name = row["unit_label"]
+    st.page_link("pages/profil_unit.py", label=f"Buka Profil Unit {md(name)}", icon=":material/apartment:",
+                 query_params=address.view_params())
     if isinstance(row["needs_review"], str):
-        st.warning(f"**Perlu diperiksa**: {row['needs_review']}. Poin di bawah dihitung dari bagian berkas yang "
+        st.warning(f"**Perlu diperiksa**: {md(row['needs_review'])}. Poin di bawah dihitung dari bagian berkas yang "
                    "terbaca saja.", icon=":material/report:")
-    gaps = common.query("unit_gaps", row["submission_id"], f["assessor"])
-    rules = common.query("rule_results", row["submission_id"], f["assessor"])
-    common.failing_rules(rules)
-    common.chart(charts.gap_bars(gaps, compact=phone))
+    gaps = loaders.query("unit_gaps", row["submission_id"], f["assessor"])
+    rules = loaders.query("rule_results", row["submission_id"], f["assessor"])
+    widgets.failing_rules(rules)
+    widgets.chart(charts.gap_bars(gaps, compact=phone))
     table = gaps.assign(share=gaps["score"] / gaps["weight"] * 100)
-    common.table(table, GAPS, key="gap_table")
-    common.downloads(table, GAPS, f"kesenjangan_{row['unit_name']}_{f['year']}", "gap",
-                     f"Kesenjangan {name}")
+    widgets.table(table, GAPS, key="gap_table")
+    widgets.downloads(table, GAPS, f"kesenjangan_{safe_name(row['unit_name'])}_{f['year']}", "gap",
+                      f"Kesenjangan {name}")

@@ -2,28 +2,30 @@
 
 import streamlit as st
 
-from pages import common
+from ui import address, filters, loaders, router, widgets
 from zi_data import charts, queries
 from zi_data.export import Column
 
-common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
+router.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
 
-MOVERS = [Column("unit_label", "Unit kerja", width="medium"), Column("change", "Perubahan", "change"),
-          Column("total", "Tahun ini", "score"), Column("predicate", "Predikat", phone=False),
-          Column("total_prev", "Tahun lalu", "score", phone=False), Column("instansi", "Instansi", phone=False)]
+# Half the page each on a 1440 px screen: the name, the change, this year's total and the predicate fit whole.
+MOVERS = [Column("unit_label", "Unit kerja", width=180), Column("change", "Perubahan", "change", width=80),
+          Column("total", "Tahun ini", "score", width=75), Column("predicate", "Predikat"),
+          Column("total_prev", "Tahun lalu", "score", phone=False, width=75),
+          Column("instansi", "Instansi", phone=False)]
 
 st.title("Ringkasan")
-if common.require_data():
-    common.caption()
-    f = common.filters()
+if loaders.require_data():
+    filters.caption()
+    f = filters.current()
     who = f["assessor_label"]
-    df = common.scores()
+    df = loaders.scores(f)
     s = queries.summary(df)
     # One set of figures, all on the answers chosen in the sidebar: the counts are the donut's slices.
     with st.container(horizontal=True, gap="medium"):
         st.metric("Unit kerja", s["units"], help="Unit dengan LKE tahun ini (pengajuan terbaru)", width="content")
-        st.metric(f"Rata-rata nilai total ({who})", common.num(s["mean_total"]), width="content",
-                  delta=None if s["mean_change"] is None else common.signed(s["mean_change"]) + " dari tahun lalu",
+        st.metric(f"Rata-rata nilai total ({who})", widgets.num(s["mean_total"]), width="content",
+                  delta=None if s["mean_change"] is None else widgets.signed(s["mean_change"]) + " dari tahun lalu",
                   help="Rata-rata atas unit yang sudah dinilai; perubahan: rata-rata atas unit yang juga dinilai "
                        "tahun lalu dengan edisi LKE yang sama")
         st.metric(f"Predikat WBBM ({who})", s["wbbm"], width="content",
@@ -34,16 +36,16 @@ if common.require_data():
         st.metric(f"Belum memenuhi ({who})", s["not_met"], width="content")
         st.metric(f"Belum dinilai ({who})", s["unscored"], width="content",
                   help=f"Unit yang berkasnya belum memuat jawaban {who}")
-    common.review_note(df)
+    widgets.review_note(df)
 
-    phone = common.phone()
+    phone = widgets.phone()
     complete = df[df["needs_review"].isna()]  # a partial file's scores are not comparable: left out of the charts
     left, right = st.columns([3, 2])
     with left:
-        common.chart(charts.totals_histogram(complete, compact=phone))
+        widgets.chart(charts.totals_histogram(complete, compact=phone))
     with right:
-        common.chart(charts.predicate_donut(s, who, compact=phone))
-    common.chart(charts.area_share_bars(queries.area_shares(complete), compact=phone))
+        widgets.chart(charts.predicate_donut(s, who, compact=phone))
+    widgets.chart(charts.area_share_bars(queries.area_shares(complete), compact=phone))
 
     st.subheader("Perubahan dibanding tahun lalu")
     rises, falls = queries.movers(df)
@@ -61,8 +63,8 @@ if common.require_data():
                 if frame.empty:
                     st.info(none)
                     continue
-                row = common.table(frame, MOVERS, key=key, select=True)
+                row = widgets.table(frame, MOVERS, key=key, select=True)
                 if row is not None:
-                    common.open_profile(frame["unit_label"].iloc[row])
+                    address.open_profile(frame["unit_id"].iloc[row])
         moved = df[df["change"].notna() & df["needs_review"].isna()].sort_values("change", ascending=False)
-        common.downloads(moved, MOVERS, f"perubahan_{f['year']}", "ringkasan", "Perubahan nilai total")
+        widgets.downloads(moved, MOVERS, f"perubahan_{f['year']}", "ringkasan", "Perubahan nilai total")

@@ -6,21 +6,22 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from pages import common
-from zi_data import charts
+from ui import filters, loaders, router, signin, widgets
+from ui.text import md
+from zi_data import charts, names
 from zi_data.cycle import calibration, stages
 from zi_data.cycle import proposal as proposal_mod
 from zi_data.export import Column
 
-common.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
+router.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
 
 LATE = "⚠ Terlambat"
 STATUS_COLUMNS = [
-    Column("unit_name", "Unit kerja", width="medium"), Column("instansi", "Instansi", phone=False),
-    Column("target_text", "Target", phone=False), Column("stage_label", "Tahap"),
+    Column("unit_name", "Unit kerja", width="medium"), Column("stage_label", "Tahap"),
     Column("late", "Terlambat", help="Masih belum mengirim LKE atau belum dinilai TPI setelah batas pengusulan"),
-    Column("unit_total", "Nilai Unit", "score", phone=False), Column("tpi_total", "Nilai TPI", "score"),
-    Column("tpn_total", "Nilai TPN", "score", phone=False), Column("keputusan", "Keputusan TPN", phone=False),
+    Column("tpi_total", "Nilai TPI", "score"), Column("unit_total", "Nilai Unit", "score", phone=False),
+    Column("tpn_total", "Nilai TPN", "score"), Column("keputusan", "Keputusan TPN"),
+    Column("target_text", "Target", phone=False), Column("instansi", "Instansi", phone=False),
     Column("review", "Perlu diperiksa", phone=False),
 ]
 CALIBRATION_COLUMNS = [
@@ -29,22 +30,24 @@ CALIBRATION_COLUMNS = [
     Column("keputusan", "Keputusan TPN"), Column("selisih", "Selisih TPI - TPN", "change"),
 ]
 RANKED_COLUMNS = [
-    Column("rank", "No", "int"), Column("unit_name", "Unit kerja"), Column("instansi", "Instansi"),
+    Column("rank", "No", "int", width=48), Column("unit_name", "Unit kerja", width="medium"),
     Column("tpi_total", "Nilai TPI", "score"), Column("margin", "Selisih terkecil", "score"),
-    Column("closest", "Syarat terdekat"),
+    Column("closest", "Syarat terdekat", width="large"), Column("instansi", "Instansi", phone=False),
 ]
 FAILING_COLUMNS = [
-    Column("unit_name", "Unit kerja"), Column("instansi", "Instansi"), Column("tpi_total", "Nilai TPI", "score"),
-    Column("gagal", "Syarat yang belum terpenuhi", width="large"),
+    Column("unit_name", "Unit kerja", width="medium"), Column("tpi_total", "Nilai TPI", "score", width=80),
+    Column("gagal", "Syarat yang belum terpenuhi", width="large"), Column("instansi", "Instansi", phone=False),
 ]
 BY_INSTANSI_COLUMNS = [
-    Column("instansi", "Instansi"), Column("units", "Unit", "int"), Column("tpi_mean", "Rata-rata TPI", "score"),
-    Column("tpn_mean", "Rata-rata TPN", "score"), Column("selisih_mean", "Rata-rata selisih", "score"),
+    Column("instansi", "Instansi", width="medium"), Column("selisih_mean", "Rata-rata selisih", "change"),
+    Column("tpi_mean", "Rata-rata TPI", "score"), Column("tpn_mean", "Rata-rata TPN", "score"),
+    Column("units", "Unit", "int"),
 ]
 DISAGREEMENT_COLUMNS = [
-    Column("unit_name", "Unit kerja"), Column("instansi", "Instansi"), Column("tpi_predicate", "Predikat TPI"),
+    Column("unit_name", "Unit kerja", width="medium"), Column("tpi_predicate", "Predikat TPI"),
     Column("tpi_total", "Nilai TPI", "score"), Column("tpn_total", "Nilai TPN", "score"),
-    Column("keputusan", "Keputusan TPN"), Column("alasan", "Alasan"),
+    Column("keputusan", "Keputusan TPN"), Column("alasan", "Alasan", width="large"),
+    Column("instansi", "Instansi", phone=False),
 ]
 
 
@@ -54,19 +57,63 @@ def text(value) -> str:
 
 
 def ranked_table(df: pd.DataFrame, key: str) -> None:
-    common.table(df.assign(rank=df["rank"].astype(int)), RANKED_COLUMNS, key=key)
+    widgets.table(df.assign(rank=df["rank"].astype(int)), RANKED_COLUMNS, key=key)
+
+
+def portalrb(year: int, inst: list[str] | None, building: proposal_mod.Proposal) -> None:
+    """PortalRB's pull API (zi_data/api/): the units of the proposal being built that it would not get, the
+    saved proposals' units that must be saved again, and what PortalRB last fetched of each and whether it is
+    still what the proposal holds."""
+    from zi_data import queries
+    from zi_data.api import review, served
+
+    st.subheader("PortalRB (API)")
+    try:
+        con = queries.connect(loaders.db_path())
+        try:
+            cannot = served.unservable(con, building.proposed)
+        finally:
+            con.close()
+        r = review.review(loaders.db_path(), year, inst)
+    except queries.DatabaseBusy:
+        st.warning("Basis data sedang diperbarui oleh proses pemuatan. Muat ulang halaman sebentar lagi.")
+        return
+    if cannot:
+        st.warning("Usulan di atas memuat unit yang tidak akan dikirim ke PortalRB: " + md("; ".join(cannot)),
+                   icon=":material/report:")
+    for n in r.notices:
+        st.warning(f"**{md(n.unit)}** ({md(n.instansi)}, usulan {n.predikat}): {md(n.pesan)}",
+                   icon=":material/sync_problem:")
+    st.caption("PortalRB mengambil sendiri daftar unit yang diusulkan dan jawaban LKE-nya dari usulan tersimpan "
+               "(`zi api serve`, token dari `zi api token`; lihat README). Sebelum menekan **Sesuai** di PortalRB, "
+               "pastikan kolom *Masih sama* berisi ya.")
+    if r.units.empty:
+        st.info(f"Belum ada usulan tersimpan tahun {year} untuk dikirim ke PortalRB.", icon=":material/info:")
+        return
+    widgets.table(r.lists, [Column("instansi", "Instansi"), Column("predikat", "Daftar"),
+                            Column("units", "Unit dikirim", "int", phone=False),
+                            Column("diambil", "Terakhir diambil", "date", phone=False), Column("hasil", "Hasil"),
+                            Column("sama", "Masih sama")], key="portalrb_lists")
+    widgets.table(r.units, [Column("unit_name", "Unit kerja", width="medium"), Column("kategori", "Kategori"),
+                            Column("diambil", "Terakhir diambil", "date", phone=False), Column("hasil", "Hasil"),
+                            Column("sama", "Masih sama", help="Jawaban yang terakhir berhasil diambil PortalRB "
+                                   "sama dengan yang kini dikirim API"),
+                            Column("instansi", "Instansi", phone=False),
+                            Column("public_id", "ID PortalRB", phone=False),
+                            Column("file_name", "LKE yang dikirim", phone=False)], key="portalrb_units")
 
 
 st.title("Siklus")
-if common.require_data():
-    f = common.filters()
+if loaders.require_data():
+    f = filters.current()
     year, inst = f["year"], f["instansi"]
+    phone = widgets.phone()
     today = date.today()
     deadline = stages.deadline_for(year)
-    status = common.query("cycle_status", year, inst, today)
-    scope = common.instansi_text(inst)
+    status = loaders.query("cycle_status", year, inst, today)
+    scope = filters.instansi_text(inst)
     when = "sudah lewat" if today > deadline else f"{(deadline - today).days} hari lagi"
-    st.caption(f"Tahun {year} · {scope} · batas pengusulan ke KemenPANRB {stages.tanggal(deadline)} ({when}) · "
+    st.caption(f"Tahun {year} · {md(scope)} · batas pengusulan ke KemenPANRB {stages.tanggal(deadline)} ({when}) · "
                "nilai TPI adalah tingkat TPI terakhir")
 
     # --- where every unit stands ----------------------------------------------------------------------------
@@ -87,7 +134,7 @@ if common.require_data():
                 "Target) di halaman **Data** agar unit yang belum mengirim LKE terlihat.", icon=":material/info:")
     left, right = st.columns([3, 2])
     with left:
-        common.chart(charts.stage_funnel(stages.funnel(status)))
+        widgets.chart(charts.stage_funnel(stages.funnel(status), compact=phone))
     per_stage = pd.DataFrame({"Tahap": [stages.STAGE_LABELS[s] for s in stages.STAGES],
                               "Unit": [int(counts.get(s, 0)) for s in stages.STAGES]})
     right.markdown("**Unit per tahap saat ini**")
@@ -99,7 +146,7 @@ if common.require_data():
 
     st.subheader("Unit dan tahapnya")
     a, b = st.columns([3, 1])
-    chosen = a.multiselect("Tahap", list(stages.STAGE_LABELS.values()), key="cycle_stages",
+    chosen = a.multiselect("Tahap", list(stages.STAGE_LABELS.values()), key="cycle_stages", select_all=False,
                            placeholder="Semua tahap")
     only_late = b.toggle("Hanya yang terlambat", key="cycle_late")
     shown = status
@@ -107,26 +154,27 @@ if common.require_data():
         shown = shown[shown["stage_label"].isin(chosen)]
     if only_late:
         shown = shown[shown["terlambat"]]
-    rows = shown.assign(target_text=shown["target"].map(text),
+    # names as listed everywhere (names.shown): one that mimics another with non-Latin letters is marked
+    rows = shown.assign(unit_name=shown["unit_name"].map(names.shown), target_text=shown["target"].map(text),
                         late=shown["terlambat"].map({True: LATE, False: ""}),
                         review=shown["needs_review"].map(lambda v: "ya" if isinstance(v, str) else ""))
-    common.table(rows, STATUS_COLUMNS, key="cycle_table", height=420)
+    widgets.table(rows, STATUS_COLUMNS, key="cycle_table", height=420)
     st.caption(f"{len(rows)} unit · nilai dengan dua desimal; – berarti belum ada")
-    common.downloads(rows, STATUS_COLUMNS, f"siklus_{year}", "cycle", "Unit dan tahap siklus")
+    widgets.downloads(rows, STATUS_COLUMNS, f"siklus_{year}", "cycle", "Unit dan tahap siklus")
 
     # --- whom to propose ---------------------------------------------------------------------------------------
     st.subheader("Usulan ke KemenPANRB")
     st.caption("Kandidat: unit yang nilai tingkat TPI terakhirnya memenuhi semua syarat predikat. Urutan: nilai TPI, "
                "lalu selisih terkecil terhadap syarat (yang lebih aman lebih dulu), lalu nama. Instansi mengikuti "
                "filter di samping.")
-    saved = common.query("saved_proposals", year)
+    saved = loaders.query("saved_proposals", year)
     a, b, _ = st.columns([1, 1, 2])
     predikat = a.radio("Predikat", ["WBK", "WBBM"], horizontal=True, key="prop_predikat")
     # the quota of the year's latest saved proposal, else the 25 places one inspectorate general had
     kuota = int(b.number_input("Kuota", min_value=0, max_value=10_000, step=1, key="prop_kuota",
                                value=int(saved["kuota"].iloc[0]) if len(saved) else 25,
                                help="Jumlah unit yang boleh diusulkan"))
-    p = common.query("proposal", year, predikat, kuota, inst)
+    p = loaders.query("proposal", year, predikat, kuota, inst)
     failing = p.failing
     rule_fails = failing[failing["reason"] == "gagal"]
     review = failing[failing["reason"] == "perlu_diperiksa"]
@@ -148,32 +196,32 @@ if common.require_data():
         ranked_table(p.reserves, "prop_reserves")
     if len(rule_fails):
         st.markdown(f"**Belum memenuhi syarat {predikat} ({len(rule_fails)})**")
-        common.table(rule_fails.assign(gagal=rule_fails["gagal"].map(" · ".join)), FAILING_COLUMNS,
-                     key="prop_failing")
+        widgets.table(rule_fails.assign(gagal=rule_fails["gagal"].map(" · ".join)), FAILING_COLUMNS,
+                      key="prop_failing", wrap=True)
     if len(review):
         st.warning("Tidak diikutkan karena berkasnya **perlu diperiksa**: "
-                   + "; ".join(f"{r.unit_name} ({r.gagal[0].removeprefix('perlu diperiksa: ')})"
+                   + "; ".join(md(f"{r.unit_name} ({r.gagal[0].removeprefix('perlu diperiksa: ')})")
                                for r in review.itertuples()), icon=":material/report:")
     if len(unassessed):
         with st.expander(f"Belum dinilai TPI ({len(unassessed)}): belum dapat diusulkan"):
-            st.write(", ".join(unassessed["unit_name"]))
+            st.markdown(md(", ".join(unassessed["unit_name"])))
 
     c1, c2, _ = st.columns([1, 1, 2])
     # the workbook is written only when asked for (a callable runs on the click, not on every rerun)
     c1.download_button("Unduh usulan (XLSX)", lambda p=p: proposal_mod.to_xlsx(p), key="prop_xlsx",
                        file_name=f"usulan_{predikat}_{year}.xlsx", icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    if common.allowed("propose"):
+    if signin.allowed("propose"):
         if c2.button("Simpan usulan", key="prop_save", type="primary", icon=":material/save:"):
             who = st.session_state.get("user_name") or "?"
             try:  # save() checks the role itself, whatever this page shows
-                pid = proposal_mod.save(common.db_path(), p, who, actor_role=common.role())
+                pid = proposal_mod.save(loaders.db_path(), p, who, actor_role=signin.role())
             except PermissionError as exc:
                 st.error(str(exc))
             else:
                 st.cache_data.clear()
                 # drawn again from the top, so the stages above show the units now proposed
-                st.session_state["prop_saved"] = (f"Usulan nomor {pid} disimpan oleh {who}: {len(p.proposed)} unit "
+                st.session_state["prop_saved"] = (f"Usulan nomor {pid} disimpan oleh {md(who)}: {len(p.proposed)} unit "
                                                   f"diusulkan, {len(p.reserves)} cadangan. Unit yang diusulkan kini "
                                                   "di tahap Diusulkan.")
                 st.rerun()
@@ -187,7 +235,7 @@ if common.require_data():
             listing = pd.DataFrame({
                 "Nomor": saved["proposal_id"].astype(int), "Predikat": saved["predikat"],
                 "Kuota": saved["kuota"].astype(int),
-                "Instansi": saved["instansi"].map(lambda v: common.instansi_text(json.loads(v))),
+                "Instansi": saved["instansi"].map(lambda v: filters.instansi_text(json.loads(v))),
                 "Disimpan oleh": saved["saved_by"], "Waktu": saved["saved_at"].map(stages.tanggal),
                 "Diusulkan": saved["diusulkan"].astype(int), "Cadangan": saved["cadangan"].astype(int),
                 "Status": saved["superseded_at"].map(lambda v: "digantikan" if pd.notna(v) else "berlaku")})
@@ -195,45 +243,49 @@ if common.require_data():
             labels = {f"Nomor {r.Nomor} · {r.Predikat} · {r.Instansi} · {r.Waktu}": r.Nomor
                       for r in listing.itertuples()}
             pick = st.selectbox("Unduh usulan tersimpan", list(labels), key="prop_saved_pick")
-            chosen_p = common.query("saved_proposal", int(labels[pick]))
+            chosen_p = loaders.query("saved_proposal", int(labels[pick]))
             if chosen_p is not None:
                 st.download_button("Unduh XLSX", lambda p=chosen_p: proposal_mod.to_xlsx(p), key="prop_saved_xlsx",
                                    file_name=f"usulan_{chosen_p.predikat}_{year}_nomor_{labels[pick]}.xlsx",
                                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                    icon=":material/download:")
 
+    portalrb(year, inst, p)
+
     # --- the TPI beside the TPN ----------------------------------------------------------------------------------
     st.subheader("Kalibrasi TPI dan TPN")
-    years = common.query("tpn_years")
+    years = loaders.query("tpn_years")
     if not years:
         st.info("Belum ada hasil TPN. Muat berkas hasil TPN (kolom Unit Kerja, Instansi, Tahun, Nilai TPN; boleh "
                 "ditambah Pengungkit, Hasil, nilai per area, Keputusan, Catatan) di halaman **Data**.",
                 icon=":material/info:")
     else:
         cy = st.selectbox("Tahun hasil TPN", years, index=years.index(year) if year in years else 0, key="calib_year")
-        units = common.query("calibration_units", cy, inst)
+        units = loaders.query("calibration_units", cy, inst)
         compared = calibration.by_unit(units)
-        areas = calibration.by_area(common.query("calibration_areas", cy, inst))
+        areas = calibration.by_area(loaders.query("calibration_areas", cy, inst))
         differ = calibration.disagreements(units)
         with st.container(horizontal=True, gap="medium"):
             st.metric("Unit dengan nilai TPI dan TPN", len(compared), width="content")
-            st.metric("Rata-rata selisih TPI − TPN", common.num(compared["selisih"].mean() if len(compared) else None),
+            st.metric("Rata-rata selisih TPI − TPN", widgets.num(compared["selisih"].mean() if len(compared) else None),
                       width="content", help="Positif: TPI memberi nilai lebih tinggi daripada TPN")
             st.metric("TPI memenuhi, TPN tidak", len(differ), width="content",
                       help="TPI menyatakan WBK/WBBM, tetapi keputusan TPN lebih rendah atau nilai TPN di bawah minimum")
         left, right = st.columns(2)
         with left:
-            common.chart(charts.tpi_tpn_scatter(compared))
+            if phone:
+                st.caption("Titik di atas garis putus-putus: TPI memberi nilai lebih tinggi daripada TPN.")
+            widgets.chart(charts.tpi_tpn_scatter(compared, compact=phone))
         with right:
-            common.chart(charts.calibration_area_bars(areas))
+            widgets.chart(charts.calibration_area_bars(areas, compact=phone))
         per = calibration.by_instansi(units)
         st.markdown("**Selisih per instansi**")
-        common.table(per.assign(units=per["units"].astype(int)), BY_INSTANSI_COLUMNS, key="calib_instansi")
+        widgets.table(per.assign(units=per["units"].astype(int)), BY_INSTANSI_COLUMNS, key="calib_instansi")
         st.markdown(f"**TPI menyatakan memenuhi, TPN tidak ({len(differ)})**")
         if differ.empty:
             st.caption("Tidak ada: setiap unit yang dinyatakan memenuhi oleh TPI juga memenuhi menurut TPN.")
         else:
-            common.table(differ.assign(keputusan=differ["keputusan"].map(text)), DISAGREEMENT_COLUMNS,
-                         key="calib_disagreements")
-        common.downloads(compared, CALIBRATION_COLUMNS, f"kalibrasi_{cy}", "calib", "Kalibrasi TPI dan TPN",
-                         note=f"tahun {cy} · {scope}")
+            widgets.table(differ.assign(keputusan=differ["keputusan"].map(text)), DISAGREEMENT_COLUMNS,
+                          key="calib_disagreements", wrap=True)
+        widgets.downloads(compared, CALIBRATION_COLUMNS, f"kalibrasi_{cy}", "calib", "Kalibrasi TPI dan TPN",
+                          note=f"tahun {cy} · {scope}")

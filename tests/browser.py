@@ -34,17 +34,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def dashboard(env: dict[str, str], log: Path, *flags: str, local_only: bool = True) -> Iterator[str]:
+def dashboard(env: dict[str, str], log: Path, *flags: str, local_only: bool = True,
+              app: Path | None = None) -> Iterator[str]:
     """The dashboard as `make run` serves it (serve.py: `streamlit run dashboard.py` with the libraries loaded
     first) on a free port, its output in `log`; yields the address once it answers.
 
-    local_only=False starts it as `make run` does, listening on every interface."""
+    local_only=False starts it as `make run` does, listening on every interface. `app`: another script (a test's
+    own small app), served by `streamlit run` itself."""
     port = free_port()
     address = ["--server.address", "127.0.0.1"] if local_only else []
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "serve.py"), "--server.headless", "true", "--server.port", str(port), *address,
-             *flags],
+            [sys.executable, *([str(ROOT / "serve.py")] if app is None else ["-m", "streamlit", "run", str(app)]),
+             "--server.headless", "true", "--server.port", str(port), *address, *flags],
             cwd=ROOT, env=dict(os.environ, **env), stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -47,14 +47,15 @@ def perfect(ed: Edition) -> dict[str, Any]:
 def filled_workbook(path: Path, ed_name: str = "2021", unit: dict[str, Any] | None = None,
                     tpi: dict[str, Any] | None = None, unit_name: str = "Unit Uji", instansi: str = "Instansi Uji",
                     year: int = 2025, notes: dict[str, str] | None = None,
-                    tpi_notes: dict[str, str] | None = None) -> Path:
-    """The project's template, filled in column K (unit), N (TPI), L (the unit's notes) and Q (the TPI's notes)
-    as a unit and its TPI would."""
+                    tpi_notes: dict[str, str] | None = None, evidence: dict[str, str] | None = None) -> Path:
+    """The project's template, filled in column K (unit), N (TPI), L (the unit's notes), M (the unit's evidence)
+    and Q (the TPI's notes) as a unit and its TPI would."""
     write_template(path, edition=ed_name, unit=unit_name, instansi=instansi, year=year)
     wb = load_workbook(path)
     ws = wb["Jawaban"]
     rows = edition(ed_name).questions.set_index("question_id")["jawaban_row"]
-    for col, answers in (("K", unit or {}), ("N", tpi or {}), ("L", notes or {}), ("Q", tpi_notes or {})):
+    for col, answers in (("K", unit or {}), ("N", tpi or {}), ("L", notes or {}), ("M", evidence or {}),
+                         ("Q", tpi_notes or {})):
         for qid, value in answers.items():
             ws[f"{col}{int(rows[qid])}"] = value
     wb.save(path)

@@ -24,13 +24,14 @@ PASSWORDS = {"pembaca": "sandi-pembaca-peramban", "tpi": "sandi-tpi-peramban", "
 ROLES = {"pembaca": "viewer", "tpi": "evaluator", "admin": "admin"}
 PAGE_TITLES = ["Ringkasan", "Peringkat", "Kesenjangan", "Tren", "Profil Unit", "Siklus", "Survei", "Laporan", "Data"]
 SCRIPTS = sorted(p.stem for p in (Path(__file__).resolve().parents[1] / "pages").glob("*.py"))
-# Every address a visitor could try: the pages, every file name under pages/ (helpers too, with and without
-# .py), the entry script, unknown paths, and query strings (embed mode hides the sidebar, the gate must hold).
-ADDRESSES = ["", *SCRIPTS, "dashboard", "data.py", "common.py", "tidak-ada", "admin",
+# Every address a visitor could try: the pages, every file name under pages/ (with and without .py), the entry
+# script, the shared modules' names (ui/), unknown paths (/common: the helper module ui/ replaced), and query
+# strings (embed mode hides the sidebar, the gate must hold).
+ADDRESSES = ["", *SCRIPTS, "dashboard", "data.py", "router", "signin.py", "common.py", "tidak-ada", "admin",
              "peringkat?unit=KPP%20Madya%20Sejahtera", "profil_unit?embed=true", "?page=data",
              "data?embed=true&embed_options=show_toolbar", "common?tahun=2026", "ringkasan/", "Peringkat"]
 # Under a deeper path Streamlit's page loads but never connects to the app: it stays blank.
-NESTED = ["pages/data", "pages/common.py", "pages/peringkat?embed=true"]
+NESTED = ["pages/data", "pages/common.py", "pages/peringkat?embed=true", "ui/router.py"]
 SCORE = re.compile(r"\d+[,.]\d+")
 
 

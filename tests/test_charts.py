@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
 from zi_data import charts
 from zi_data.queries import AREA_KEYS
+
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @pytest.fixture
@@ -33,7 +37,25 @@ def test_area_shares_are_percent_of_weight():
                            "share": [0.5, 0.75], "units": [2, 2]})
     fig = charts.area_share_bars(shares)
     assert list(fig.data[0].x) == [50.0, 75.0]
-    assert list(fig.data[0].text) == ["50,0%", "75,0%"]
+    assert list(fig.data[1].text) == ["50,0%", "75,0%"]
+
+
+def test_area_values_and_threshold_labels_stay_off_the_wbk_and_wbbm_lines():
+    # a bar ending on the WBBM line (75 %) and one just before the WBK line (58 %)
+    shares = pd.DataFrame({"area_key": ["MP", "TL"], "area": ["Manajemen Perubahan", "Penataan Tatalaksana"],
+                           "share": [0.75, 0.58], "units": [2, 2]})
+    for compact in (False, True):
+        fig = charts.area_share_bars(shares, compact=compact)
+        assert fig.data[0].text is None  # nothing written on the bars, where the lines cross them
+        values = fig.data[1]
+        assert values.mode == "text" and set(values.x) == {101} and values.textposition == "middle right"
+        lines = sorted(s.x0 for s in fig.layout.shapes)
+        assert lines == [60.0, 75.0] and max(fig.layout.xaxis.range) > 101
+        labels = {a.text: a for a in fig.layout.annotations}
+        wbk, wbbm = labels["WBK 60%"], labels["WBBM 75%"]
+        # above the plot, each on the far side of its line: the two never meet, nor touch a bar
+        assert (wbk.yref, wbk.y, wbk.yanchor, wbk.xanchor) == ("paper", 1, "bottom", "right")
+        assert (wbbm.yref, wbbm.y, wbbm.yanchor, wbbm.xanchor) == ("paper", 1, "bottom", "left")
 
 
 def test_ranking_keeps_the_order_of_the_metric_across_colours(units):
@@ -50,15 +72,37 @@ def test_comparison_has_one_trace_per_unit(units, kind, trace):
 
 
 def test_heatmap_is_units_by_indicators_in_percent():
-    ind = pd.DataFrame({"unit_name": ["A", "A", "B", "B"], "indicator_id": ["i1", "i2", "i1", "i2"],
+    ind = pd.DataFrame({"unit_name": ["A", "A", "B", "B"], "indicator_id": ["PEM_MP_01", "REF_MP_02"] * 2,
                         "indicator": ["Satu", "Dua", "Satu", "Dua"], "score": [1, 0.5, 0.2, 0.0],
                         "share": [1.0, 0.5, 0.2, 0.0]})
     fig = charts.indicator_heatmap(ind)
     hm = fig.data[0]
-    # the indicators' names on the axis, numbered in catalog order, so the map reads on paper too
-    assert list(hm.y) == ["A", "B"] and list(hm.x) == ["1. Satu", "2. Dua"]
+    # the indicators by their short codes, in catalog order
+    assert list(hm.y) == ["A", "B"] and list(hm.x) == ["MP-P1", "MP-R2"]
     assert hm.z.tolist() == [[100.0, 50.0], [20.0, 0.0]]
     assert fig.layout.xaxis.showticklabels is not False
+
+
+@pytest.mark.parametrize("indicator_id, code", [
+    ("PEM_MP_01", "MP-P1"), ("REF_SDM_03", "SDM-R3"), ("PEM_PP_05", "PP-P5"), ("HAS_BERSIH_02", "HB2"),
+    ("HAS_PELAYANAN_01", "HP1"), ("MP_01", "MP1"), ("HAS_BERSIH_01", "HB1"), ("lain", "lain"),
+])
+def test_an_indicator_is_coded_by_its_area_its_half_and_its_number(indicator_id, code):
+    assert charts.indicator_code(indicator_id) == code
+
+
+def test_the_heatmap_labels_every_indicator_of_the_catalog_and_its_legend_names_them():
+    rows = pd.read_csv(DATA / "indicators.csv")
+    rows = rows[rows["edition"].astype(str) == "2021"]
+    ind = pd.DataFrame({"unit_name": "A", "indicator_id": rows["indicator_id"], "indicator": rows["name"],
+                        "area": rows["area_id"], "area_key": rows["area_id"], "score": 1.0, "share": 0.5})
+    fig = charts.indicator_heatmap(ind)
+    codes = list(fig.layout.xaxis.ticktext)
+    # one tick per indicator, each given (none left out where they crowd), and no two alike
+    assert len(codes) == len(rows) == len(set(codes)) and list(fig.layout.xaxis.tickvals) == codes
+    assert fig.layout.xaxis.tickmode == "array"
+    legend = {code: name for _, _, items in charts.indicator_legend(ind) for code, name in items}
+    assert legend == dict(zip(codes, rows["name"], strict=True))
 
 
 def test_trend_says_totals_compare_only_within_an_edition():
@@ -171,7 +215,7 @@ def test_every_heatmap_cell_carries_its_unit_for_a_click():
                         "indicator": ["Satu", "Dua", "Satu"], "score": [1, 0.5, 0.2], "share": [1.0, 0.5, 0.2]})
     points = charts.indicator_heatmap(ind).data[1]
     # B has no value for "Dua": no point there
-    assert [c[0] for c in points.customdata] == ["A", "A", "B"] and list(points.x) == ["1. Satu", "2. Dua", "1. Satu"]
+    assert [c[0] for c in points.customdata] == ["A", "A", "B"] and list(points.x) == ["i1", "i2", "i1"]
 
 
 @pytest.mark.parametrize("label, expected", [
@@ -188,3 +232,43 @@ def test_on_a_phone_the_profile_names_areas_by_key_even_when_the_catalog_names_t
                           "weight": [5.0, 22.5], "unit": [4.0, 20.0]})
     fig = charts.profile_area_bars(areas, compact=True)
     assert list(fig.layout.yaxis.ticktext) == ["SDM (Pemenuhan)", "Birokrasi bersih"]
+
+
+def test_radar_units_stay_apart_by_line_marker_and_colour(units):
+    three = pd.concat([units.iloc[:2], units.iloc[:1].assign(unit_name="D")], ignore_index=True)
+    fig = charts.compare_units(three, "radar")
+    # each unit its own colour, dash and marker shape; fills faint enough to see the others through them
+    assert len({t.line.color for t in fig.data}) == len({t.line.dash for t in fig.data}) == 3
+    assert len({t.marker.symbol for t in fig.data}) == 3 and all("lines" in t.mode for t in fig.data)
+    assert all(t.fillcolor.startswith("rgba(") and float(t.fillcolor.rstrip(")").split(",")[-1]) <= 0.15
+               for t in fig.data)
+    assert all((t.opacity or 1) == 1 for t in fig.data)
+
+
+def test_on_a_phone_the_radar_names_areas_by_key_so_its_labels_stay_inside():
+    df = pd.DataFrame({"unit_name": ["A", "B"], **{k: [0.9, 0.7] for k in AREA_KEYS}})
+    fig = charts.compare_units(df, "radar", compact=True)
+    assert list(fig.data[0].theta) == [*AREA_KEYS, AREA_KEYS[0]]
+
+
+def test_tpi_tpn_points_take_a_distinct_colour_and_shape_per_instansi():
+    units = pd.DataFrame({"unit_name": list("ABCDEF"), "instansi": ["I1", "I2", "I3", "I4", "I5", "I6"],
+                          "tpi_total": [80.0, 82, 70, 90, 60, 75], "tpn_total": [78.0, 80, 72, 85, 61, 70]})
+    fig = charts.tpi_tpn_scatter(units)
+    points = [t for t in fig.data if t.mode == "markers"]
+    colours = [t.marker.color for t in points]
+    assert len(points) == 6 and len(set(colours)) == 6 and len({t.marker.symbol for t in points}) >= 5
+    predicates = {charts.COLORS[p] for p in ("WBBM", "WBK", "Belum memenuhi")}
+    assert not set(colours) & predicates
+    assert fig.layout.xaxis.title.text.startswith("Nilai TPN (")  # the diagonal explained on a wide screen
+    compact = charts.tpi_tpn_scatter(units, compact=True)
+    assert compact.layout.xaxis.title.text == "Nilai TPN"  # whole on a phone; the page's caption explains
+
+
+def test_on_a_phone_the_calibration_bars_name_areas_by_key():
+    areas = pd.DataFrame({"area_key": ["SDM", "BERSIH"], "area": ["Penataan Sistem Manajemen SDM Aparatur",
+                                                                  "Birokrasi yang Bersih dan Akuntabel"],
+                          "units": [2, 2], "selisih_mean": [3.0, 1.0], "selisih_share": [0.2, 0.05]})
+    assert list(charts.calibration_area_bars(areas, compact=True).layout.yaxis.ticktext) == ["SDM", "Birokrasi bersih"]
+    wide = charts.calibration_area_bars(areas)
+    assert list(wide.layout.yaxis.ticktext) == list(areas["area"])  # whole names on a wide screen

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 
 import pandas as pd
+import pytest
 from openpyxl import load_workbook
 
-from zi_data.export import Column, labelled, rounded, to_csv_bytes, to_xlsx_bytes
+from zi_data.export import CELL_MAX, Column, labelled, rounded, sheet_title, to_csv_bytes, to_xlsx_bytes
 
 HOSTILE = pd.DataFrame({"unit": ["=HYPERLINK(\"http://x\")", "+1+2", "-2+3", "@SUM(A1)", "Aman"],
                         "total": [90.5, -3.0, 0.0, 1.0, 2.0]})
@@ -18,11 +20,15 @@ def csv_rows(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
 
 
-def test_xlsx_neutralises_formulas_and_keeps_numbers_numeric():
-    ws = load_workbook(io.BytesIO(to_xlsx_bytes(HOSTILE)))["Data"]
+def test_xlsx_keeps_formula_like_text_as_text_exactly_as_written_and_numbers_numeric():
+    """A cell stored as a string is never run as a formula in XLSX: no apostrophe shows in front of the text."""
+    content = to_xlsx_bytes(HOSTILE)
+    ws = load_workbook(io.BytesIO(content))["Data"]
     texts = [ws.cell(r, 1).value for r in range(2, 7)]
-    assert texts == ["'=HYPERLINK(\"http://x\")", "'+1+2", "'-2+3", "'@SUM(A1)", "Aman"]
+    assert texts == list(HOSTILE["unit"])
     assert all(ws.cell(r, 1).data_type == "s" for r in range(2, 7))
+    sheet = zipfile.ZipFile(io.BytesIO(content)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet and "t=\"inlineStr\"><is><t>=HYPERLINK" in sheet
     assert [ws.cell(r, 2).value for r in range(2, 7)] == [90.5, -3.0, 0.0, 1.0, 2.0]
     assert all(ws.cell(r, 2).data_type == "n" for r in range(2, 7))
 
@@ -65,3 +71,44 @@ def test_xlsx_has_the_note_above_labelled_headers_and_number_formats():
     assert ws["B5"].value == 96.13 and ws["F5"].value == 41.01
     assert ws["B4"].number_format == "0.00" and ws["C4"].number_format == "0" and ws["F5"].number_format == "0.00"
     assert ws.freeze_panes == "A4"
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ("Profil Unit Dinas PU/PR", "Profil Unit Dinas PU-PR"),
+    ("a\\b?c*d[e]f:g", "a-b-c-d-e-f-g"),
+    ("'Kutip'", "Kutip"),
+    ("Profil Unit Dinas Pekerjaan Umum dan Penataan Ruang", "Profil Unit Dinas Pekerjaan Um…"),
+    ("History", "History (2)"),
+    ("/:?", "---"),
+    ("", "Data"),
+])
+def test_sheet_titles_excel_accepts(given, expected):
+    assert sheet_title(given) == expected
+    assert len(expected) <= 31
+
+
+def test_sheet_titles_are_unique_without_case_as_excel_compares():
+    assert sheet_title("Data", ["DATA", "data (2)"]) == "Data (3)"
+    assert sheet_title("x" * 40, ["x" * 30 + "…"]) == "x" * 27 + " (2)"
+
+
+@pytest.mark.parametrize("unit", ["Dinas PU/PR", "Dinas PU\\PR", "Unit? A*", "[Unit]", "Unit: A", "'Unit'",
+                                  "Dinas Pekerjaan Umum dan Penataan Ruang Kota"])
+def test_xlsx_downloads_of_any_unit_name_open(unit):
+    """Profil Unit and Kesenjangan name the sheet after the unit; every such download opens, the unit whole in A1."""
+    frame = pd.DataFrame({"Kode": ["M001"], "Nilai": [1.0]})
+    wb = load_workbook(io.BytesIO(to_xlsx_bytes(frame, f"Profil Unit {unit}", note=f"Profil Unit {unit} · 2026")))
+    ws = wb.worksheets[0]
+    assert not set(ws.title) & set("/\\?*[]:") and not ws.title.startswith("'") and not ws.title.endswith("'")
+    assert len(ws.title) <= 31 and (len(f"Profil Unit {unit}") <= 31 or ws.title.endswith("…"))  # cut visibly
+    assert ws["A1"].value == f"Profil Unit {unit} · 2026"
+    assert ws["A3"].value == "Kode" and ws["B4"].value == 1.0
+
+
+def test_text_an_excel_cell_cannot_hold_is_cut_visibly_and_control_characters_are_marked():
+    long = "a" * (CELL_MAX + 10)
+    frame = pd.DataFrame({"Catatan": [long, "a\x0bb\x00c", "x" * CELL_MAX]})
+    ws = load_workbook(io.BytesIO(to_xlsx_bytes(frame)))["Data"]
+    assert len(ws["A2"].value) == CELL_MAX and ws["A2"].value.endswith(f"[terpotong: teks asli {CELL_MAX + 10} karakter]")
+    assert ws["A3"].value == "a\ufffdb\ufffdc"
+    assert ws["A4"].value == "x" * CELL_MAX  # exactly what a cell holds: whole

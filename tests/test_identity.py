@@ -7,7 +7,7 @@ import json
 import duckdb
 import pytest
 
-from tests.helpers import edition, perfect
+from tests.helpers import edition, filled_workbook, perfect
 from zi_data.cli import main
 from zi_data.ingest import identify_upload, ingest_paths
 from zi_data.lke_writer import write_lke_zi
@@ -137,3 +137,20 @@ def test_an_upload_is_identified_before_it_is_loaded(tmp_path):
     assert info["kind"] == "survey"
     info = identify_upload("catatan.xlsx", b"bukan excel")
     assert info["kind"] is None and "bukan berkas Excel" in info["problem"]
+
+
+def test_an_upload_says_what_it_would_score_and_how_much_of_the_catalog_it_covers_before_loading(tmp_path):
+    questions = len(ED.answerable)
+    tpi = perfect(ED)
+    dropped = sorted(tpi)[:3]  # the TPI left three questions unanswered
+    for qid in dropped:
+        del tpi[qid]
+    path = filled_workbook(tmp_path / "lke.xlsx", unit=perfect(ED), tpi=tpi)
+    info = identify_upload("lke.xlsx", path.read_bytes())
+    # every catalog question found; the unit answered all of them and scores 100 (WBBM)
+    assert (info["matched"], info["questions"]) == (questions, questions)
+    unit, last = info["levels"]
+    assert unit == ("unit", 100.0, "WBBM", questions)
+    assert (last[0], last[3]) == ("tpi", questions - 3)
+    assert not {"levels", "matched"} & {k for k, v in identify_upload("s.csv", b"Unit Kerja;Tahun;IPAK;IPKP\n"
+                                                                         b"A;2025;3;3\n").items() if v}

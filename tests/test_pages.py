@@ -51,6 +51,12 @@ def charts(at: AppTest) -> int:
     return len(at.get("plotly_chart"))
 
 
+def shown_unit(at: AppTest) -> str:
+    """The unit Profil Unit (or Kesenjangan) shows: its selectbox's choice (a unit_id) as listed."""
+    units = at.selectbox(key="f_unit")
+    return units.format_func(units.value)
+
+
 def donut_counts(at: AppTest) -> dict[str, int]:
     """The predicate donut's slices, read from the figure the page sent."""
     for chart in at.get("plotly_chart"):
@@ -126,10 +132,12 @@ def test_peringkat_ranks_only_scored_units_and_keeps_the_rank_in_a_search(app):
 def test_peringkat_comparison_survives_a_search_and_another_order(app):
     at = app("peringkat")
     names = at.dataframe[0].value["unit_label"].tolist()
-    at.multiselect(key="rank_compare").set_value(names[:3]).run()
+    compare = at.multiselect(key="rank_compare")
+    chosen = compare.value  # on first use the three best units, chosen by their keys and listed by their labels
+    assert [compare.format_func(u) for u in chosen] == names[:3]
     at.text_input(key="rank_search").set_value(names[0][:5]).run()
     at.selectbox(key="rank_metric").set_value("Pengungkit").run()
-    assert at.multiselect(key="rank_compare").value == names[:3]
+    assert at.multiselect(key="rank_compare").value == chosen
     assert at.multiselect(key="rank_compare").placeholder == "Pilih unit"
     at.radio(key="rank_kind").set_value("Radar").run()
     assert not at.exception and charts(at) == 2
@@ -155,9 +163,26 @@ def test_profil_unit_compares_unit_and_tpi_and_highlights_overclaims(app):
     assert {"answer_unit", "answer_tpi", "note_unit", "evidence_unit"} <= set(table.columns)
     at.toggle(key="profile_only_over").set_value(True).run()
     assert len(at.dataframe[0].value) == int(metrics(at)["Pertanyaan diklaim lebih"])
-    names = at.selectbox(key="f_unit").options
-    at.selectbox(key="f_unit").set_value(names[-1]).run()
+    units = at.selectbox(key="f_unit")
+    units.select_index(len(units.options) - 1).run()
+    assert not at.exception and shown_unit(at) == units.options[-1]
+
+
+def test_profil_unit_of_a_unit_the_tpi_has_not_assessed_says_so_rather_than_no_overclaim(app, demo_db):
+    import duckdb
+
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:  # a 2026 unit whose file holds no TPI answers
+        unit = con.execute("select unit_name from current_submissions where year = 2026 and not has_tpi "
+                           "order by unit_name limit 1").fetchone()[0]
+    finally:
+        con.close()
+    at = app("profil_unit")
+    at.selectbox(key="f_unit").set_value(unit).run()
     assert not at.exception
+    m = metrics(at)
+    assert m["Nilai total TPI"] == "–"
+    assert m["Klaim berlebih"] == "belum dinilai TPI" and "Pertanyaan diklaim lebih" not in m
 
 
 def test_survei_shows_indices_beside_scores(app):
@@ -179,6 +204,22 @@ def test_data_page_lists_submissions_rejects_and_warnings(app):
     assert len(rejects) >= 2  # the demo's corrupt file and the file without identity
     assert any("identitas tidak lengkap" in r for r in rejects["reason"])
     assert len(warnings) >= 1
+
+
+def test_data_page_lists_files_by_year_instansi_and_unit_with_layouts_in_words_and_empty_columns_last(app):
+    at = app("data")
+    table = at.dataframe[0]
+    subs = table.value
+    # newest year first, then instansi, then unit (as a person looks a file up)
+    keys = list(zip(-subs["year"], subs["instansi"], subs["unit_name"], strict=True))
+    assert keys == sorted(keys)
+    # the reader's layouts in words, never its codes
+    assert set(subs["layout"]) <= {"Lembar LKE ZI", "Lembar Jawaban"} and set(subs["layout"])
+    # a column empty on every row (no workbook states its own total here) comes after every filled one
+    order = list(table.proto.column_order)
+    empty = [k for k in order if subs[k].isna().all()]
+    assert "workbook_total" in empty and order[-len(empty):] == empty
+    assert order[:3] == ["unit_name", "year", "instansi"]
 
 
 # How a raw value shows when a table forgot to format it.
@@ -269,20 +310,20 @@ def test_profil_unit_offers_the_units_report_in_three_formats(app):
 def test_laporan_shows_the_recap_and_zips_every_report_of_an_instansi(app):
     at = app("laporan")
     assert at.title[0].value == "Laporan"
-    recap = at.dataframe[0].value
+    recap = shown(at, 0)  # the recap's columns by their keys, as the table shows them
     # 13 units sent a workbook; the demo's roster names a few more that never did, listed with their stage
-    sent = recap[recap["Tahap"] != "Belum mengirim LKE"]
-    assert len(sent) == 13 and len(recap) > 13 and recap["No"].iloc[0] == "1"
-    assert recap["Nilai TPI"].str.contains(",").any() and not recap["Nilai TPI"].str.contains(r"\.").any()
+    sent = recap[recap["stage"] != "Belum mengirim LKE"]
+    assert len(sent) == 13 and len(recap) > 13 and recap["no"].iloc[0] == "1"
+    assert recap["score_tpi"].str.contains(",").any() and not recap["score_tpi"].str.contains(r"\.").any()
     assert {"Rekapitulasi PDF", "Rekapitulasi Excel"} <= {b.proto.label for b in at.get("download_button")}
     instansi = at.selectbox(key="report_instansi").options[0]
     at.button(key="report_zip").click().run()
     assert not at.exception, [e.message for e in at.exception]
     assert len([b for b in at.get("download_button") if b.proto.label.startswith("Unduh ZIP")]) == 1
     names = zipfile.ZipFile(io.BytesIO(at.session_state["report_zip_file"][1])).namelist()
-    assert len(names) == (sent["Instansi"] == instansi).sum() and all(n.endswith(".pdf") for n in names)
+    assert len(names) == (sent["instansi"] == instansi).sum() and all(n.endswith(".pdf") for n in names)
     set_filter(at, "f_instansi", [instansi])
-    assert set(at.dataframe[0].value["Instansi"]) == {instansi}
+    assert set(at.dataframe[0].value["instansi"]) == {instansi}
 
 
 PAGE_FILES = ["ringkasan", "peringkat", "kesenjangan", "tren", "profil_unit", "survei", "siklus", "data"]
@@ -398,9 +439,10 @@ def test_a_partial_file_is_marked_and_kept_apart_on_every_page(partial_db, monke
     at = page("peringkat")
     assert at.dataframe[0].value["unit_label"].tolist() == ["Utuh Dua", "Utuh Satu"] and warned(at)
     at = page("kesenjangan")
-    assert warned(at) and "Sebagian · perlu diperiksa" in at.selectbox(key="f_unit").format_func("Sebagian")
+    assert warned(at) and "Sebagian · perlu diperiksa" in at.selectbox(key="f_unit").options
     at = page("profil_unit")
-    at.selectbox(key="f_unit").set_value("Sebagian").run()
+    units = at.selectbox(key="f_unit")
+    units.select_index(units.options.index("Sebagian · perlu diperiksa")).run()
     assert any("Perlu diperiksa" in w.value for w in at.warning)
     at = page("survei")
     assert warned(at)
@@ -466,7 +508,7 @@ def test_tren_keeps_two_units_of_the_same_name_apart(twin_db, monkeypatch):
     monkeypatch.chdir(ROOT)
     at = open_page("tren")
     units = at.multiselect(key="trend_units")
-    assert units.options == TWINS and sorted(units.value) == TWINS
+    assert units.options == TWINS and sorted(units.format_func(u) for u in units.value) == TWINS
     lines = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
     assert sorted(t["name"] for t in lines) == TWINS  # two lines, not one line for both
     assert all(plotted(t["x"]) == [2024, 2025] for t in lines)  # both years of each, none dropped as a duplicate
@@ -490,5 +532,5 @@ def test_opening_a_just_loaded_unit_shows_that_unit_when_another_has_its_name(tw
     at.button(key=f"open_0_{sid}").click().run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.title[0].value == "Profil Unit"
-    assert at.selectbox(key="f_unit").value == "Dinas Kesehatan (Kabupaten Satu)"
+    assert shown_unit(at) == "Dinas Kesehatan (Kabupaten Satu)"
     assert at.caption[0].value.startswith("Kabupaten Satu · tahun 2025")

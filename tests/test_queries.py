@@ -187,6 +187,6 @@ def test_summary_counts_each_unit_under_its_highest_predicate_only():
 
 
 def test_a_unit_name_used_twice_is_told_apart_by_its_instansi():
-    df = pd.DataFrame({"unit_name": ["Dinas Kesehatan", "Dinas Kesehatan", "RSUD"],
+    df = pd.DataFrame({"unit_id": ["a", "b", "c"], "unit_name": ["Dinas Kesehatan", "Dinas Kesehatan", "RSUD"],
                        "instansi": ["Kota A", "Kab B", "Kota A"]})
     assert queries.unit_labels(df).tolist() == ["Dinas Kesehatan (Kota A)", "Dinas Kesehatan (Kab B)", "RSUD"]

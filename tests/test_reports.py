@@ -93,15 +93,16 @@ def test_the_pdf_names_the_unit_its_totals_the_failing_rules_and_the_overclaims(
     assert all(m.start() < first_passed for m in re.finditer("Belum memenuhi (WBK|WBBM) Nilai survei", text))
     assert text.count("Belum memenuhi WBK") == 1 and text.count("Belum memenuhi WBBM") == 1
     # the over-claimed questions with the TPI's notes and their points
-    assert re.search(r"M002 Penyusunan Tim Kerja .* A B 0,125 " + TPI_NOTE_M002, text)
-    assert re.search(r"M125 Nilai Survey Persepsi Korupsi .* 4 3,20 3,500 " + TPI_NOTE_M125, text)
-    assert "2 pertanyaan, jumlah selisih 3,625 poin" in text
+    # (two decimals, half up: 0,125 -> 0,13; 0,125 + 3,5 = 3,625 -> 3,63); the unit wrote no note or evidence
+    assert re.search(r"M002 Penyusunan Tim Kerja .* A B 0,13 – " + TPI_NOTE_M002, text)
+    assert re.search(r"M125 Nilai Survey Persepsi Korupsi .* 4 3,20 3,50 – " + TPI_NOTE_M125, text)
+    assert "2 pertanyaan, jumlah selisih 3,63 poin" in text
     # the ten indicators with most to gain: IPAK first (3,50), helping the failing IPAK rule of both predicates
     assert re.search(r"1 Nilai Survey Persepsi Korupsi \(Survei Eksternal\) Birokrasi yang Bersih dan Akuntabel "
                      r"14,00 17,50 3,50 Nilai Survey Persepsi Korupsi \(Survei Eksternal\) \(WBK, WBBM\)", text)
     # earlier years, the blank notes section, provenance and page numbers on every page
     assert re.search(r"2025 2021 91,25 91,25 Belum memenuhi", text)
-    assert "Catatan dan saran perbaikan" in text and "dicetak 20-11-2026 09:30" in text
+    assert "Simpulan dan rekomendasi" in text and "dicetak 20-11-2026 09:30" in text
     assert all(f"Halaman {i} dari {len(pages)}" in p for i, p in enumerate(pages, 1))
     assert "PERLU DIPERIKSA" not in text
     assert not re.search(r"\b(None|nan|NaN|True|False)\b", text)
@@ -123,8 +124,9 @@ def test_the_area_table_gives_weight_scores_share_and_minimums(report):
 
 def test_the_word_draft_holds_the_same_numbers_in_its_tables(report):
     text, tables = docx_tables(reports.write_unit(report, "docx"))
-    assert "Laporan Hasil Evaluasi Zona Integritas" in text and "Catatan dan saran perbaikan" in text
-    identity, totals, rules, tree, over = tables[0], tables[1], tables[2], tables[3], tables[4]
+    assert "Laporan Hasil Evaluasi Zona Integritas" in text and "Simpulan dan rekomendasi" in text
+    assert tables[0][0][0].startswith("DRAF")  # without kop.toml: a draft, marked first
+    identity, totals, rules, tree, over = tables[1], tables[2], tables[3], tables[4], tables[5]
     assert [UNIT, INSTANSI, "2026"] == [identity[0][1], identity[1][1], identity[2][1]]
     assert totals[0] == ["Komponen", "Bobot", "Unit", "TPI"]
     assert totals[1] == ["Nilai total", "100,00", "100,00", "96,38"]
@@ -133,7 +135,7 @@ def test_the_word_draft_holds_the_same_numbers_in_its_tables(report):
     assert rules[2][:2] == ["Belum memenuhi", "WBBM"] and rules[2][-1] == "-1,75"
     assert all(r[0] == "Terpenuhi" for r in rules[3:])
     assert [r[0] for r in over[1:]] == ["M002", "M125"]
-    assert over[1][3:] == ["A", "B", "0,125", TPI_NOTE_M002]
+    assert over[1][3:] == ["A", "B", "0,13", "–", TPI_NOTE_M002]
     assert any(r[1].strip() == "Manajemen Perubahan" and r[2:5] == ["4,00", "4,00", "3,88"] for r in tree)
     xml = zipfile.ZipFile(io.BytesIO(reports.write_unit(report, "docx"))).read("word/footer1.xml").decode()
     assert "PAGE" in xml and "NUMPAGES" in xml and "Halaman" in xml
@@ -141,7 +143,9 @@ def test_the_word_draft_holds_the_same_numbers_in_its_tables(report):
 
 def test_the_excel_report_keeps_numbers_as_numbers(report):
     wb = load_workbook(io.BytesIO(reports.write_unit(report, "xlsx")))
-    assert wb["Identitas"]["B3"].value == UNIT
+    ident = {r[0]: r[1] for r in wb["Identitas"].iter_rows(min_row=3, values_only=True)}
+    assert ident["Unit kerja"] == UNIT and ident["DRAF"].startswith("Kop, nomor")
+    assert ident["Tahun penilaian"] == 2026  # a year is a number
     ws = wb["Nilai per tingkat"]
     header = next(r for r in range(1, 10) if ws.cell(r, 1).value == "Komponen")
     assert ws.cell(header + 1, 1).value == "Nilai total"
@@ -155,6 +159,7 @@ def test_the_excel_report_keeps_numbers_as_numbers(report):
     top = next(r for r in range(1, 10) if over.cell(r, 1).value == "Kode")
     assert [over.cell(top + k, 1).value for k in (1, 2)] == ["M002", "M125"]
     assert [over.cell(top + k, 6).value for k in (1, 2)] == pytest.approx([0.125, 3.5])
+    assert over.cell(top + 1, 6).number_format == "#,##0.00"  # shown with two decimals like every number
 
 
 def test_the_recap_ranks_units_like_the_ranking_and_names_their_weak_areas(con):
@@ -221,7 +226,7 @@ def test_stage_and_tpn_figures_from_the_cycle_appear_when_known(con):
     assert [c.title for c in recap.table.columns][3] == "Tahap"
     # the cycle of the stored data itself: every unit's stage is derived, no TPN figures exist
     stored = data.cycle_info(con, 2026).set_index("unit_name")
-    assert stored.columns.tolist() == ["unit_id", "instansi", "stage", "tpn_total", "tpn_decision"]
+    assert stored.columns.tolist() == ["unit_id", "instansi", "stage", "tpn_total", "tpn_decision", "tpn_note"]
     assert stored.loc[UNIT, "stage"] == "dinilai_tpi" and stored["tpn_total"].isna().all()
 
 
@@ -239,7 +244,7 @@ def test_cli_writes_each_format_and_refuses_clearly(db, tmp_path, capsys):
     out = tmp_path / "uji.docx"
     assert main(["laporan", "--unit", UNIT, "--tahun", "2026", "--format", "docx", "--out", str(out),
                  "--db", str(db)]) == 0
-    assert docx_tables(out.read_bytes())[1][1][1] == ["Nilai total", "100,00", "100,00", "96,38"]
+    assert docx_tables(out.read_bytes())[1][2][1] == ["Nilai total", "100,00", "100,00", "96,38"]
     assert main(["laporan", "--unit", "Kantor Kembar", "--tahun", "2026", "--out", str(tmp_path / "k.pdf"),
                  "--db", str(db)]) == 2
     assert "Pilih salah satu dengan --instansi" in capsys.readouterr().err
@@ -311,7 +316,7 @@ def test_a_2019_edition_year_and_a_year_without_tpi_read_right(tmp_path):
     # the year without a TPI is judged by the unit's answers; the earlier year keeps its TPI total and predicate
     assert new.judged == "unit" and new.predicate == "WBBM"
     history = new.history.rows.set_index("year")
-    assert history.loc["2021", "score_tpi"] == 100 and history.loc["2021", "predicate"] == "WBBM"
-    assert pd.isna(history.loc["2022", "score_tpi"]) and history.loc["2022", "predicate"] == "WBBM (menurut Unit)"
+    assert history.loc[2021, "score_tpi"] == 100 and history.loc[2021, "predicate"] == "WBBM"
+    assert pd.isna(history.loc[2022, "score_tpi"]) and history.loc[2022, "predicate"] == "WBBM (menurut Unit)"
     text, _ = pdf_text(reports.write_unit(new, "pdf"))
     assert re.search(r"2021 2019 100,00 100,00 WBBM 2022 2021 100,00 – WBBM \(menurut Unit\)", text)

@@ -8,6 +8,7 @@ from openpyxl import Workbook
 
 from tests.helpers import duplicate_keys, edition, filled_workbook, perfect
 from zi_data import ingest
+from zi_data.names import similar_names
 from zi_data.readers import ReadError
 from zi_data.surveys import read_survey
 
@@ -138,3 +139,16 @@ def test_reloading_the_same_survey_changes_nothing(tmp_path):
     ingest.ingest_paths([path], db, actor_role="evaluator")
     again = ingest.ingest_paths([path], db, actor_role="evaluator")
     assert (again.surveys, again.unchanged) == (0, 1)
+
+
+@pytest.mark.parametrize("name, known, expected", [
+    ("Kementrian Agama", ["Kementerian Agama", "Kementerian Keuangan"], ["Kementerian Agama"]),  # a letter short
+    ("kementerian  agama.", ["Kementerian Agama"], ["Kementerian Agama"]),  # case, spaces, punctuation
+    ("Badan Pusat Statistic", ["Badan Pusat Statistik"], ["Badan Pusat Statistik"]),
+    ("Pemerintah Kabupaten Bone", ["Pemerintah Kabupaten Bogor"], []),  # another regency, not a typo
+    ("Kementerian Agraria", ["Kementerian Agama"], []),
+    ("Instansi Uji", ["Kementerian Agama", "Badan Pusat Statistik"], []),
+    ("Kementerian Agama", ["Kementerian Agama"], []),  # itself is no look-alike
+])
+def test_an_instansi_that_looks_like_a_known_one_is_found(name, known, expected):
+    assert similar_names(name, known) == expected

@@ -271,7 +271,7 @@ def add_user(path: Path, username: str, password: str, role: str, name: str = ""
     require(actor_role, "users")
     if role not in ROLES:
         raise ValueError(f"peran harus salah satu dari {', '.join(ROLES)}")
-    if not username.replace("_", "").replace(".", "").replace("-", "").isalnum():
+    if not plain_name(username):
         raise ValueError("nama pengguna hanya boleh huruf, angka, titik, garis bawah dan tanda hubung")
     config = load_config(path)
     users = dict(config.users) if config else {}
@@ -280,32 +280,42 @@ def add_user(path: Path, username: str, password: str, role: str, name: str = ""
     users[username] = {"name": name or username, "role": role, "password_hash": hash_password(password)}
     lines = ["# ZI Monitor users: keep this file out of git (it is in .gitignore).", ""]
     if settings:
-        lines += ["[settings]"] + [f"{key} = {_toml_value(value)}" for key, value in settings.items()] + [""]
+        lines += ["[settings]"] + [f"{key} = {toml_value(value)}" for key, value in settings.items()] + [""]
     for user, entry in users.items():
-        lines += [f"[users.{user}]", f'name = "{_escape(entry.get("name", user))}"', f'role = "{entry["role"]}"',
+        lines += [f"[users.{user}]", f'name = "{escape(entry.get("name", user))}"', f'role = "{entry["role"]}"',
                   f'password_hash = "{entry["password_hash"]}"', ""]
     if roles:
-        lines += ["[roles]"] + [f'"{_escape(email)}" = "{r}"' for email, r in roles.items()]
+        lines += ["[roles]"] + [f'"{escape(email)}" = "{r}"' for email, r in roles.items()]
+    write_private(path, "\n".join(lines) + "\n")
+
+
+def plain_name(name: str) -> bool:
+    """A name that may stand in a TOML key and a log line: letters, digits, dots, underscores and hyphens."""
+    return bool(name) and name.replace("_", "").replace(".", "").replace("-", "").isalnum()
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file of secrets' hashes (users, API tokens) readable by its owner only, then rename it over the
+    old one: the hashes are never in a file others can read, and a crash leaves the old file whole."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Written to a file readable by its owner only, then renamed over the old one: the hashes are never
-    # in a file others can read, and a crash leaves the old file whole.
     tmp = path.with_name(f".{path.name}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(fd, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write(text)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
 
 
-def _toml_value(value) -> str:
+def toml_value(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
-    return f'"{_escape(str(value))}"'
+    return f'"{escape(str(value))}"'
 
 
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
+    """Text inside a TOML basic string."""
     return text.replace("\\", "\\\\").replace('"', '\\"')

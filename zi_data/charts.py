@@ -2,13 +2,16 @@
 
 Every figure takes `compact` (a phone: shorter labels, smaller type, legends kept off the bars). Numbers in
 labels and hover texts use the decimal comma (layout separators ",."); long names are shortened on the axis
-and given whole on hover. Figures a person can click to open a unit carry its label in `customdata`.
+and given whole on hover. Figures a person can click to open a unit carry its unit_id first in `customdata`.
+Every text that comes from a file (unit and instansi names) goes into a figure through plain(): Plotly reads
+HTML tags, entities and LaTeX in the texts it draws.
 """
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
 
 from .predicates import fmt
@@ -22,9 +25,28 @@ LEVEL_COLORS = {"unit": "#F2A541", "tpi_1": "#6FA8DC", "tpi_2": "#3D85C6", "tpi"
 # Units and instansi side by side: distinct hues, none of them the red or green that mean a predicate.
 SERIES = ["#1F77B4", "#FF7F0E", "#9467BD", "#8C564B", "#17BECF", "#E377C2", "#7F7F7F", "#BCBD22", "#393B79",
           "#6B6ECF"]
+DASHES = ["solid", "dash", "dot", "dashdot", "longdash"]
+SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x"]
 PREDICATES = ["WBBM", "WBK", "Belum memenuhi"]
 FONT = dict(family="Inter, Segoe UI, Arial, sans-serif", size=13)
 WBK_TOTAL, WBBM_TOTAL = 75, 85  # the totals' thresholds drawn as lines (data/thresholds.csv holds the rules)
+
+
+_PLAIN = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "$": "&#36;"})
+
+
+def plain(text) -> str:
+    """Text shown by Plotly exactly as written. Plotly draws a subset of HTML in titles, tick labels, legends,
+    hover texts and annotations (<a href> a live link, <b>, <br>, <span style>), decodes entities (&amp;) and
+    would hand $...$ to MathJax: the characters that start them are given as entities, which Plotly shows as
+    the characters themselves."""
+    return "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text).translate(_PLAIN)
+
+
+def _faint(color: str, alpha: float = 0.08) -> str:
+    """A hex colour as a faint rgba fill."""
+    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r}, {g}, {b}, {alpha})"
 
 
 def short(text, limit: int) -> str:
@@ -38,10 +60,12 @@ def label_limit(compact: bool) -> int:
 
 
 def _short_ticks(fig: go.Figure, axis: str, names, limit: int, shorten=None) -> None:
-    """Whole names stay the categories (two names cut alike would merge); only the tick text is shortened."""
+    """Whole names stay the categories (two names cut alike would merge); only the tick text is shortened. The
+    figure's categories are the names through plain(), and so are the ticks (cut before, never inside an entity)."""
     names = list(dict.fromkeys(names))
     shorten = shorten or (lambda n: short(n, limit))
-    getattr(fig, f"update_{axis}axes")(tickmode="array", tickvals=names, ticktext=[shorten(n) for n in names])
+    getattr(fig, f"update_{axis}axes")(tickmode="array", tickvals=[plain(n) for n in names],
+                                       ticktext=[plain(shorten(n)) for n in names])
 
 
 AREA_KEY_OF = {name: key for key, name in AREA_NAMES.items()}
@@ -64,7 +88,7 @@ def _layout(fig: go.Figure, title: str | None = None, height: int = 380, compact
             legend: bool = True) -> go.Figure:
     """Shared look: Indonesian number separators, the legend in a row above the plot (never over it).
 
-    The title is kept as the figure's title text only: the dashboard (pages/common.chart) shows it above the
+    The title is kept as the figure's title text only: the dashboard (ui/widgets.chart) shows it above the
     figure as text and takes it out of the figure, so a titled figure keeps a top margin of 30 px (room for
     the threshold lines' labels) rather than room for a title drawn inside it."""
     font = dict(FONT, size=11 if compact else FONT["size"])
@@ -127,15 +151,20 @@ def area_share_bars(shares: pd.DataFrame, minimum_wbk: float = 0.6, minimum_wbbm
     data = data.assign(pct=data["share"] * 100)
     limit = label_limit(compact)
     fig = go.Figure(go.Bar(
-        x=data["pct"], y=data["area"], orientation="h", marker_color=COLORS["tpi"],
-        text=[f"{fmt(v, 1)}%" for v in data["pct"]], textposition="inside",
-        customdata=data[["area", "units"]],
+        x=data["pct"], y=data["area"].map(plain), orientation="h", marker_color=COLORS["tpi"],
+        customdata=list(zip(data["area"].map(plain), data["units"], strict=True)),
         hovertemplate="%{customdata[0]}<br>%{x:.1f}% dari bobot<br>rata-rata %{customdata[1]} unit<extra></extra>"))
-    for value, label, dash, pos in ((minimum_wbk, "WBK", "dash", "bottom right"),
-                                    (minimum_wbbm, "WBBM", "dot", "top right")):
-        fig.add_vline(x=value * 100, line_dash=dash, line_color=COLORS[label], annotation_position=pos,
-                      annotation_text=f"{label} {value:.0%}", annotation_font_color=COLORS[label])
-    fig.update_xaxes(range=[0, 105], title="Capaian terhadap bobot (%)")
+    # each bar's value in a column of its own right of 100 %, where no threshold line runs
+    fig.add_trace(go.Scatter(x=[101] * len(data), y=data["area"].map(plain), mode="text", text=[f"{fmt(v, 1)}%" for v in data["pct"]],
+                             textposition="middle right", showlegend=False, hoverinfo="skip",
+                             textfont=dict(size=11 if compact else 12, color="#31333F")))
+    # the two labels above the plot, on either side of their lines: never on a bar, nor on each other
+    for value, label, dash, side in ((minimum_wbk, "WBK", "dash", "right"), (minimum_wbbm, "WBBM", "dot", "left")):
+        fig.add_vline(x=value * 100, line_dash=dash, line_color=COLORS[label])
+        fig.add_annotation(x=value * 100, xref="x", y=1, yref="paper", yanchor="bottom", xanchor=side,
+                           text=f"{label} {value:.0%}", showarrow=False, font=dict(color=COLORS[label], size=11))
+    fig.update_xaxes(range=[0, 118 if compact else 112], title="Capaian terhadap bobot (%)",
+                     tickvals=[0, 20, 40, 60, 80, 100])
     fig.update_yaxes(autorange="reversed")
     _short_ticks(fig, "y", data["area"], limit)
     return _layout(fig, "Enam area Pengungkit: capaian terhadap bobot", compact=compact, legend=False)
@@ -159,23 +188,25 @@ def predicate_donut(summary: dict, who: str = "TPI", compact: bool = False) -> g
 
 
 def ranking_bars(df: pd.DataFrame, metric: str, label: str, top: int = 30, compact: bool = False) -> go.Figure:
-    """The top units by a metric, coloured by predicate; each bar carries its unit's label (a click opens it)."""
+    """The top units by a metric, coloured by predicate; each bar carries its unit's key (a click opens it)."""
     data = df[df[metric].notna()].nlargest(top, metric)
     if data.empty:
         return empty("Belum ada unit untuk diperingkat", compact=compact)
     names = data["unit_label"] if "unit_label" in data else data["unit_name"]
+    keys = data["unit_id"] if "unit_id" in data else names
+    shown = names.map(plain)
     fig = go.Figure()
     for predicate in [*PREDICATES, None]:
         sel = data["predicate"].isna() if predicate is None else data["predicate"] == predicate
         if not sel.any():
             continue
         fig.add_trace(go.Bar(
-            x=data.loc[sel, metric], y=names[sel], orientation="h",
+            x=data.loc[sel, metric], y=shown[sel], orientation="h",
             name=predicate or "Belum dinilai", marker_color=COLORS[predicate or "Belum dinilai"],
-            customdata=list(zip(names[sel], data.loc[sel, "instansi"], strict=True)),
-            hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>" + label + " %{x:.2f}<extra></extra>"))
+            customdata=list(zip(keys[sel], shown[sel], data.loc[sel, "instansi"].map(plain), strict=True)),
+            hovertemplate="%{customdata[1]}<br>%{customdata[2]}<br>" + label + " %{x:.2f}<extra></extra>"))
     # one category order for every colour: the ranking, top first
-    fig.update_yaxes(categoryorder="array", categoryarray=list(names)[::-1])
+    fig.update_yaxes(categoryorder="array", categoryarray=list(shown)[::-1])
     _short_ticks(fig, "y", names, label_limit(compact))
     fig.update_xaxes(title=label)
     return _layout(fig, f"{label}: {len(data)} unit teratas", height=max(320, 22 * len(data) + 110),
@@ -191,22 +222,28 @@ def compare_units(df: pd.DataFrame, kind: str = "bar", compact: bool = False) ->
     fig = go.Figure()
     for i, (name, (_, row)) in enumerate(zip(names, df.iterrows(), strict=True)):
         pct = [pd.to_numeric(row[k], errors="coerce") * 100 for k in AREA_KEYS]
-        areas = [AREA_NAMES[k] for k in AREA_KEYS]
+        areas = [plain(AREA_NAMES[k]) for k in AREA_KEYS]
         color = SERIES[i % len(SERIES)]
+        # the unit's whole name in the hover text comes as data, never inside the template (Plotly would read
+        # "%{...}" in a name as a placeholder)
         if kind == "radar":
+            # a line, a marker shape and a dash of its own per unit, a faint fill: overlapping units stay apart
+            theta = list(AREA_KEYS) if compact else [short(a, limit) for a in areas]
             fig.add_trace(go.Scatterpolar(
-                r=pct + pct[:1], theta=[short(a, limit) for a in areas + areas[:1]], name=short(name, limit + 10),
-                fill="toself", opacity=0.6, line_color=color, customdata=areas + areas[:1],
-                hovertemplate=f"{name}<br>" + "%{customdata}: %{r:.1f}%<extra></extra>"))
+                r=pct + pct[:1], theta=theta + theta[:1], name=plain(short(name, limit + 10)), mode="lines+markers",
+                fill="toself", fillcolor=_faint(color), line=dict(color=color, width=2.5, dash=DASHES[i % len(DASHES)]),
+                marker=dict(symbol=SYMBOLS[i % len(SYMBOLS)], size=8), customdata=[[plain(name), a] for a in areas + areas[:1]],
+                hovertemplate="%{customdata[0]}<br>%{customdata[1]}: %{r:.1f}%<extra></extra>"))
         else:
             fig.add_trace(go.Bar(
-                x=pct, y=areas, orientation="h", name=short(name, limit + 10),
-                marker_color=color, customdata=areas,
-                hovertemplate=f"{name}<br>" + "%{customdata}: %{x:.1f}% dari bobot<extra></extra>"))
+                x=pct, y=areas, orientation="h", name=plain(short(name, limit + 10)),
+                marker_color=color, customdata=[[plain(name), a] for a in areas],
+                hovertemplate="%{customdata[0]}<br>%{customdata[1]}: %{x:.1f}% dari bobot<extra></extra>"))
     title = "Perbandingan area (% dari bobot)"
     if kind == "radar":
-        fig.update_layout(polar=dict(radialaxis=dict(range=[0, 100], ticksuffix="%")))
-        return _layout(fig, title, height=420 if compact else 480, compact=compact)
+        fig.update_layout(polar=dict(radialaxis=dict(range=[0, 100], ticksuffix="%", tickfont=dict(size=9)),
+                                     angularaxis=dict(tickfont=dict(size=11 if compact else 12))))
+        return _layout(fig, title, height=400 if compact else 480, compact=compact)
     fig.update_layout(barmode="group")
     fig.update_xaxes(range=[0, 105], title="Capaian terhadap bobot (%)")
     fig.update_yaxes(autorange="reversed")
@@ -214,39 +251,72 @@ def compare_units(df: pd.DataFrame, kind: str = "bar", compact: bool = False) ->
     return _layout(fig, title, height=160 + (14 * len(df) + 30) * len(AREA_KEYS), compact=compact)
 
 
+HASIL_CODES = {"BERSIH": "HB", "PELAYANAN": "HP"}
+
+
+def indicator_code(indicator_id: str) -> str:
+    """An indicator's short code for an axis: its area, P(emenuhan) or R(eform), and its number: "PEM_MP_01" ->
+    "MP-P1", "REF_SDM_03" -> "SDM-R3", Hasil "HAS_BERSIH_02" -> "HB2", the 2019 edition's "MP_01" -> "MP1"."""
+    m = re.fullmatch(r"(?:(PEM|REF|HAS)_)?([A-Z]+)_(\d+)", str(indicator_id))
+    if not m:
+        return str(indicator_id)
+    part, area, number = m.group(1), m.group(2), int(m.group(3))
+    if part == "HAS":
+        return f"{HASIL_CODES.get(area, 'H' + area[:1])}{number}"
+    return f"{area}-{part[0]}{number}" if part else f"{area}{number}"
+
+
+def indicator_legend(ind: pd.DataFrame) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The codes of the heat map's axis and the names they stand for, per area in catalog order:
+    [(area key, area name, [(code, indicator name)])]."""
+    order = ind.drop_duplicates("indicator_id")
+    out: dict[str, tuple[str, str, list]] = {}
+    for r in order.itertuples():
+        area = getattr(r, "area", None) or ""
+        key = getattr(r, "area_key", None) or area
+        out.setdefault(area, (key, area, []))[2].append((indicator_code(r.indicator_id), r.indicator))
+    return list(out.values())
+
+
 def indicator_heatmap(ind: pd.DataFrame, max_units: int = 60, compact: bool = False) -> go.Figure:
-    """Units x indicators, coloured by the share of the indicator's weight earned; the indicators' names on
-    the axis (shortened; whole on hover), so the map also reads on paper. Each cell carries its unit's label."""
+    """Units x indicators, coloured by the share of the indicator's weight earned; every indicator labelled on
+    the axis by its short code (indicator_code; indicator_legend names them, the hover gives the whole name and
+    area). Each cell carries its unit's key, for a click."""
     if ind.empty:
         return empty("Belum ada nilai indikator untuk pilihan ini", compact=compact)
     label_col = "unit_label" if "unit_label" in ind else "unit_name"
-    units = ind.groupby(label_col)["score"].sum().sort_values(ascending=False).head(max_units).index
-    data = ind[ind[label_col].isin(units)]
+    key_col = "unit_id" if "unit_id" in ind else label_col
+    units = ind.groupby(key_col)["score"].sum().sort_values(ascending=False).head(max_units).index
+    data = ind[ind[key_col].isin(units)]
+    label_of = dict(zip(data[key_col], data[label_col], strict=False))
     order = data.drop_duplicates("indicator_id")[["indicator_id", "indicator"]]
-    pivot = data.pivot_table(index=label_col, columns="indicator_id", values="share").reindex(index=units)
+    pivot = data.pivot_table(index=key_col, columns="indicator_id", values="share").reindex(index=units)
     pivot = pivot[[i for i in order["indicator_id"] if i in pivot.columns]]
     names = dict(zip(order["indicator_id"], order["indicator"], strict=True))
     areas = (dict(zip(data["indicator_id"], data["area"], strict=False)) if "area" in data else {})
-    limit = 18 if compact else 34
-    x = [f"{i + 1}. {short(names[c], limit)}" for i, c in enumerate(pivot.columns)]
-    full = [[f"{names[c]} · {areas.get(c) or ''}".rstrip(" ·") for c in pivot.columns] for _ in pivot.index]
+    x = [indicator_code(c) for c in pivot.columns]
+    y = [plain(label_of[u]) for u in pivot.index]
+    full = [plain(f"{names[c]} · {areas.get(c) or ''}".rstrip(" ·")) for c in pivot.columns]
     z = pivot.values * 100
-    fig = go.Figure(go.Heatmap(z=z, x=x, y=list(pivot.index), colorscale="RdYlGn", zmin=0, zmax=100,
+    fig = go.Figure(go.Heatmap(z=z, x=x, y=y, colorscale="RdYlGn", zmin=0, zmax=100,
                                colorbar=dict(title="% bobot", ticksuffix="%", thickness=12), hoverinfo="skip",
                                xgap=1, ygap=1))
     # A heat map cell cannot be selected (clicked) in the browser; an invisible point on every cell can, and
-    # carries the unit's label and the hover text.
+    # carries the unit's key and the hover text.
     cells = [(r, c) for r in range(len(pivot.index)) for c in range(len(pivot.columns)) if not pd.isna(z[r][c])]
     fig.add_trace(go.Scatter(
-        x=[x[c] for _, c in cells], y=[pivot.index[r] for r, _ in cells], mode="markers", showlegend=False,
+        x=[x[c] for _, c in cells], y=[y[r] for r, _ in cells], mode="markers", showlegend=False,
         marker=dict(size=12, opacity=0, symbol="square"), selected=dict(marker=dict(opacity=0)),
         unselected=dict(marker=dict(opacity=0)),
-        customdata=[[pivot.index[r], full[r][c], z[r][c]] for r, c in cells],
-        hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]:.0f}% dari bobot<extra></extra>"))
-    fig.update_xaxes(tickangle=-90, tickfont=dict(size=9 if compact else 11), side="bottom")
+        customdata=[[pivot.index[r], y[r], full[c], z[r][c], x[c]] for r, c in cells],
+        hovertemplate="%{customdata[1]}<br>%{customdata[4]} %{customdata[2]}<br>%{customdata[3]:.0f}% dari bobot"
+                      "<extra></extra>"))
+    # every code on the axis (Plotly would leave some out where they crowd)
+    fig.update_xaxes(tickangle=-90, tickfont=dict(size=9 if compact else 11), side="bottom", tickmode="array",
+                     tickvals=x, ticktext=x)
     fig.update_yaxes(autorange="reversed", tickfont=dict(size=9 if compact else 11))
-    _short_ticks(fig, "y", pivot.index, label_limit(compact))
-    height = max(360, (12 if compact else 17) * len(pivot) + (200 if compact else 300))
+    _short_ticks(fig, "y", [label_of[u] for u in pivot.index], label_limit(compact))
+    height = max(300, (12 if compact else 20) * len(pivot) + 150)
     return _layout(fig, "Peta capaian indikator per unit", height=height, compact=compact, legend=False)
 
 
@@ -256,12 +326,13 @@ def weak_indicators_bar(weak: pd.DataFrame, compact: bool = False) -> go.Figure:
     data = weak.assign(pct=weak["mean_share"] * 100)
     limit = label_limit(compact)
     fig = go.Figure(go.Bar(
-        x=data["pct"], y=data["indicator"], orientation="h",
+        x=data["pct"], y=data["indicator"].map(plain), orientation="h",
         # from a mid red (never near white, so every bar shows) to a dark red: the more points lost, the darker
         marker=dict(color=data["total_gain"], colorscale=[[0, "#F4A582"], [1, "#67001F"]], showscale=not compact,
                     colorbar=dict(title="Poin hilang", thickness=12)),
         text=[f"{v:.0f}%" for v in data["pct"]], textposition="outside",
-        customdata=data[["indicator", "area", "weight", "mean_gain", "total_gain"]],
+        customdata=data[["indicator", "area", "weight", "mean_gain", "total_gain"]].assign(
+            indicator=data["indicator"].map(plain), area=data["area"].map(plain)),
         hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>rata-rata capaian %{x:.1f}% · bobot "
                       "%{customdata[2]:.2f}<br>poin hilang per unit %{customdata[3]:.2f}, semua unit "
                       "%{customdata[4]:.2f}<extra></extra>"))
@@ -286,12 +357,13 @@ def gap_bars(gaps: pd.DataFrame, top: int = 15, compact: bool = False) -> go.Fig
             continue
         part = data[sel]
         fig.add_trace(go.Bar(
-            x=part["gain"], y=part["indicator"], orientation="h", name=name,
+            x=part["gain"], y=part["indicator"].map(plain), orientation="h", name=name,
             marker_color=COLORS["Belum memenuhi"] if failing else COLORS["tpi"],
-            customdata=part[["indicator", "area", "score", "weight"]],
+            customdata=part[["indicator", "area", "score", "weight"]].assign(
+                indicator=part["indicator"].map(plain), area=part["area"].map(plain)),
             hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>nilai %{customdata[2]:.2f} dari bobot "
                           "%{customdata[3]:.2f}<br>%{x:.2f} poin masih bisa diraih<extra></extra>"))
-    fig.update_yaxes(categoryorder="array", categoryarray=list(data["indicator"])[::-1])
+    fig.update_yaxes(categoryorder="array", categoryarray=list(data["indicator"].map(plain))[::-1])
     _short_ticks(fig, "y", data["indicator"], label_limit(compact))
     fig.update_xaxes(title="Poin yang masih bisa diraih")
     return _layout(fig, "Indikator dengan poin terbanyak yang belum diraih", height=max(340, 26 * len(data) + 120),
@@ -311,9 +383,9 @@ def trend_lines(df: pd.DataFrame, y: str, color: str, title: str, editions: list
     limit = label_limit(compact)
     for i, (name, g) in enumerate(data.groupby(color, sort=False)):
         fig.add_trace(go.Scatter(
-            x=g["year"], y=g[y], mode="lines+markers", name=short(name, limit + 10),
+            x=g["year"], y=g[y], mode="lines+markers", name=plain(short(name, limit + 10)),
             line=dict(color=SERIES[i % len(SERIES)], width=2.5), marker=dict(size=8),
-            hovertemplate=f"{name}<br>" + "%{x}: %{y:.2f}<extra></extra>"))
+            customdata=[plain(name)] * len(g), hovertemplate="%{customdata}<br>%{x}: %{y:.2f}<extra></extra>"))
     fig.update_xaxes(dtick=1, title="Tahun", tickformat="d")
     fig.update_yaxes(title=label)
     if y == "total":
@@ -341,8 +413,9 @@ def profile_area_bars(areas: pd.DataFrame, compact: bool = False) -> go.Figure:
         part = areas.dropna(subset=[key])
         pct = part[key] / part["weight"] * 100
         fig.add_trace(go.Bar(
-            x=pct, y=part["area"], orientation="h", name=level_name(key),
-            marker_color=LEVEL_COLORS.get(key, "#7F7F7F"), customdata=part[["area", key, "weight"]],
+            x=pct, y=part["area"].map(plain), orientation="h", name=level_name(key),
+            marker_color=LEVEL_COLORS.get(key, "#7F7F7F"),
+            customdata=part[["area", key, "weight"]].assign(area=part["area"].map(plain)),
             hovertemplate=level_name(key) + "<br>%{customdata[0]}<br>%{customdata[1]:.2f} dari bobot "
                           "%{customdata[2]:.2f} (%{x:.1f}%)<extra></extra>"))
     fig.update_layout(barmode="group")
@@ -356,19 +429,20 @@ def profile_area_bars(areas: pd.DataFrame, compact: bool = False) -> go.Figure:
 
 
 def survey_scatter(df: pd.DataFrame, index: str = "ipak", compact: bool = False) -> go.Figure:
-    """A survey index against Pengungkit, one colour per instansi; each point carries its unit's label."""
+    """A survey index against Pengungkit, one colour per instansi; each point carries its unit's key."""
     data = df.dropna(subset=[index, "pengungkit"])
     name = {"ipak": "IPAK", "ipkp": "IPKP"}[index]
     if data.empty:
         return empty(f"Belum ada nilai survei {name} untuk pilihan ini", compact=compact)
     labels = data["unit_label"] if "unit_label" in data else data["unit_name"]
+    keys = data["unit_id"] if "unit_id" in data else labels
     fig = go.Figure()
     for i, (inst, g) in enumerate(data.groupby("instansi", sort=True)):
         fig.add_trace(go.Scatter(
-            x=g["pengungkit"], y=g[index], mode="markers", name=short(inst, 30),
+            x=g["pengungkit"], y=g[index], mode="markers", name=plain(short(inst, 30)),
             marker=dict(color=SERIES[i % len(SERIES)], size=9, line=dict(width=0.5, color="white")),
-            customdata=list(zip(labels[g.index], g["instansi"], strict=True)),
-            hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>Pengungkit %{x:.2f} · " + name
+            customdata=list(zip(keys[g.index], labels[g.index].map(plain), g["instansi"].map(plain), strict=True)),
+            hovertemplate="%{customdata[1]}<br>%{customdata[2]}<br>Pengungkit %{x:.2f} · " + name
                           + " %{y:.2f}<extra></extra>"))
     fig.update_xaxes(title="Nilai Pengungkit (maks. 60)")
     fig.update_yaxes(title=f"{name} (0-4)")
@@ -382,49 +456,62 @@ def survey_scatter(df: pd.DataFrame, index: str = "ipak", compact: bool = False)
 STAGE_COLORS = ["#9E9E9E", "#F2A541", "#1F4E79", "#6FA8DC", "#38761D", "#1B7F3B"]
 
 
-def stage_funnel(steps: pd.DataFrame) -> go.Figure:
+def stage_funnel(steps: pd.DataFrame, compact: bool = False) -> go.Figure:
     """Units that reached each step of the year's cycle (stages.funnel): a funnel with counts and shares."""
     if steps.empty or int(steps["units"].iloc[0]) == 0:
-        return empty("Belum ada unit dalam siklus tahun ini")
+        return empty("Belum ada unit dalam siklus tahun ini", compact=compact)
     fig = go.Figure(go.Funnel(
         y=steps["label"], x=steps["units"], textinfo="value+percent initial",
         marker=dict(color=STAGE_COLORS[:len(steps)]),
         hovertemplate="%{y}: %{x} unit (%{percentInitial:.0%} dari semua unit)<extra></extra>"))
-    return _layout(fig, "Tahap siklus: unit yang sudah mencapai tiap tahap", height=360, legend=False)
+    return _layout(fig, "Tahap siklus: unit yang sudah mencapai tiap tahap", height=320 if compact else 360,
+                   compact=compact, legend=False)
 
 
-def tpi_tpn_scatter(units: pd.DataFrame) -> go.Figure:
-    """Each unit's last TPI total against the TPN's, with the diagonal where both agree."""
+def tpi_tpn_scatter(units: pd.DataFrame, compact: bool = False) -> go.Figure:
+    """Each unit's last TPI total against the TPN's, with the diagonal where both agree; one colour and marker
+    shape per instansi (distinct hues, none of a predicate's)."""
     data = units.dropna(subset=["tpi_total", "tpn_total"])
     if data.empty:
-        return empty("Belum ada unit dengan nilai TPI dan TPN")
-    fig = px.scatter(data, x="tpn_total", y="tpi_total", color="instansi", hover_name="unit_name",
-                     hover_data={"tpn_total": ":.2f", "tpi_total": ":.2f", "instansi": False},
-                     labels={"tpn_total": "Nilai TPN (titik di atas garis: TPI lebih tinggi)", "tpi_total": "Nilai TPI",
-                             "instansi": ""})
+        return empty("Belum ada unit dengan nilai TPI dan TPN", compact=compact)
+    fig = go.Figure()
+    for i, (inst, g) in enumerate(data.groupby("instansi", sort=True)):
+        fig.add_trace(go.Scatter(
+            x=g["tpn_total"], y=g["tpi_total"], mode="markers", name=plain(short(inst, 30 if compact else 45)),
+            marker=dict(color=SERIES[i % len(SERIES)], symbol=SYMBOLS[i % len(SYMBOLS)], size=10,
+                        line=dict(width=0.5, color="white")),
+            customdata=list(zip(g["unit_name"].map(plain), g["instansi"].map(plain), strict=True)),
+            hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>TPN %{x:.2f} · TPI %{y:.2f}<extra></extra>"))
     low = max(0.0, float(min(data["tpn_total"].min(), data["tpi_total"].min())) - 2)
     high = min(101.0, float(max(data["tpn_total"].max(), data["tpi_total"].max())) + 2)
     fig.add_trace(go.Scatter(x=[low, high], y=[low, high], mode="lines", name="TPI = TPN",
                              line=dict(color="#888", dash="dash"), hoverinfo="skip"))
-    fig.update_xaxes(range=[low, high])
-    fig.update_yaxes(range=[low, high])
-    fig = _layout(fig, "Nilai TPI dan TPN per unit", height=480)
+    # the reading of the diagonal in the axis title on a wide screen; on a phone the page's caption says it
+    fig.update_xaxes(range=[low, high],
+                     title="Nilai TPN" if compact else "Nilai TPN (titik di atas garis: TPI lebih tinggi)")
+    fig.update_yaxes(range=[low, high], title="Nilai TPI")
+    fig = _layout(fig, "Nilai TPI dan TPN per unit", height=420 if compact else 480, compact=compact)
     # below the plot: on a phone a legend at the side would cover the points
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0))
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0))
     return fig
 
 
-def calibration_area_bars(areas: pd.DataFrame) -> go.Figure:
-    """Mean TPI minus TPN per area (points), the areas the TPN marks down most on top."""
+def calibration_area_bars(areas: pd.DataFrame, compact: bool = False) -> go.Figure:
+    """Mean TPI minus TPN per area (points), the areas the TPN marks down most on top; on a phone the areas by
+    their short key (whole names on touch)."""
     if areas.empty:
-        return empty("Hasil TPN belum memuat nilai per area")
-    data = areas.assign(label=areas["selisih_mean"].map(lambda v: fmt(v, 2)),
-                        share=areas["selisih_share"] * 100)
-    fig = px.bar(data, x="selisih_mean", y="area", orientation="h", text="label",
-                 color_discrete_sequence=[COLORS["tpi"]],
-                 hover_data={"units": True, "share": ":.1f", "selisih_mean": ":.2f", "label": False},
-                 labels={"selisih_mean": "Selisih TPI − TPN (poin)", "area": "", "units": "Unit",
-                         "share": "% dari bobot area"})
+        return empty("Hasil TPN belum memuat nilai per area", compact=compact)
+    data = areas.assign(label=areas["selisih_mean"].map(lambda v: fmt(v, 2)), share=areas["selisih_share"] * 100,
+                        area=areas["area"].map(plain))
+    fig = go.Figure(go.Bar(
+        x=data["selisih_mean"], y=data["area"], orientation="h", text=data["label"], textposition="auto",
+        marker_color=COLORS["tpi"], customdata=data[["area", "units", "share"]],
+        hovertemplate="%{customdata[0]}<br>selisih %{x:.2f} poin (%{customdata[2]:.1f}% dari bobot area)"
+                      "<br>%{customdata[1]} unit<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
+    keys = dict(zip(data["area"], data["area_key"], strict=True)) if "area_key" in data else {}
+    _short_ticks(fig, "y", data["area"], label_limit(compact), (lambda a: area_short(a, keys.get(a))) if compact else None)
+    fig.update_xaxes(title="Selisih TPI − TPN (poin)")
     fig.add_vline(x=0, line_color="#888")
-    return _layout(fig, "Area yang paling diturunkan TPN", height=max(300, 48 * len(data) + 110))
+    return _layout(fig, "Area yang paling diturunkan TPN", height=max(300, 48 * len(data) + 110), compact=compact,
+                   legend=False)

@@ -1,4 +1,4 @@
-"""The `zi` command: score, template, ingest, demo, status, pengusulan, laporan, user, backup, restore.
+"""The `zi` command: score, template, ingest, demo, status, pengusulan, laporan, user, backup, restore, api.
 Messages for people are in Bahasa Indonesia."""
 
 from __future__ import annotations
@@ -114,19 +114,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_laporan(args: argparse.Namespace) -> int:
-    """`zi laporan`: one unit's report, the recap, or every unit's report into a folder."""
+    """`zi laporan`: one unit's report, the recap, or every unit's report into a folder. A unit's report carries
+    the kop from --kop, else from kop.toml beside the database, else it is a draft (DRAF)."""
     from . import reports
     from .ingest import Progress
+    from .reports import kop as kop_file
     from .reports.data import ReportError, find_submission, units_with_data
 
+    try:
+        kop = kop_file.load(args.kop) if args.kop else kop_file.find(args.db)
+    except kop_file.KopError as exc:
+        print(f"Laporan tidak dibuat: {exc}", file=sys.stderr)
+        return 2
     con = _open_read(args.db)
     if con is None:
         return 2
     instansi = [args.instansi] if args.instansi else None
+    if not args.rekap:
+        print(f"Kop dan tim: {args.kop or kop_file.beside(args.db)}" if kop else
+              f"Tanpa kop.toml (tidak ada {kop_file.beside(args.db)}): laporan unit bertanda DRAF")
+    failed: list = []
     try:
         if args.unit:
             sid = find_submission(con, args.unit, args.tahun, args.instansi)
-            content = reports.unit_bytes(con, sid, args.format)
+            content = reports.unit_bytes(con, sid, args.format, kop=kop)
             _write(args.out, content)
             print(f"Laporan {args.unit} tahun {args.tahun} ({args.format.upper()}) ditulis ke {args.out}")
         elif args.rekap:
@@ -144,18 +155,23 @@ def cmd_laporan(args: argparse.Namespace) -> int:
                 bar[0].step(unit)
 
             count = 0
-            for name, content in reports.all_units(con, args.tahun, instansi, args.format, on_step=step):
+            for name, content in reports.all_units(con, args.tahun, instansi, args.format, on_step=step, kop=kop,
+                                                   failed=failed):
                 _write(args.out / name, content)
                 count += 1
             if bar:
                 bar[0].close()
             print(f"{count} laporan ({args.format.upper()}) ditulis ke {args.out}")
+            for unit, exc in failed:
+                print(f"Laporan {unit} gagal dibuat: {type(exc).__name__}: {exc}", file=sys.stderr)
+            if failed:
+                print(f"{len(failed)} laporan gagal dibuat; laporan unit lain tetap ditulis.", file=sys.stderr)
     except ReportError as exc:
         print(f"Laporan tidak dibuat: {exc}", file=sys.stderr)
         return 2
     finally:
         con.close()
-    return 0
+    return 1 if failed else 0
 
 
 def _write(out: Path, content: bytes) -> None:
@@ -246,6 +262,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         return 2
     try:
         df = cycle_status(con, args.tahun, args.instansi)
+        notices = _proposal_notices(con, args.tahun, args.instansi)
     finally:
         con.close()
     if args.json:
@@ -254,13 +271,17 @@ def cmd_status(args: argparse.Namespace) -> int:
                   "tpn_total": _rounded(r.tpn_total),
                   "keputusan": r.keputusan if isinstance(r.keputusan, str) else None, "terlambat": bool(r.terlambat)}
                  for r in df.itertuples()]
-        print(json.dumps({"tahun": args.tahun, "units": units}, ensure_ascii=False, indent=2))
+        print(json.dumps({"tahun": args.tahun, "units": units, "pemberitahuan_usulan": [
+            {"unit": n.unit, "instansi": n.instansi, "predikat": n.predikat, "pesan": n.pesan} for n in notices]},
+            ensure_ascii=False, indent=2))
         return 0
     scope = ", ".join(args.instansi) if args.instansi else "semua instansi"
     print(f"Tahun {args.tahun} · {scope} · batas pengusulan {tanggal(deadline_for(args.tahun))} · {len(df)} unit")
     counts = df["stage"].value_counts()
     print("Tahap: " + "; ".join(f"{STAGE_LABELS[s]} {int(counts.get(s, 0))}" for s in STAGES)
           + f"; terlambat {int(df['terlambat'].sum())}")
+    for n in notices:
+        print(f"PERHATIAN usulan {n.predikat}: {n.unit} ({n.instansi}): {n.pesan}")
     if df.empty:
         return 0
     print()
@@ -273,6 +294,19 @@ def cmd_status(args: argparse.Namespace) -> int:
               f"{r.stage_label:20} {_cell(r.unit_total):>7} {_cell(r.tpi_total):>7} {_cell(r.tpn_total):>7} "
               f"{r.keputusan if isinstance(r.keputusan, str) else '-':9} {'TERLAMBAT' if r.terlambat else ''}")
     return 0
+
+
+def _proposal_notices(con, year: int, instansi: list[str] | None) -> list:
+    """What must be done before PortalRB fetches a saved proposal (zi_data/api/served.py)."""
+    from .api.served import notices
+
+    return notices(con, year, instansi)
+
+
+def _unservable(con, proposed) -> list[str]:
+    from .api.served import unservable
+
+    return unservable(con, proposed)
 
 
 def cmd_pengusulan(args: argparse.Namespace) -> int:
@@ -290,12 +324,15 @@ def cmd_pengusulan(args: argparse.Namespace) -> int:
         return 2
     try:
         p = proposal(con, args.tahun, args.predikat, args.kuota, args.instansi)
+        cannot = _unservable(con, p.proposed)
     finally:
         con.close()
     if args.simpan:
         who = args.oleh or getpass.getuser()
         pid = proposal_mod.save(args.db, p, who, actor_role=access.COMMAND_LINE_ROLE)
         print(f"Usulan nomor {pid} disimpan oleh {who}.", file=sys.stderr)
+    for line in cannot:  # said where the proposal is saved: PortalRB's API will not send these units
+        print(f"PERHATIAN: {line}", file=sys.stderr)
     if args.json:
         print(json.dumps(p.to_json(), ensure_ascii=False, indent=2))
         return 0
@@ -368,6 +405,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--instansi", default=None, help="hanya instansi ini (wajib bila nama unit ada di beberapa instansi)")
     p.add_argument("--format", choices=["pdf", "docx", "xlsx"], default="pdf")
     p.add_argument("--out", type=Path, required=True, help="berkas tujuan (folder untuk --semua)")
+    p.add_argument("--kop", type=Path, default=None,
+                   help="kop, nomor, dasar dan tim LHE (TOML, contoh data/kop.contoh.toml); tanpa ini dibaca "
+                        "kop.toml di folder basis data bila ada, bila tidak laporan bertanda DRAF")
     p.add_argument("--db", type=Path, default=DEFAULT_DB)
     p.set_defaults(func=cmd_laporan)
 
@@ -408,6 +448,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("backup", type=Path, help="berkas cadangan dari zi backup")
     p.add_argument("--db", type=Path, default=DEFAULT_DB)
     p.set_defaults(func=cmd_restore)
+
+    from .api.cli import add_parser as add_api_parser  # zi api token | serve | periksa (zi_data/api/cli.py)
+
+    add_api_parser(sub)
     return parser
 
 

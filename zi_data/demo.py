@@ -12,82 +12,26 @@ import sys
 import time
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
+from .access import COMMAND_LINE_ROLE
 from .catalog import Edition, load_catalog
+from .cycle.demo import add_cycle
+from .demo_units import DemoUnit, make_units
+from .ingest import ingest_paths
 from .readers.safety import parts_of
+from .store import connect
 from .template import TPI_ANSWER, TPI_NOTE, UNIT_ANSWER, UNIT_EVIDENCE, UNIT_NOTE, write_template
 
-# Fictional units of realistic kinds, grouped by instansi.
-INSTANSI = {
-    "Pemerintah Kota Harapan Jaya": [
-        "Dinas Kesehatan", "Dinas Kependudukan dan Pencatatan Sipil", "Dinas Penanaman Modal dan PTSP",
-        "Puskesmas Sukamaju", "Puskesmas Cempaka", "Puskesmas Melati", "RSUD Harapan Jaya", "Kecamatan Sukamaju",
-        "Dinas Perhubungan", "Badan Pendapatan Daerah", "Dinas Sosial", "Kecamatan Cempaka",
-    ],
-    "Kementerian Agama": [
-        "KUA Kecamatan Sukamaju", "KUA Kecamatan Cempaka", "Kantor Kemenag Kota Harapan Jaya", "MAN 1 Harapan Jaya",
-        "MTsN 2 Harapan Jaya", "KUA Kecamatan Melati", "Kantor Kemenag Kabupaten Sejahtera", "MIN 3 Sejahtera",
-        "KUA Kecamatan Bahagia", "MAN 2 Sejahtera",
-    ],
-    "Kementerian Keuangan": [
-        "KPP Pratama Harapan Jaya", "KPPN Harapan Jaya", "KPKNL Harapan Jaya", "Kantor Bea Cukai Pelabuhan Nusa",
-        "KPP Madya Sejahtera", "KPP Pratama Sejahtera", "KPPN Sejahtera", "Kantor Wilayah DJP Nusantara",
-    ],
-    "Badan Pusat Statistik": [
-        "BPS Kota Harapan Jaya", "BPS Kabupaten Sejahtera", "BPS Kabupaten Bahagia", "BPS Kabupaten Makmur",
-        "BPS Kota Nusa", "BPS Provinsi Nusantara",
-    ],
-    "Kepolisian Daerah Nusantara": [
-        "Polres Harapan Jaya", "Polres Sejahtera", "Polsek Sukamaju", "Polsek Cempaka", "Satpas SIM Harapan Jaya",
-        "Polres Bahagia",
-    ],
-    "Pemerintah Kabupaten Sejahtera": [
-        "Dinas Pendidikan", "Dinas Pekerjaan Umum", "RSUD Sejahtera", "Puskesmas Mawar", "Puskesmas Anggrek",
-        "Dinas Kependudukan dan Pencatatan Sipil Sejahtera", "Inspektorat Daerah", "Kecamatan Mawar",
-        "Dinas Lingkungan Hidup", "Badan Kepegawaian Daerah", "Dinas Koperasi dan UKM", "Kecamatan Anggrek",
-    ],
-}
 NOTES = [
     "Sudah ditetapkan dengan SK Kepala Unit", "Dilaksanakan setiap triwulan", "Sebagian dokumen masih disusun",
     "Laporan monitoring tersedia", "Sosialisasi melalui media sosial dan rapat internal", "Belum seluruhnya",
 ]
 EVIDENCE = ["SK Kepala Unit", "Laporan Monev", "Notulen rapat", "Dokumentasi kegiatan", "Tautan laman unit"]
-# Instansi whose units are assessed by their own TPI and then by the ministry's inspectorate general.
-TWO_TPI_LEVELS = {"Kementerian Keuangan"}
 TPI_NOTES = ["Bukti dukung belum lengkap", "Belum ada evaluasi berkala", "Sesuai", "Dokumen belum ditandatangani"]
-
-
-@dataclass
-class DemoUnit:
-    name: str
-    instansi: str
-    maturity: float  # 0..1: how well the unit does in the first year
-    trend: float  # change of maturity per year (units improve or slip)
-    overclaim: float  # 0..1: how often the TPI marks an answer down
-    layout: str  # "jawaban" (template), "lke_zi" (PermenPANRB 90/2021 sheet) or "lke_zi_levels" (two TPI levels)
-
-
-def make_units(n: int, rng: random.Random) -> list[DemoUnit]:
-    pool = [(u, i) for i, units in INSTANSI.items() for u in units]
-    rng.shuffle(pool)
-    units = []
-    for k in range(n):
-        name, instansi = pool[k % len(pool)]
-        if k >= len(pool):  # more units than names: number the extra ones
-            name = f"{name} {k // len(pool) + 1}"
-        units.append(DemoUnit(
-            name=name, instansi=instansi,
-            maturity=rng.uniform(0.55, 0.97), trend=rng.choice([0.06, 0.04, 0.03, 0.0, -0.03, -0.05]),
-            overclaim=rng.uniform(0.03, 0.35), layout="lke_zi" if rng.random() < 0.25 else "jawaban",
-        ))
-        if instansi in TWO_TPI_LEVELS:  # a ministry: the unit's own TPI, then the inspectorate general
-            units[-1].layout = "lke_zi_levels"
-    return units
 
 
 def _pick(options: list[str], quality: float, rng: random.Random) -> str:
@@ -360,8 +304,6 @@ def _slug(text: str) -> str:
 
 
 def cli_demo(args) -> int:
-    from .store import connect
-
     if args.if_empty and Path(args.db).exists():
         con = connect(args.db)
         try:
@@ -380,17 +322,12 @@ def cli_demo(args) -> int:
     print(f"{len(paths)} berkas ditulis dalam {time.perf_counter() - t:.0f} detik. Memuat ke {args.db} ...", flush=True)
     if args.no_ingest:
         return 0
-    from .access import COMMAND_LINE_ROLE
-    from .ingest import ingest_paths
-
     summary = ingest_paths([Path(args.out)], args.db, progress=True, actor_role=COMMAND_LINE_ROLE)
     print(summary.describe() if hasattr(summary, "describe") else summary)
     if summary.rejected:
         print(f"Catatan: berkas di folder '{Path(args.out) / 'bermasalah'}' sengaja dibuat bermasalah (bukan Excel, "
               "tanpa identitas) untuk menunjukkan cara ZI Monitor menolak berkas dengan alasannya. Penolakan itu "
               "bukan kegagalan: data contoh lainnya sudah dimuat.")
-    from .cycle.demo import add_cycle
-
     cycle = add_cycle(Path(args.out), args.db, args.units, years, args.seed)
     print(f"Siklus contoh: {cycle.rosters} daftar unit, {cycle.tpn} berkas hasil TPN, satu usulan tersimpan"
           + (f"; ditolak: {'; '.join(r['reason'] for r in cycle.rejected)}" if cycle.rejected else ""))

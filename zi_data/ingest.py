@@ -28,13 +28,14 @@ from .cycle.load import load_roster, load_tpn
 from .cycle.roster import looks_like_roster, read_roster
 from .cycle.tpn import looks_like_tpn, read_tpn
 from .evaluate import Evaluation, evaluate
+from .names import norm_name, unit_id
 from .predicates import fmt
 from .readers import ReadError, Workbook, read_workbook
 from .readers.base import Level, NoFormError, level_name, level_order
 from .readers.formats import ACCEPTED, CSV_SUFFIX, WORKBOOK_SUFFIXES
 from .readers.identity import IDENTITY_CSV
 from .scoring import LEVEL_COLUMNS
-from .surveys import looks_like_survey, norm_name, read_survey, unit_id
+from .surveys import looks_like_survey, read_survey
 from .tables import Table, try_read_table
 
 SUFFIXES = WORKBOOK_SUFFIXES
@@ -644,7 +645,9 @@ def ingest_upload(name: str, data: bytes, db: Path | str, upload_dir: Path, *, a
 
 def identify_upload(name: str, data: bytes) -> dict[str, Any]:
     """What an uploaded file says about itself before it is loaded: its kind ("lke", "survey", "roster", "tpn" or
-    None when it cannot be read), unit, instansi and year with where each was found, and the problem that stops it."""
+    None when it cannot be read), unit, instansi and year with where each was found, and the problem that stops it;
+    for an LKE also what it would score (`levels`: (level, total, predicate, questions answered) from the unit up)
+    and how many of the catalog's questions its form matched (`matched` of `questions`)."""
     base = _upload_name(name)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / base  # the same name: a file named <Tahun>_<Unit Kerja>.xlsx says who it is
@@ -660,8 +663,12 @@ def identify_upload(name: str, data: bytes) -> dict[str, Any]:
             if isinstance(exc, NoFormError) and path.suffix.lower() == CSV_SUFFIX:
                 return dict(out, problem=f"{base}: {NOT_A_TABLE}")
             return dict(out, problem=str(exc))
+        # what it would score, before it is loaded: each level's total and predicate, and how much of the
+        # catalog the form matched (the survey files already loaded may still change Hasil)
+        levels = [(a["level"], a["total"], a["predicate"], a["answered"]) for a in evaluate(wb).assessments()]
         return dict(out, kind="lke", unit=wb.unit, instansi=wb.instansi, year=wb.year,
-                    sources=wb.read_info.get("identity", {}))
+                    sources=wb.read_info.get("identity", {}), levels=levels,
+                    matched=wb.read_info.get("matched"), questions=wb.read_info.get("catalog_questions"))
 
 
 def cli_ingest(args, identity: dict | None = None) -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import store
+from . import names, store
 from .catalog import load_catalog
 from .cycle import proposal as proposal_mod
 from .cycle import stages
@@ -184,12 +184,21 @@ def movers(df: pd.DataFrame, top: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]
 
 
 def unit_labels(df: pd.DataFrame) -> pd.Series:
-    """How a unit is named on screen and in the address: its name, with the instansi when another unit of the
-    frame has the same name (two Pemda each have a "Dinas Kesehatan")."""
+    """How each unit of a frame is named on screen, one label per unit_id and never one label for two units: its
+    name as listed (names.shown: a name with letters that mimic Latin is marked), with the instansi when another
+    unit of the frame shows the same name (two Pemda each have a "Dinas Kesehatan"). A unit named like another's
+    label ("Dinas Kesehatan (Kota A)" in Kota B) gets "name — instansi" instead, and should even that be taken,
+    the start of its key. Pages select and link units by unit_id, never by this label."""
     if df.empty:
         return pd.Series([], index=df.index, dtype=object)
-    twice = df["unit_name"].duplicated(keep=False)
-    return df["unit_name"].where(~twice, df["unit_name"] + " (" + df["instansi"] + ")")
+    units = df.drop_duplicates("unit_id").set_index("unit_id")
+    name, instansi = units["unit_name"].map(names.shown), units["instansi"].map(names.shown)
+    label = name.where(~name.duplicated(keep=False), name + " (" + instansi + ")")
+    clash = label.duplicated(keep=False)
+    label = label.where(~clash, name + " — " + instansi)
+    clash = label.duplicated(keep=False)
+    label = label.where(~clash, label + " · " + units.index.str[:8])
+    return df["unit_id"].map(label)
 
 
 def area_shares(df: pd.DataFrame) -> pd.DataFrame:
@@ -547,10 +556,12 @@ def loaded_results(con: duckdb.DuckDBPyConnection, submission_ids: list[str]) ->
     """What just-loaded submissions scored: one row per submission and assessment level with the total, the
     predicate and the number of warnings, for the message after an upload."""
     if not submission_ids:
-        return pd.DataFrame(columns=["submission_id", "unit_name", "instansi", "year", "file_name", "needs_review",
+        return pd.DataFrame(columns=["submission_id", "unit_id", "unit_name", "instansi", "year", "file_name",
+                                     "needs_review",
                                      "assessor", "total", "predicate", "warnings"])
     df = con.execute(
-        """select s.submission_id, u.unit_name, u.instansi, s.year, s.file_name, s.needs_review, p.assessor,
+        """select s.submission_id, s.unit_id, u.unit_name, u.instansi, s.year, s.file_name, s.needs_review,
+                  p.assessor,
                   t.score as total, p.predicate,
                   (select count(*) from warnings w where w.submission_id = s.submission_id) as warnings
            from stg_submissions s join stg_units u using (unit_id)
@@ -661,7 +672,7 @@ def proposal(con: duckdb.DuckDBPyConnection, year: int, predikat: str, kuota: in
     """The proposal for a year and predicate within a quota, from the last TPI level of the current submissions."""
     where, params = _filters(instansi=instansi)
     units = con.execute(
-        f"""select c.unit_id, c.unit_name, c.instansi, c.needs_review, s.score as tpi_total
+        f"""select c.unit_id, c.unit_name, c.instansi, c.needs_review, s.score as tpi_total, c.submission_id
             from current_submissions c
             left join scores s on s.submission_id = c.submission_id and s.assessor = 'tpi' and s.node_id = 'TOTAL'
             where c.year = ? and {where} order by c.unit_name""", [int(year)] + params).df()

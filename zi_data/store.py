@@ -178,8 +178,10 @@ create table if not exists stg_roster (
     sha256       varchar not null,
     row_number   integer not null,
     loaded_at    timestamp not null,
+    afirmasi     boolean,               -- the roster's optional Afirmasi column (null: not given = tidak)
     primary key (unit_id, year)
 );
+alter table stg_roster add column if not exists afirmasi boolean;
 create table if not exists stg_tpn (
     unit_id      varchar not null,
     year         integer not null,
@@ -224,8 +226,14 @@ create table if not exists proposal_units (
     tpi_total     double,
     margin        double,               -- the smallest margin over the predicate's rules
     detail        varchar,              -- the rule closest to failing, or every rule failed
+    submission_id varchar,              -- the workbook the proposal was built on (what the PortalRB API serves)
+    afirmasi      boolean,              -- the roster's Afirmasi when the proposal was saved
     primary key (proposal_id, unit_id)
 );
+-- proposals saved by an earlier version get the columns, empty (the API then finds the submission that was
+-- current when the proposal was saved)
+alter table proposal_units add column if not exists submission_id varchar;
+alter table proposal_units add column if not exists afirmasi boolean;
 
 -- what the pages read: the current, not deleted submission of each unit and year
 create or replace view current_submissions as

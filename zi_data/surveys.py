@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -13,6 +12,7 @@ import pandas as pd
 
 from .answers import is_blank, parse_number, value_of
 from .catalog import DATA_DIR, load_catalog, read_data_csv
+from .names import norm_name, unit_id  # noqa: F401  (their home was here: importers of old keep working)
 from .predicates import fmt
 from .readers.base import ReadError, level_name
 from .tables import Table, norm_header, read_table
@@ -27,15 +27,6 @@ HEADERS = {
     "capaian": {"capaian", "capaiankinerja", "capaiankinerjalebihbaik"},
 }
 CAPAIAN_OPTIONS = ("A", "B", "C", "D", "E")
-
-
-def norm_name(text: Any) -> str:
-    """How unit and instansi names are compared: case, spaces and punctuation do not count."""
-    return " ".join("".join(ch if ch.isalnum() else " " for ch in str(text or "").casefold()).split())
-
-
-def unit_id(unit: str, instansi: str) -> str:
-    return hashlib.md5(f"{norm_name(instansi)}|{norm_name(unit)}".encode()).hexdigest()[:16]
 
 
 @dataclass

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from .. import queries
 from ..access import COMMAND_LINE_ROLE
 from ..catalog import load_catalog
-from ..demo import INSTANSI, make_units
+from ..demo_units import INSTANSI, make_units
 from ..ingest import IngestSummary, ingest_paths
 from ..predicates import fmt
 from . import proposal as proposal_mod

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ..surveys import unit_id
+from ..names import unit_id
 from .roster import RosterFile
 from .tpn import TpnFile
 
@@ -35,7 +35,7 @@ def load_roster(con: duckdb.DuckDBPyConnection, roster: RosterFile, sha: str, si
     now = datetime.now()
     df = pd.DataFrame([{"unit_id": unit_id(r.unit, r.instansi), "year": r.year, "unit_name": r.unit,
                         "instansi": r.instansi, "target": r.target, "source_file": roster.path.name, "sha256": sha,
-                        "row_number": r.row, "loaded_at": now} for r in roster.rows])
+                        "row_number": r.row, "loaded_at": now, "afirmasi": r.afirmasi} for r in roster.rows])
     return _load(con, "roster", roster.path, sha, size, df, None)
 
 

@@ -17,12 +17,13 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from .. import access, store
-from ..export import neutralise
+from ..export import put, sheet_title
 from ..predicates import DIGITS, PREDICATES, fmt
 from .stages import tanggal
 
 NOT_ASSESSED = "belum dinilai TPI"
-RANKED = ["rank", "unit_id", "unit_name", "instansi", "tpi_total", "margin", "closest"]
+# submission_id: the workbook each ranked unit was judged on, recorded when saved (what the PortalRB API serves)
+RANKED = ["rank", "unit_id", "unit_name", "instansi", "tpi_total", "margin", "closest", "submission_id"]
 FAILING = ["unit_id", "unit_name", "instansi", "tpi_total", "reason", "gagal"]
 
 
@@ -71,7 +72,8 @@ def build(units: pd.DataFrame, rules: pd.DataFrame, year: int, predikat: str, ku
           instansi: list[str] | None = None) -> Proposal:
     """Rank within a quota.
 
-    `units`: one row per current submission (unit_id, unit_name, instansi, tpi_total, needs_review);
+    `units`: one row per current submission (unit_id, unit_name, instansi, tpi_total, needs_review, and
+    optionally submission_id);
     `rules`: the predicate's rule results on the last TPI level (unit_id, rule_id, label, target_name, passed,
     margin, message). Candidates meet every rule and are not marked "perlu diperiksa"; they are ranked by the TPI
     total, then by the larger smallest margin, then by name; the first `kuota` are proposed.
@@ -101,7 +103,7 @@ def build(units: pd.DataFrame, rules: pd.DataFrame, year: int, predikat: str, ku
             # an area rule is named by its area ("Penataan Tatalaksana (Reform)"), any other by its label
             name = tight.target_name if tight.rule_id == "area" else tight.label
             ranked.append((u.unit_id, u.unit_name, u.instansi, float(u.tpi_total), float(tight.margin),
-                           f"{name}: selisih {fmt(float(tight.margin))}"))
+                           f"{name}: selisih {fmt(float(tight.margin))}", getattr(u, "submission_id", None)))
     # totals and margins are sums of floats: compared after rounding, so equal scores tie exactly
     ranked.sort(key=lambda r: (-round(r[3], DIGITS), -round(r[4], DIGITS), r[1].casefold(), r[2].casefold()))
     table = pd.DataFrame([(i, *r) for i, r in enumerate(ranked, start=1)], columns=RANKED)
@@ -136,13 +138,13 @@ def save(db: str | Path, proposal: Proposal, by: str, *, actor_role: str | None)
     scope = json.dumps(sorted(proposal.instansi), ensure_ascii=False)
     rows = []
     for status, df in (("diusulkan", proposal.proposed), ("cadangan", proposal.reserves)):
-        rows += [(r.unit_id, r.unit_name, r.instansi, status, int(r.rank), r.tpi_total, r.margin, r.closest)
-                 for r in df.itertuples()]
-    rows += [(r.unit_id, r.unit_name, r.instansi, "tidak_memenuhi", None, r.tpi_total, None, "; ".join(r.gagal))
-             for r in proposal.failing.itertuples()]
+        rows += [(r.unit_id, r.unit_name, r.instansi, status, int(r.rank), r.tpi_total, r.margin, r.closest,
+                  r.submission_id) for r in df.itertuples()]
+    rows += [(r.unit_id, r.unit_name, r.instansi, "tidak_memenuhi", None, r.tpi_total, None, "; ".join(r.gagal),
+              None) for r in proposal.failing.itertuples()]
     df_units = pd.DataFrame(rows, columns=["unit_id", "unit_name", "instansi", "status", "rank", "tpi_total",
-                                           "margin", "detail"]).astype({"tpi_total": "float64", "margin": "float64",
-                                                                        "rank": "Int64"})
+                                           "margin", "detail", "submission_id"]).astype(
+        {"tpi_total": "float64", "margin": "float64", "rank": "Int64", "submission_id": "object"})
     with store.session(db) as con:
         con.register("proposal_rows", df_units)
         con.execute("begin")
@@ -153,7 +155,11 @@ def save(db: str | Path, proposal: Proposal, by: str, *, actor_role: str | None)
             con.execute("update proposals set superseded_at = ? where year = ? and predikat = ? and instansi = ? "
                         "and proposal_id <> ? and superseded_at is null",
                         [now, proposal.year, proposal.predikat, scope, pid])
-            con.execute("insert into proposal_units select ? as proposal_id, * from proposal_rows", [pid])
+            con.execute("insert into proposal_units by name select ? as proposal_id, * from proposal_rows", [pid])
+            # the roster's Afirmasi as it stands now: what PortalRB is told until the proposal is saved again
+            con.execute("update proposal_units set afirmasi = coalesce((select r.afirmasi from stg_roster r "
+                        "where r.unit_id = proposal_units.unit_id and r.year = ?), false) where proposal_id = ?",
+                        [proposal.year, pid])
             con.execute("insert into history (happened_at, event, submission_id, detail) values (?, 'proposal', ?, ?)",
                         [now, f"usulan-{pid}", f"usulan {proposal.predikat} tahun {proposal.year} (kuota "
                          f"{proposal.kuota}, {proposal.scope()}) disimpan oleh {by}: {len(proposal.proposed)} "
@@ -174,9 +180,11 @@ def load(con: duckdb.DuckDBPyConnection, proposal_id: int) -> Proposal | None:
                        "where proposal_id = ?", [int(proposal_id)]).fetchone()
     if head is None:
         return None
-    df = con.execute("select unit_id, unit_name, instansi, status, rank, tpi_total, margin, detail "
-                     "from proposal_units where proposal_id = ? order by rank nulls last, tpi_total desc nulls last, "
-                     "unit_name", [int(proposal_id)]).df()
+    # saved before the workbook was recorded, in a database not written since: the column reads as null
+    df = con.execute("select unit_id, unit_name, instansi, status, rank, tpi_total, margin, detail, submission_id "
+                     "from (select * from proposal_units where proposal_id = ? union all by name "
+                     "select cast(null as varchar) as submission_id where false) "
+                     "order by rank nulls last, tpi_total desc nulls last, unit_name", [int(proposal_id)]).df()
     ranked = df[df["status"] != "tidak_memenuhi"].rename(columns={"detail": "closest"})
     ranked = ranked.assign(rank=ranked["rank"].astype(int))
     fails = df[df["status"] == "tidak_memenuhi"]
@@ -201,8 +209,8 @@ def to_xlsx(proposal: Proposal) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
     for title, part in SHEETS:
-        ws = wb.create_sheet(title)
-        ws.append([neutralise(f"{proposal.title()} · {title.lower()}")])
+        ws = wb.create_sheet(sheet_title(title, wb.sheetnames))
+        put(ws.cell(1, 1), f"{proposal.title()} · {title.lower()}")
         ws["A1"].font = Font(bold=True)
         if part == "failing":
             header = ["Unit kerja", "Instansi", "Nilai TPI", "Syarat yang belum terpenuhi"]
@@ -212,11 +220,12 @@ def to_xlsx(proposal: Proposal) -> bytes:
             header = ["No", "Unit kerja", "Instansi", "Nilai TPI", "Selisih terkecil", "Syarat terdekat"]
             lines = [[int(r.rank), r.unit_name, r.instansi, _number(r.tpi_total), _number(r.margin), r.closest]
                      for r in getattr(proposal, part).itertuples()]
-        ws.append(header)
-        for cell in ws[2]:
-            cell.font = Font(bold=True)
-        for line in lines:
-            ws.append([neutralise(v) for v in line])
+        for j, name in enumerate(header, 1):
+            put(ws.cell(2, j), name)
+            ws.cell(2, j).font = Font(bold=True)
+        for i, line in enumerate(lines, 3):
+            for j, v in enumerate(line, 1):
+                put(ws.cell(i, j), v)
         for column in ws.iter_cols(min_row=3):
             for cell in column:
                 if isinstance(cell.value, float):

@@ -11,6 +11,8 @@ from .rows import FileRows, finish, header_fields, start, text
 
 WHAT = "daftar unit"
 TARGETS = ("WBK", "WBBM")
+# The optional Afirmasi column, compared in lower case; an empty cell is "tidak".
+AFIRMASI = {"ya": True, "y": True, "tidak": False, "t": False, "": False}
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class RosterRow:
     year: int
     target: str  # WBK | WBBM
     row: int
+    afirmasi: bool = False  # the optional Afirmasi column: proposed by the afirmasi route (PortalRB WBK-AFIRMASI)
 
 
 RosterFile = FileRows[RosterRow]
@@ -46,6 +49,10 @@ def read_roster(path: Path, table: Table | None = None) -> RosterFile:
         if target is None:
             line.problems.append(f"Target '{text(line.get('target'))}' bukan WBK atau WBBM")
         line.cells["target"] = target
+        afirmasi = AFIRMASI.get(text(line.get("afirmasi")).casefold())
+        if afirmasi is None:
+            line.problems.append(f"Afirmasi '{text(line.get('afirmasi'))}' bukan ya atau tidak")
+        line.cells["afirmasi"] = bool(afirmasi)
     finish(path, table, rows, WHAT)
     return RosterFile(path, table.sheet, [RosterRow(r.get("unit"), r.get("instansi"), r.get("year"),
-                                                    r.get("target"), r.number) for r in rows])
+                                                    r.get("target"), r.number, r.get("afirmasi")) for r in rows])

@@ -10,8 +10,8 @@ from typing import Any, Generic, TypeVar
 
 from ..answers import is_blank, parse_number
 from ..catalog import DATA_DIR, read_data_csv
+from ..names import clean, unit_id
 from ..readers.base import ReadError
-from ..surveys import unit_id
 from ..tables import Table, norm_header, read_table
 
 T = TypeVar("T")
@@ -73,7 +73,7 @@ def lines(table: Table, cols: dict[str, int]) -> list[Line]:
             continue
         cells = {name: row[i] if i < len(row) else None for name, i in cols.items()}
         line = Line(number, cells, [])
-        unit, instansi = text(cells.get("unit")), text(cells.get("instansi"))
+        unit, instansi = clean(text(cells.get("unit"))), clean(text(cells.get("instansi")))
         if not unit:
             line.problems.append("Unit Kerja kosong")
         if not instansi:

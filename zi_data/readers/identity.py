@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..names import clean, problems
 from .base import ReadError
 from .columns import normalise
 from .excel import Book, cell_text
@@ -171,6 +172,10 @@ def resolve_identity(book: Book, title_rows: list[list[Any]], form_sheet: str | 
             warnings.append(f"{FIELD_NAMES[key]} menurut {where[key]} '{found[key]}', diganti dengan isian "
                             f"pengguna '{text}'")
         found[key], where[key] = text, "isian pengguna"
+    for key in ("unit", "instansi"):  # a name as a reader sees it; what it hid or mimics is said
+        if found.get(key):
+            warnings += problems(found[key], f"{FIELD_NAMES[key]} ({where[key]})")
+            found[key] = clean(found[key])
     year = None
     if found.get("year"):
         m = YEAR.search(found["year"])

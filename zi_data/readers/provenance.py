@@ -37,7 +37,3 @@ def read_lines(read: dict[str, Any]) -> list[tuple[str, str]]:
         lines.append(("Identitas", "; ".join(f"{FIELD_NAMES.get(k, k)} dari {v}" for k, v in ident.items())))
     return lines
 
-
-def read_summary(read: dict[str, Any]) -> str:
-    """The same lines as a Markdown list."""
-    return "\n".join(f"- **{label}**: {text}" if label else f"  - {text}" for label, text in read_lines(read))

@@ -8,25 +8,39 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 
 from .. import queries
 from ..catalog import load_catalog
-from ..cycle.stages import STAGE_LABELS
+from ..cycle.stages import STAGE_LABELS, tanggal
 from ..export import missing
 from ..predicates import NOT_MET, fmt, predicate_of
 from ..readers.base import level_name, level_order
 
+if TYPE_CHECKING:
+    from .kop import Kop
+
 # What the cycle tells a report about each unit of a year; every field but unit_id may be empty.
-CYCLE_COLUMNS = ["unit_id", "unit_name", "instansi", "stage", "tpn_total", "tpn_decision"]
+CYCLE_COLUMNS = ["unit_id", "unit_name", "instansi", "stage", "tpn_total", "tpn_decision", "tpn_note"]
 PASSED, FAILED = "Terpenuhi", NOT_MET
 DASH = "–"
 # The mark of a partial file loaded on request, on every page and in the identity of a unit's report.
 REVIEW_MARK = "PERLU DIPERIKSA"
-# Indicators listed as the unit's biggest chances to gain points.
+# The mark of a unit's report made without the inspectorate's kop.toml (no letterhead, number, team or signatures).
+DRAFT_MARK = "DRAF"
+DRAFT_TEXT = ("Kop, nomor, dasar penugasan dan tim evaluasi belum diisi: laporan ini draf dan belum dapat "
+              "ditandatangani. Isi kop.toml di folder basis data (contoh: data/kop.contoh.toml) atau berikan "
+              "--kop BERKAS pada zi laporan.")
+# What a draft leaves for the evaluator to write by hand: a place, a date, a name, a NIP.
+BLANK = "." * 36
+# The gaps table's words for an indicator that helps no failing rule.
+NO_RULE_HELPED = "Tidak ada syarat yang belum terpenuhi"
+# Indicators listed as the unit's biggest chances to gain points, and those named in the drafted recommendations.
 TOP_GAPS = 10
+TOP_LIFTS = 5
 
 
 class ReportError(ValueError):
@@ -40,12 +54,12 @@ def judged_level(keys: list[str]) -> str:
 
 
 def cycle_info(con: duckdb.DuckDBPyConnection, year: int, instansi: list[str] | None = None) -> pd.DataFrame:
-    """The yearly cycle's view of every unit of a year (CYCLE_COLUMNS): its stage, the TPN's total and decision
-    (from a TPN results file, else a workbook's own TPN column), None where unknown."""
+    """The yearly cycle's view of every unit of a year (CYCLE_COLUMNS): its stage, the TPN's total, decision and
+    note (from a TPN results file, else a workbook's own TPN column), None where unknown."""
     status = queries.cycle_status(con, int(year), instansi)
     if status.empty:
         return pd.DataFrame(columns=CYCLE_COLUMNS)
-    out = status.rename(columns={"keputusan": "tpn_decision"})
+    out = status.rename(columns={"keputusan": "tpn_decision", "catatan": "tpn_note"})
     return out[CYCLE_COLUMNS].astype(object).where(out[CYCLE_COLUMNS].notna(), None)
 
 
@@ -58,11 +72,11 @@ class Col:
 
     key: str
     title: str
-    kind: str = "text"  # text | num (2 decimals) | num3 | signed | pct | int
+    kind: str = "text"  # text | num (2 decimals) | signed | pct | int (counts and years)
     width: float = 1.0
 
 
-NUMERIC = {"num", "num3", "signed", "pct", "int"}
+NUMERIC = {"num", "signed", "pct", "int"}
 
 
 @dataclass
@@ -110,8 +124,6 @@ def cell_text(value, kind: str = "text") -> str:
     if isinstance(value, str) or kind == "text":
         return str(value)
     value = float(value)
-    if kind == "num3":
-        return fmt(value, 3)
     if kind == "pct":
         return f"{fmt(100 * value)}%"
     if kind == "int":
@@ -172,6 +184,11 @@ class UnitReport:
     stage: str | None = None
     tpn_total: float | None = None
     tpn_decision: str | None = None
+    tpn_note: str | None = None
+    failing: dict[str, pd.DataFrame] = field(default_factory=dict)  # per level: its rules that fail
+    # the indicators that lift failing rules most (judged level): indicator, area, score, weight, gain, syarat_dibantu
+    lifts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    kop: Kop | None = None  # the inspectorate's letterhead and team (kop.toml); None: the report is a draft
 
     @property
     def judged_name(self) -> str:
@@ -181,8 +198,47 @@ class UnitReport:
     def predicate(self) -> str:
         return self.predicates.get(self.judged) or DASH
 
-    def identity(self) -> list[tuple[str, str]]:
-        rows = [("Unit kerja", self.unit_name), ("Instansi", self.instansi), ("Tahun penilaian", str(self.year)),
+    @property
+    def is_draft(self) -> bool:
+        return self.kop is None
+
+    def marks(self) -> str | None:
+        """The loud marks at the top of every page: DRAF without a kop, PERLU DIPERIKSA for a partial file."""
+        marks = [m for m, on in ((DRAFT_MARK, self.is_draft), (REVIEW_MARK, bool(self.needs_review))) if on]
+        return " · ".join(marks) or None
+
+    def number(self) -> str | None:
+        """The report's number from the kop's pattern, None for a draft."""
+        return self.kop.number(self.year, self.unit_name) if self.kop else None
+
+    def totals_of(self) -> dict[str, float | None]:
+        """Each level's total (the first row of the totals table)."""
+        if self.totals.rows.empty:
+            return {}
+        first = self.totals.records[0]
+        return {k: None if missing(first.get(f"score_{k}")) else float(first[f"score_{k}"]) for k, _, _ in self.levels}
+
+    def place_date(self) -> str:
+        """Where and when the report is signed: the kop's city and the day it was printed (blank in a draft)."""
+        return f"{self.kop.kota}, {tanggal(self.printed_at.date())}" if self.kop else f"{BLANK}, {BLANK}"
+
+    def signers(self) -> list[tuple[str, str, str]]:
+        """(heading, name, NIP line) of the two signatures: the official who acknowledges it ("Mengetahui") on the
+        left, the team leader on the right; dotted lines to fill in by hand in a draft."""
+        if not self.kop:
+            return [(f"Mengetahui,\n{BLANK}", f"({BLANK})", f"NIP {BLANK}"),
+                    ("Ketua Tim Evaluasi,", f"({BLANK})", f"NIP {BLANK}")]
+        m, k = self.kop.mengetahui, self.kop.ketua_tim
+        return [(f"Mengetahui,\n{m.jabatan}", m.nama, f"NIP {m.nip}"), ("Ketua Tim Evaluasi,", k.nama, f"NIP {k.nip}")]
+
+    def team(self) -> list[tuple[str, str, str, str]]:
+        """(No, name, NIP, role) of the evaluation team from the kop; empty in a draft."""
+        if not self.kop:
+            return []
+        return [(str(i), p.nama, p.nip, role) for i, (role, p) in enumerate(self.kop.team(), 1)]
+
+    def identity(self) -> list[tuple[str, str | int]]:
+        rows = [("Unit kerja", self.unit_name), ("Instansi", self.instansi), ("Tahun penilaian", self.year),
                 ("Edisi LKE", f"{self.edition} ({self.regulation})"),
                 ("Tingkat penilaian", "; ".join(f"{name} ({label})" for _, name, label in self.levels)),
                 ("Berkas sumber", self.file_name), ("Dimuat", when(self.loaded_at))]
@@ -190,6 +246,10 @@ class UnitReport:
             rows.append(("Tahap siklus", STAGE_LABELS.get(self.stage, self.stage)))
         if self.tpn_decision:
             rows.append(("Keputusan TPN", self.tpn_decision))
+        if self.tpn_note:
+            rows.append(("Catatan TPN", self.tpn_note))
+        if self.kop:
+            rows += [("Penilai", self.kop.penilai), ("Dasar penugasan", self.kop.dasar)]
         return rows
 
     def tables(self) -> list[Table]:
@@ -204,7 +264,8 @@ class UnitReport:
         return f"Laporan Hasil Evaluasi ZI {self.unit_name} {self.year}"
 
     def subtitle(self) -> str:
-        return f"Draf untuk evaluator · {self.unit_name} · Tahun {self.year}"
+        return (f"Draf untuk evaluator · {self.unit_name} · Tahun {self.year}" if self.is_draft
+                else f"{self.unit_name} · Tahun {self.year}")
 
     def running_header(self) -> str:
         """The line at the top of every page."""
@@ -217,13 +278,16 @@ class UnitReport:
                 "keputusan.")
 
     def sources(self) -> list[tuple[str, str]]:
-        """The "Sumber data" section: where the numbers come from and when they were printed."""
-        return [("Berkas", self.file_name), ("Lokasi berkas", self.file_path), ("Dimuat", when(self.loaded_at)),
-                ("Kode pengajuan", self.submission_id), ("Dicetak", when(self.printed_at))]
+        """The "Sumber data" section: which file the numbers come from, when it was loaded and when this was printed
+        (no server path, no file hash: a report leaves the office)."""
+        rows = [("Berkas", self.file_name), ("Dimuat", when(self.loaded_at)), ("Dicetak", when(self.printed_at))]
+        if self.kop:
+            rows.append(("Kop dan tim", f"{self.kop.file_name}"))
+        return rows
 
 
 def unit_report(con: duckdb.DuckDBPyConnection, submission_id: str, cycle: pd.DataFrame | None = None,
-                printed_at: datetime | None = None) -> UnitReport:
+                printed_at: datetime | None = None, kop: Kop | None = None) -> UnitReport:
     """Gather one submission's frames with the pages' queries and shape them into a UnitReport."""
     info = queries.submission(con, submission_id)
     if info is None:
@@ -241,13 +305,13 @@ def unit_report(con: duckdb.DuckDBPyConnection, submission_id: str, cycle: pd.Da
         gaps=queries.unit_gaps(con, submission_id, judged, rules.get(judged)),
         years=queries.unit_years(con, info["unit_id"]),
         warnings=queries.warnings(con, submission_id)["message"].tolist(),
-        cycle=cycle, printed_at=printed_at, judged=judged)
+        cycle=cycle, printed_at=printed_at, judged=judged, kop=kop)
 
 
 def build_unit_report(info: dict, levels: pd.DataFrame, nodes: pd.DataFrame, rules: dict[str, pd.DataFrame],
                       questions: pd.DataFrame, gaps: pd.DataFrame, years: pd.DataFrame, warnings: list[str],
                       cycle: pd.DataFrame | None = None, printed_at: datetime | None = None,
-                      judged: str | None = None) -> UnitReport:
+                      judged: str | None = None, kop: Kop | None = None) -> UnitReport:
     """A UnitReport from the query frames alone (no database): the shape every writer lays out. `judged`: the
     level the rules are shown for, when the caller chose it already (by default judged_level of `levels`)."""
     keys = sorted(levels["level"], key=level_order)
@@ -259,6 +323,7 @@ def build_unit_report(info: dict, levels: pd.DataFrame, nodes: pd.DataFrame, rul
     stage = _opt(mine["stage"].iloc[0]) if len(mine) else None
     tpn_total = _opt(mine["tpn_total"].iloc[0]) if len(mine) else None
     tpn_decision = _opt(mine["tpn_decision"].iloc[0]) if len(mine) else None
+    tpn_note = _opt(mine["tpn_note"].iloc[0]) if len(mine) and "tpn_note" in mine else None
     # The TPN's total from the cycle is shown only where the workbook has no TPN column of its own.
     cycle_tpn = tpn_total if "tpn" not in keys else None
     over = questions[questions["is_overclaim"]] if len(questions) and "is_overclaim" in questions else pd.DataFrame()
@@ -278,7 +343,26 @@ def build_unit_report(info: dict, levels: pd.DataFrame, nodes: pd.DataFrame, rul
         history=_history_table(years),
         history_chart=_history_chart(years),
         warnings=list(warnings), printed_at=printed_at or datetime.now(),
-        stage=stage, tpn_total=tpn_total, tpn_decision=tpn_decision)
+        stage=stage, tpn_total=tpn_total, tpn_decision=tpn_decision, tpn_note=tpn_note,
+        failing={k: _failing(r) for k, r in rules.items() if k in keys}, lifts=_lifts(gaps), kop=kop)
+
+
+def _lifts(gaps: pd.DataFrame) -> pd.DataFrame:
+    """The indicators with most points to gain among those that help a failing rule."""
+    cols = ["indicator", "area", "score", "weight", "gain", "syarat_dibantu"]
+    if gaps.empty or "membantu" not in gaps:
+        return pd.DataFrame(columns=cols)
+    helps = gaps[(gaps["membantu"] != "") & (gaps["gain"] > 1e-9)]
+    return helps.sort_values("gain", ascending=False, kind="stable").head(TOP_LIFTS)[cols].reset_index(drop=True)
+
+
+def _failing(rules: pd.DataFrame) -> pd.DataFrame:
+    """A level's rules that fail, WBK before WBBM, the largest shortfall first."""
+    if rules.empty:
+        return rules
+    out = rules[~rules["passed"].astype(bool)]
+    order = out["predicate"].map({"WBK": 0, "WBBM": 1})
+    return out.assign(_order=order).sort_values(["_order", "margin"]).drop(columns="_order").reset_index(drop=True)
 
 
 def _opt(value):
@@ -370,24 +454,40 @@ def _tree_table(nodes: pd.DataFrame, keys: list[str], judged: str, rules: pd.Dat
 
 
 def _overclaim_table(over: pd.DataFrame, has_tpi: bool) -> Table:
-    cols = [Col("question_id", "Kode", width=0.55), Col("indicator", "Indikator", width=1.5),
-            Col("text", "Pertanyaan", width=3.0), Col("answer_unit", "Jawaban Unit", width=0.8),
-            Col("answer_tpi", "Jawaban TPI", width=0.8), Col("overclaim", "Selisih (poin)", "num3", 0.75),
-            Col("note_tpi", "Catatan TPI", width=2.2)]
+    cols = [Col("question_id", "Kode", width=0.6), Col("indicator", "Indikator", width=1.2),
+            Col("text", "Pertanyaan", width=2.3), Col("answer_unit", "Jawaban Unit", width=0.8),
+            Col("answer_tpi", "Jawaban TPI", width=0.8), Col("overclaim", "Selisih (poin)", "num", 0.75),
+            Col("claim_unit", "Catatan dan bukti Unit", width=1.8), Col("note_tpi", "Catatan TPI", width=1.8)]
     if not has_tpi:
         return Table("Pertanyaan dengan klaim berlebih", cols, pd.DataFrame(columns=[c.key for c in cols]),
                      empty="Belum ada jawaban TPI: klaim berlebih belum dapat dihitung.")
+    if len(over):
+        over = over.assign(claim_unit=[_claim(n, e) for n, e in zip(over.get("note_unit", pd.Series(None, over.index)),
+                                                                    over.get("evidence_unit", pd.Series(None, over.index)),
+                                                                    strict=True)])
     rows = over[[c.key for c in cols] + ["answer_type"]].reset_index(drop=True) if len(over) else pd.DataFrame(
         columns=[c.key for c in cols])
     for side in ("answer_unit", "answer_tpi"):
         if len(rows):
             rows[side] = [answer_text(a, t) for a, t in zip(rows[side], rows["answer_type"], strict=True)]
-    total = float(over["overclaim"].sum()) if len(over) else 0.0
+    total = points(over["overclaim"]) if len(over) else 0.0
     intro = ("Pertanyaan yang nilainya menurut Unit lebih tinggi daripada menurut TPI. Selisih (poin) = "
              "(nilai Unit - nilai TPI) x bobot indikator / jumlah pertanyaannya.")
-    note = f"{len(rows)} pertanyaan, jumlah selisih {fmt(total, 3)} poin." if len(rows) else ""
+    note = f"{len(rows)} pertanyaan, jumlah selisih {fmt(total)} poin." if len(rows) else ""
     return Table("Pertanyaan dengan klaim berlebih", cols, rows, intro=intro, note=note,
                  empty="Tidak ada: tidak satu pun jawaban Unit bernilai lebih tinggi daripada jawaban TPI.")
+
+
+def _claim(note, evidence) -> str | None:
+    """What the unit wrote beside an answer: its note and its evidence, each as written."""
+    parts = [f"{label}: {v}" for label, v in (("Catatan", note), ("Bukti", evidence))
+             if isinstance(v, str) and v.strip()]
+    return "\n".join(parts) or None
+
+
+def points(values: pd.Series) -> float:
+    """A sum of points without the noise of binary fractions (0,125 + 3,5 is 3,625, shown 3,63, not 3,62)."""
+    return round(float(pd.to_numeric(values, errors="coerce").sum()), 9)
 
 
 def _gaps_table(gaps: pd.DataFrame, judged: str) -> Table:
@@ -397,7 +497,7 @@ def _gaps_table(gaps: pd.DataFrame, judged: str) -> Table:
     rows = gaps[gaps["gain"] > 1e-9].head(TOP_GAPS).reset_index(drop=True) if len(gaps) else pd.DataFrame()
     if len(rows):
         rows["no"] = range(1, len(rows) + 1)
-        rows["syarat_dibantu"] = rows["syarat_dibantu"].replace("", "Tidak ada syarat yang belum terpenuhi")
+        rows["syarat_dibantu"] = rows["syarat_dibantu"].replace("", NO_RULE_HELPED)
     else:
         rows = pd.DataFrame(columns=[c.key for c in cols])
     intro = (f"Indikator dengan poin terbanyak yang masih dapat diraih (bobot - nilai menurut {level_name(judged)}), "
@@ -409,7 +509,7 @@ def _gaps_table(gaps: pd.DataFrame, judged: str) -> Table:
 def _history_table(years: pd.DataFrame) -> Table:
     """Every year's totals per level; the predicate by the TPI, or the unit's own where the TPI had not assessed."""
     shown = sorted(set(years["assessor"]), key=level_order) if len(years) else []
-    cols = [Col("year", "Tahun", width=0.6), Col("edition", "Edisi", width=0.6), *_level_cols(shown),
+    cols = [Col("year", "Tahun", "int", 0.6), Col("edition", "Edisi", width=0.6), *_level_cols(shown),
             Col("predicate", "Predikat", width=1.6)]
     if years.empty:
         return Table("Nilai total dari tahun ke tahun", cols, pd.DataFrame(columns=[c.key for c in cols]))
@@ -420,7 +520,7 @@ def _history_table(years: pd.DataFrame) -> Table:
     wide["predicate"] = [by_tpi[y] if isinstance(by_tpi.get(y), str) else
                          (f"{by_unit[y]} (menurut Unit)" if isinstance(by_unit.get(y), str) else None)
                          for y in wide["year"]]
-    wide["year"] = wide["year"].astype(str)
+    wide["year"] = wide["year"].astype(int)
     return Table("Nilai total dari tahun ke tahun", cols, wide.sort_values("year").reset_index(drop=True))
 
 
@@ -530,12 +630,12 @@ def build_recap(year: int, instansi: list[str], scores: dict[str, pd.DataFrame],
     rows["note"] = [f"Perlu diperiksa: {r}" if isinstance(r, str) else None for r in rows.get("needs_review")]
     rows["_bold"] = False
     rows["_shade"] = rows["_group"] > 0
-    cols = [Col("no", "No", "int", 0.35), Col("unit_name", "Unit kerja", width=2.2),
+    cols = [Col("no", "No", "int", 0.45), Col("unit_name", "Unit kerja", width=2.2),
             Col("instansi", "Instansi", width=1.6)]
     if rows["stage"].notna().any():
         cols.append(Col("stage", "Tahap", width=1.0))
     present = sorted(set(present), key=level_order)
-    cols += [Col(f"score_{k}", f"Nilai {level_name(k)}", "num", 0.75) for k in present]
+    cols += [Col(f"score_{k}", f"Nilai {level_name(k)}", "num", 1.0) for k in present]  # two lines at most
     cols += [Col("predicate", f"Predikat ({level_name(judged)})", width=1.2),
              Col("below_WBK", "Area di bawah minimum WBK", width=2.2),
              Col("below_WBBM", "Area di bawah minimum WBBM", width=2.2)]

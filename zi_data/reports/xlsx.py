@@ -1,4 +1,5 @@
-"""Excel reports with openpyxl: the numbers of a unit's report and the recap, numbers kept as numbers."""
+"""Excel reports with openpyxl: the numbers of a unit's report and the recap, numbers (and years) kept as numbers,
+text exactly as written (export.put)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from ..export import neutralise
-from .data import NUMERIC, REVIEW_MARK, RecapReport, Table, UnitReport, when
+from ..export import put, sheet_title
+from .data import DRAFT_MARK, DRAFT_TEXT, NUMERIC, REVIEW_MARK, RecapReport, Table, UnitReport, when
 
 # Number formats; Excel shows them with the reader's separators (a decimal comma in Indonesian Excel).
-FORMATS = {"num": "#,##0.00", "num3": "#,##0.000", "signed": "+#,##0.00;-#,##0.00;0.00", "pct": "0.00%",
-           "int": "0"}
+FORMATS = {"num": "#,##0.00", "signed": "+#,##0.00;-#,##0.00;0.00", "pct": "0.00%", "int": "0"}
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=13)
 HEAD_FILL = PatternFill("solid", fgColor="C8C8C8")
@@ -26,9 +26,11 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 def write_table(ws, table: Table, top: int, title_lines: list[str]) -> None:
     """Title lines, then the header at row `top`, then the rows: frozen header, filters, number formats."""
     for i, line in enumerate(title_lines, 1):
-        ws.cell(i, 1, neutralise(line)).font = TITLE if i == 1 else Font(italic=True)
+        put(ws.cell(i, 1), line)
+        ws.cell(i, 1).font = TITLE if i == 1 else Font(italic=True)
     for j, col in enumerate(table.columns, 1):
-        cell = ws.cell(top, j, col.title)
+        cell = ws.cell(top, j)
+        put(cell, col.title)
         cell.font, cell.fill, cell.border, cell.alignment = BOLD, HEAD_FILL, BORDER, WRAP
         letter = get_column_letter(j)
         ws.column_dimensions[letter].width = 12 if col.kind in NUMERIC else min(14 + 10 * col.width, 60)
@@ -42,8 +44,9 @@ def write_table(ws, table: Table, top: int, title_lines: list[str]) -> None:
                 value = float(value) if kind != "int" else int(value)
             elif value is not None:
                 indent = "  " * table.depth(i) if col.key == table.indent else ""
-                value = indent + str(neutralise(str(value)))
-            cell = ws.cell(top + 1 + i, j, value)
+                value = indent + str(value)
+            cell = ws.cell(top + 1 + i, j)
+            put(cell, value)
             cell.border, cell.alignment = BORDER, WRAP
             if numeric:
                 cell.number_format = FORMATS[kind]
@@ -76,20 +79,25 @@ def unit_xlsx(report: UnitReport) -> bytes:
     """The per-unit report's numbers: an identity sheet, then one sheet per table."""
     wb = Workbook()
     ws = wb.active
-    ws.title = "Identitas"
-    ws.cell(1, 1, "Laporan Hasil Evaluasi Zona Integritas (draf)").font = TITLE
+    ws.title = sheet_title("Identitas")
+    ws.cell(1, 1, "Laporan Hasil Evaluasi Zona Integritas" + (" (draf)" if report.is_draft else "")).font = TITLE
     rows = [*report.identity(), ("Predikat", f"{report.predicate} (menurut {report.judged_name})")]
+    if report.kop:
+        rows.insert(0, ("Nomor", report.number()))
     if report.needs_review:
         rows.insert(0, (REVIEW_MARK, report.needs_review))
-    rows += [("Dicetak", when(report.printed_at)), ("Kode pengajuan", report.submission_id)]
+    if report.is_draft:
+        rows.insert(0, (DRAFT_MARK, DRAFT_TEXT))
+    rows += [("Dicetak", when(report.printed_at))]
     for i, (k, v) in enumerate(rows, 3):
         ws.cell(i, 1, k).font = BOLD
-        ws.cell(i, 2, neutralise(str(v)))
+        put(ws.cell(i, 2), v)
+        ws.cell(i, 2).alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 22, 80
     title = f"{report.unit_name} · {report.instansi} · {report.year}"
     for name, table in zip(SHEET_NAMES, report.tables(), strict=True):
         lines = [f"{table.title}", title] + ([table.intro] if table.intro else [])
-        write_table(wb.create_sheet(name), table, len(lines) + 2, lines)
+        write_table(wb.create_sheet(sheet_title(name, wb.sheetnames)), table, len(lines) + 2, lines)
     return _save(wb)
 
 
@@ -97,7 +105,7 @@ def recap_xlsx(recap: RecapReport) -> bytes:
     """The recap: a title naming year, instansi and level, the summary, then the table."""
     wb = Workbook()
     ws = wb.active
-    ws.title = f"Rekap {recap.year}"
+    ws.title = sheet_title(f"Rekap {recap.year}")
     lines = [recap.title, recap.summary(), recap.table.intro, f"Dicetak {when(recap.printed_at)} oleh ZI Monitor"]
     write_table(ws, recap.table, len(lines) + 2, lines)
     return _save(wb)
