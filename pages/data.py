@@ -18,7 +18,7 @@ from zi_data.template import write_template
 
 router.page_guard()  # first: nothing below runs unless dashboard.py's sign-in gate has passed
 
-UPLOAD_TYPES = ["xlsx", "xlsm", "xls", "csv"]
+UPLOAD_TYPES = ["xlsx", "xlsm", "xls", "ods", "csv"]
 KINDS = {"lke": "LKE", "survey": "Survei", "roster": "Daftar unit", "tpn": "Hasil TPN"}
 SIDE_KINDS = {"survey": "Survei", "roster": "Daftar unit", "tpn": "Hasil TPN"}
 IDENTITY_COLUMNS = {"unit": "Unit Kerja", "instansi": "Instansi", "year": "Tahun"}
@@ -81,7 +81,8 @@ st.subheader("Unggah LKE, hasil survei, daftar unit dan hasil TPN")
 can_upload = signin.allowed("upload")
 if not can_upload:
     st.info("Unggah dan pemuatan berkas hanya untuk peran Evaluator (TPI) dan Admin.", icon=":material/lock:")
-st.caption("Workbook LKE (.xlsx, .xlsm, .xls) satu per unit per tahun, atau berkas survei (.csv/.xlsx dengan kolom "
+st.caption("Workbook LKE (.xlsx, .xlsm, .xls, .ods, atau sheet LKE sebagai .csv) satu per unit per tahun, atau "
+           "berkas survei (.csv/.xlsx dengan kolom "
            "Unit Kerja, Tahun, IPAK, IPKP), daftar unit (Unit Kerja, Instansi, Tahun, Target) atau hasil TPN (Unit "
            "Kerja, Instansi, Tahun, Nilai TPN, Keputusan ...). Berkas yang sama tidak dimuat dua kali; berkas baru "
            "untuk unit dan tahun yang sama menggantikan yang lama (riwayat tetap disimpan). Daftar unit dan hasil "

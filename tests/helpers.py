@@ -80,3 +80,80 @@ def drop_reform_pengawasan(path: Path) -> None:
     last = next(i for i in range(first + 1, len(texts)) if "PENINGKATAN KUALITAS PELAYANAN PUBLIK" in texts[i])
     ws.delete_rows(first + 1, last - first)
     book.save(path)
+
+
+# The 2026 national "Jawaban" sheet as PortalRB lays it out (ZI-RULES layout 2): its header row names only some
+# columns, the answer types sit in the unheaded column J, column A holds the master list's id.
+NATIONAL_HEADER = {"A": "No", "B": "Komponen", "G": "Pertanyaan", "K": "Jawaban Unit", "L": "Catatan Unit",
+                   "M": "Bukti Dukung", "N": "Jawaban TPI", "Q": "Catatan TPI"}
+
+
+def national_workbook(path: Path, unit: dict[str, Any] | None = None, tpi: dict[str, Any] | None = None,
+                      header: dict[str, str] | None = None, headings: bool = True) -> Path:
+    """The project's template, filled, reshaped into the national sheet: every entry at its catalog row
+    (`excel_baris`), the master id (a number) in A, only `header`'s labels in the header row (row 5), no
+    Identitas sheet (name the file <Tahun>_<Unit Kerja>.xlsx). Without `headings` only the question rows remain."""
+    filled_workbook(path, unit=unit, tpi=tpi)
+    ed = edition("2021")
+    book = load_workbook(path)
+    del book["Identitas"]
+    ws = book["Jawaban"]
+    labels = NATIONAL_HEADER if header is None else header
+    for c in range(1, 18):
+        letter = ws.cell(5, c).column_letter
+        ws.cell(5, c).value = labels.get(letter)
+    master = dict(zip(ed.questions["question_id"], ed.questions["master_id"], strict=True))
+    rows = {int(r) for r in ed.answerable["jawaban_row"]}
+    for r in range(6, ws.max_row + 1):
+        qid = ws.cell(r, 1).value
+        if qid in master:
+            ws.cell(r, 1).value = int(master[qid])
+        elif not headings and r not in rows:
+            for c in range(1, 18):
+                ws.cell(r, c).value = None
+    book.save(path)
+    return path
+
+
+def as_ods(xlsx: Path, out: Path) -> Path:
+    """The values of every sheet of an .xlsx written as an OpenDocument spreadsheet (.ods), as LibreOffice Calc saves
+    a workbook: a zip with its mimetype first and the sheets in content.xml."""
+    from xml.sax.saxutils import escape
+
+    book = load_workbook(xlsx)
+    tables = []
+    for ws in book.worksheets:
+        rows = []
+        for row in ws.iter_rows(values_only=True):
+            cells = []
+            for v in row:
+                if v is None:
+                    cells.append("<table:table-cell/>")
+                elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                    cells.append(f'<table:table-cell office:value-type="float" office:value="{v}"><text:p>{v}</text:p>'
+                                 "</table:table-cell>")
+                else:
+                    cells.append(f'<table:table-cell office:value-type="string"><text:p>{escape(str(v))}</text:p>'
+                                 "</table:table-cell>")
+            rows.append(f"<table:table-row>{''.join(cells)}</table:table-row>")
+        tables.append(f'<table:table table:name="{escape(ws.title)}">{"".join(rows)}</table:table>')
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2">'
+               f"<office:body><office:spreadsheet>{''.join(tables)}</office:spreadsheet></office:body>"
+               "</office:document-content>")
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                '<manifest:file-entry manifest:full-path="/" '
+                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                "</manifest:manifest>")
+    import zipfile
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+    return out

@@ -26,7 +26,7 @@ def test_blank_cells_are_unanswered_without_a_problem(raw):
     assert v.value is None and v.problem is None
 
 
-@pytest.mark.parametrize("raw", ["Y", "ok", "Ya/Tidak", "E", "1"])
+@pytest.mark.parametrize("raw", ["X", "ok", "Ya/Tidak", "E", "1"])
 def test_an_answer_outside_the_options_is_reported_not_scored(raw):
     v = value_of(raw, "option", YA if raw != "E" else ABCD)
     assert v.value is None

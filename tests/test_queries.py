@@ -61,7 +61,10 @@ def test_change_against_last_year(con):
     assert df.at["Unit A", "change"] == pytest.approx(17.5 - 8.75)
     assert df.loc["Unit B"].isna()["change"]
     s = queries.summary(df.reset_index())
-    assert s["units"] == 2 and s["mean_total"] == pytest.approx((100 + 0.5) / 2) and s["wbbm"] == 1
+    # Unit B answered 1 of 127 questions: scored by the rules (0,5) but marked "perlu diperiksa", so it is counted
+    # as a unit and left out of the mean and the predicate groups
+    assert df.at["Unit B", "needs_review"].startswith("tingkat Unit: hanya 1 dari 127 pertanyaan dijawab")
+    assert s["units"] == 2 and s["mean_total"] == pytest.approx(100) and s["wbbm"] == 1
 
 
 def test_no_change_is_given_across_lke_editions(con):
@@ -113,7 +116,8 @@ def test_trend_per_unit_and_per_instansi(con):
     keys = list(zip(t["unit_name"], t["year"], t["area_key"], strict=True))
     assert keys == sorted(keys)
     by_inst = queries.trend(con, "unit", "instansi")
-    assert set(by_inst["instansi"]) == {"Inst 1", "Inst 2"}
+    # Inst 2's only unit (B, 1 answer of 127) is marked "perlu diperiksa": not averaged with complete files
+    assert set(by_inst["instansi"]) == {"Inst 1"}
 
 
 def test_data_tables(con):

@@ -86,10 +86,22 @@ def test_survey_values_outside_0_to_4_are_refused_with_their_row(tmp_path):
     path = survey_csv(tmp_path / "s.csv", ["Unit A,X,2025,3.6,3.2", "Unit B,X,2025,4.5,3.0", "Unit C,X,2025,-1,3"])
     survey = read_survey(path)
     assert [r.unit for r in survey.rows] == ["Unit A"]
-    assert survey.warnings[0].startswith("s.csv, baris 3: IPAK '4.5' di luar rentang 0-4")
+    assert survey.warnings[0].startswith("s.csv, baris 3: IPAK: nilai survei 4.5 di luar rentang 0-4")
     assert "baris 4" in survey.warnings[1]
     s = ingest.ingest_paths([path], tmp_path / "zi.duckdb", actor_role="evaluator")
     assert s.surveys == 1 and s.warnings == 2
+
+
+@pytest.mark.parametrize("ipak, problem", [("90,5%", "berupa persentase"), ("72", "tampaknya skala 0-100"),
+                                           ("0,905", "lebih kecil dari 1")])
+def test_a_survey_index_typed_on_another_scale_is_refused_not_rescaled(tmp_path, ipak, problem):
+    # read as a workbook's survey cell is: "90,5%" was taken for 0,905 of 4 before
+    path = survey_csv(tmp_path / "s.csv", ["Unit A;X;2025;3,6;3,2", f"Unit B;X;2025;{ipak};3,0"],
+                      header="Unit Kerja;Instansi;Tahun;IPAK;IPKP")
+    survey = read_survey(path)
+    assert [(r.unit, r.ipak, r.ipkp) for r in survey.rows] == [("Unit A", pytest.approx(3.6), pytest.approx(3.2))]
+    assert len(survey.warnings) == 1 and "baris 3: IPAK: nilai survei" in survey.warnings[0]
+    assert problem in survey.warnings[0]
 
 
 def test_a_survey_file_with_no_valid_row_is_rejected(tmp_path):

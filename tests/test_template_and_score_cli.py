@@ -23,14 +23,17 @@ def test_blank_template_is_refused_as_empty_never_scored_as_zero(tmp_path, name)
 
 
 @pytest.mark.parametrize("name", ["2019", "2021"])
-def test_template_with_one_answer_reads_back_with_its_identity_and_no_warning(tmp_path, name):
+def test_template_with_one_answer_reads_back_with_its_identity_and_is_marked_incomplete(tmp_path, name):
     first = edition(name).answerable.iloc[0]
+    n = len(edition(name).answerable)
     path = filled_workbook(tmp_path / "x.xlsx", ed_name=name, unit={first.question_id: "Ya"}, unit_name="Unit Satu",
                            instansi="Instansi A", year=2025 if name == "2021" else 2020)
     wb = read_workbook(path)
     assert (wb.unit, wb.instansi, wb.edition, wb.layout) == ("Unit Satu", "Instansi A", name, "jawaban")
     assert wb.raw_by_assessor() == {"unit": {first.question_id: "Ya"}}
-    assert wb.warnings == []
+    # one answer of the whole catalog only looks like a scored LKE: marked, and the only warning
+    assert wb.needs_review.startswith(f"tingkat Unit: hanya 1 dari {n} pertanyaan dijawab (1%; batas 90%)")
+    assert len(wb.warnings) == 1 and "perlu diperiksa" in wb.warnings[0]
 
 
 def test_template_has_dropdowns_on_every_answer_cell_and_readable_widths(tmp_path):

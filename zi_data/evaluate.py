@@ -12,6 +12,7 @@ from . import predicates
 from .catalog import Catalog, Edition, load_catalog
 from .predicates import fmt
 from .readers.base import GROUP_PREFIX, Workbook, level_name
+from .readers.levels import completeness_reasons
 from .scoring import Scores, score_answers
 from .surveys import apply_survey
 
@@ -26,6 +27,9 @@ class Evaluation:
     scores: Scores
     rule_rows: dict[str, list[tuple]]  # assessor -> predicates.RULE_COLUMNS rows
     warnings: list[str]
+    # Why a person must check these scores ("perlu diperiksa"), judged once the survey values are in: a partial
+    # sheet loaded on request, a level below the completeness threshold or with an unanswered area.
+    needs_review: str | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         # Sent back from worker processes: the edition (catalog frames) is looked up again, not pickled.
@@ -89,7 +93,8 @@ class Evaluation:
 
     @cached_property
     def answered(self) -> dict[str, int]:
-        return self.workbook.answered()
+        """Per level, the catalog questions answered with a value (survey values included)."""
+        return {a: len(qids) for a, qids in valued_by_level(self.scores).items()}
 
     def to_json(self) -> dict[str, Any]:
         wb = self.workbook
@@ -104,7 +109,7 @@ class Evaluation:
             "unit_score": self.summary("unit"),
             "tpi_score": self.summary("tpi"),  # the last TPI level: the one a proposal is judged on
             "workbook_total": wb.own_figures.get("TOTAL"),
-            "needs_review": wb.needs_review,
+            "needs_review": self.needs_review,
             "read": wb.read_info,
             "warnings": self.warnings,
         }
@@ -120,9 +125,60 @@ def evaluate(wb: Workbook, catalog: Catalog | None = None, survey: dict[str, Any
     scores = score_answers(raw, ed)
     rule_rows = {a: predicates.check_rows({r[2]: (r[5], r[7]) for r in scores.assessor_levels(a)}, ed)
                  for a in scores.assessors}
-    warnings = (list(wb.warnings) + survey_warnings + answer_problems(wb, scores, ed)
+    warnings = (list(wb.warnings) + survey_warnings + spellings_read(scores) + answer_problems(wb, scores, ed)
                 + own_figure_differences(wb, scores, ed))
-    return Evaluation(workbook=wb, edition=ed, scores=scores, rule_rows=rule_rows, warnings=warnings)
+    valued = valued_by_level(scores)
+    reasons = completeness_reasons(valued, ed, wb.matched or None)
+    warnings += unanswered(scores, ed, valued, wb.matched, {r.split(":")[0] for r in reasons})
+    review = "; ".join(([wb.partial] if wb.partial else []) + reasons) or None
+    if survey and wb.needs_review and review != wb.needs_review:
+        warnings.append(f"nilai survei ({survey_source}) melengkapi jawaban yang kosong: "
+                        + (f"kini perlu diperiksa: {review}" if review else "tidak lagi perlu diperiksa"))
+    return Evaluation(workbook=wb, edition=ed, scores=scores, rule_rows=rule_rows, warnings=warnings,
+                      needs_review=review)
+
+
+def unanswered(scores: Scores, ed: Edition, valued: dict[str, set[str]], present: set[str],
+               marked: set[str]) -> list[str]:
+    """Per level not marked for review: the catalog questions of the sheet left blank, by id (scored by the rules:
+    left out of their indicator's mean, which a person should know). Cells that could not be valued are warned
+    one by one already."""
+    problems = {(r[0], r[1]) for r in scores.question_rows if r[-1] is not None}
+    texts = _question_texts(ed)
+    out = []
+    for assessor in scores.assessors:
+        if f"tingkat {level_name(assessor)}" in marked:
+            continue
+        blank = [q for q in _answerable_ids(ed) if q not in valued[assessor]
+                 and (assessor, q) not in problems and (not present or q in present)]
+        if blank:
+            listed = "; ".join(f"{q} '{_short(texts[q], 40)}'" for q in blank)
+            out.append(f"{level_name(assessor)}: {len(blank)} pertanyaan belum dijawab, dinilai menurut aturan (tidak "
+                       f"ikut dirata-rata dalam indikatornya): {listed}")
+    return out
+
+
+def valued_by_level(scores: Scores) -> dict[str, set[str]]:
+    """Per level, the catalog questions that hold a value (percent items are computed, not answered)."""
+    out: dict[str, set[str]] = {a: set() for a in scores.assessors}
+    for assessor, qid, _, role, _, _, value, _ in scores.question_rows:
+        if value is not None and role != "percent":
+            out[assessor].add(qid)
+    return out
+
+
+def spellings_read(scores: Scores) -> list[str]:
+    """One warning saying which answers were read from another spelling, and how ("'Y' dibaca Ya")."""
+    if not scores.notes:
+        return []
+    by_note: dict[str, list[str]] = {}
+    for assessor, qid, note in scores.notes:
+        by_note.setdefault(note, []).append(f"{level_name(assessor)} {qid}")
+    parts = []
+    for note, where in by_note.items():
+        shown = ", ".join(where[:4]) + (f" dan {len(where) - 4} lainnya" if len(where) > 4 else "")
+        parts.append(f"{note} ({shown})")
+    return [f"{len(scores.notes)} jawaban ditulis dengan ejaan lain dan dibaca: " + "; ".join(parts)]
 
 
 def answer_problems(wb: Workbook, scores: Scores, ed: Edition) -> list[str]:
@@ -138,6 +194,11 @@ def answer_problems(wb: Workbook, scores: Scores, ed: Edition) -> list[str]:
         place = f"sheet '{sheet}', baris {r}: " if sheet else ""
         out.append(f"{place}{level_name(assessor)}, {qid} '{_short(texts[qid])}': {problem}")
     return out
+
+
+@lru_cache(maxsize=8)
+def _answerable_ids(ed: Edition) -> tuple[str, ...]:
+    return tuple(ed.answerable["question_id"])
 
 
 @lru_cache(maxsize=8)

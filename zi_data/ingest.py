@@ -31,14 +31,14 @@ from .evaluate import Evaluation, evaluate
 from .names import norm_name, unit_id
 from .predicates import fmt
 from .readers import ReadError, Workbook, read_workbook
-from .readers.base import Level, level_name, level_order
-from .readers.excel import EXCEL_SUFFIXES
+from .readers.base import Level, NoFormError, level_name, level_order
+from .readers.formats import ACCEPTED, CSV_SUFFIX, WORKBOOK_SUFFIXES
 from .readers.identity import IDENTITY_CSV
 from .scoring import LEVEL_COLUMNS
 from .surveys import SurveyFile, looks_like_survey, read_survey
 from .tables import Table, too_large, try_read_table
 
-SUFFIXES = EXCEL_SUFFIXES | {".csv"}
+SUFFIXES = WORKBOOK_SUFFIXES
 WORKERS = max(1, min(2, os.cpu_count() or 1))
 # Complete files per commit in bulk runs (ZI_INGEST_BATCH tunes it: smaller commits let readers in sooner).
 BATCH = int(os.environ.get("ZI_INGEST_BATCH", "250"))
@@ -103,7 +103,7 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[dict[str, str]]]:
                 found.append(p)
             else:
                 rejected.append({"file": str(p), "reason": f"{p.name}: jenis berkas '{p.suffix}' tidak didukung "
-                                 "(yang diterima: .xlsx, .xlsm, .xls, .csv)"})
+                                 f"(yang diterima: {ACCEPTED})"})
         else:
             rejected.append({"file": str(p), "reason": f"{p.name}: berkas atau folder tidak ditemukan"})
     return found, rejected
@@ -134,7 +134,7 @@ class Prepared:
         wb = ev.workbook
         meta = dict(unit=wb.unit, instansi=wb.instansi, year=wb.year, edition=wb.edition, layout=wb.layout,
                     has_tpi="tpi" in ev.scores.assessors, workbook_total=wb.own_figures.get("TOTAL"),
-                    needs_review=wb.needs_review, read_info=json.dumps(wb.read_info, ensure_ascii=False, default=str),
+                    needs_review=ev.needs_review, read_info=json.dumps(wb.read_info, ensure_ascii=False, default=str),
                     totals=totals_text(ev), warnings=len(ev.warnings))
         return cls(path=path, sha256=sha, size=size, meta=meta, tables=scored_tables(ev, sha, raw=True))
 
@@ -158,7 +158,8 @@ SURVEY = "survey"
 # Tables recognised by their header row, tried in this order (a TPN file may also name a target).
 TABLE_KINDS: dict[str, Callable[[list[Any]], bool]] = {
     "tpn": looks_like_tpn, "roster": looks_like_roster, SURVEY: looks_like_survey}
-NOT_A_TABLE = ("bukan berkas yang dikenali: CSV harus berupa hasil survei (kolom Unit Kerja, Tahun, IPAK/IPKP), "
+NOT_A_TABLE = ("bukan berkas yang dikenali: CSV harus berupa sheet LKE yang disimpan sebagai CSV (baris judul "
+               "dengan kolom Jawaban dan baris pertanyaan), hasil survei (kolom Unit Kerja, Tahun, IPAK/IPKP), "
                "daftar unit (Unit Kerja, Instansi, Tahun, Target) atau hasil TPN (Unit Kerja, Instansi, Tahun, "
                "Nilai TPN)")
 
@@ -181,10 +182,12 @@ def prepare(path: Path, sha: str, surveys: dict[tuple[str, str, int], dict], ide
     try:
         try:
             wb = read_workbook(path, identity=identity, allow_partial=allow_partial)
-        except ReadError:
+        except ReadError as exc:
             kind, table = table_kind(path)
             if kind:
                 return kind, table
+            if isinstance(exc, NoFormError) and path.suffix.lower() == CSV_SUFFIX:
+                return {"file": str(path), "reason": f"{path.name}: {NOT_A_TABLE}"}
             raise
         record = find_survey(surveys, wb.unit, wb.instansi, wb.year)
         ev = evaluate(wb, survey=record, survey_source=record["source"] if record else "")
@@ -280,10 +283,11 @@ def ingest_paths(paths: list[Path], db: Path | str = store.DEFAULT_DB, progress:
     books = []
     refusals: list[Refusal] = []  # written with the next batch, on its connection
     for f, sha in fresh:  # CSV tables first, so workbooks of the same run get their survey values
-        if f.suffix.lower() == ".csv":
-            _ingest_table(db, f, sha, summary, refusals, contexts[sha])
+        kind, table = table_kind(f) if f.suffix.lower() == CSV_SUFFIX else (None, None)
+        if kind:
+            _ingest_table(db, f, sha, summary, refusals, contexts[sha], kind, table)
             bar.step(f.name)
-        else:
+        else:  # a workbook, or a CSV of no table's kind: the LKE sheet saved as CSV, read as a workbook
             books.append((f, sha))
     _write_refusals(db, refusals, summary)
     surveys: dict = {}
@@ -664,8 +668,8 @@ def rescore_for_surveys(con: duckdb.DuckDBPyConnection, rows) -> int:
 
 def stored_workbook(con: duckdb.DuckDBPyConnection, sid: str) -> Workbook:
     """A submission rebuilt from its raw answers, as the reader gave them."""
-    s = con.execute("select s.file_path, s.layout, s.edition, u.unit_name, u.instansi, s.year, s.workbook_total "
-                    "from stg_submissions s join stg_units u using (unit_id) where submission_id = ?",
+    s = con.execute("select s.file_path, s.layout, s.edition, u.unit_name, u.instansi, s.year, s.workbook_total, "
+                    "s.read_info, s.needs_review from stg_submissions s join stg_units u using (unit_id) where submission_id = ?",
                     [sid]).fetchone()
     rows = con.execute("select assessor, question_id, coalesce(cast(raw_number as varchar), raw), note, evidence, "
                        "sheet, row_number, raw_number from raw_answers where submission_id = ?", [sid]).fetchall()
@@ -676,8 +680,9 @@ def stored_workbook(con: duckdb.DuckDBPyConnection, sid: str) -> Workbook:
     # a submission stored before levels were recorded: its answers say which levels there are
     levels = levels or [Level(a, a.split("_")[0], level_name(a))
                         for a in sorted({r[0] for r in answers}, key=level_order)]
+    partial = json.loads(s[7]).get("partial") if s[7] else None  # the part of needs_review re-scoring keeps
     return Workbook(path=Path(s[0]), layout=s[1], edition=s[2], unit=s[3], instansi=s[4], year=s[5],
-                    rows=answers, own_figures=own, levels=levels)
+                    rows=answers, own_figures=own, levels=levels, partial=partial, needs_review=s[8])
 
 
 def rescore(con: duckdb.DuckDBPyConnection, sid: str, surveys: dict | None = None) -> None:
@@ -690,6 +695,8 @@ def rescore(con: duckdb.DuckDBPyConnection, sid: str, surveys: dict | None = Non
         if table != "raw_answers":  # the answers as read stay: everything scored from them is replaced
             con.execute(f"delete from {table} where submission_id = ?", [sid])  # table names are constants
     _insert_scored(con, [scored_tables(ev, sid, raw=False)])
+    # completeness is judged again with the survey's values: a level it completes is no longer to be checked
+    con.execute("update stg_submissions set needs_review = ? where submission_id = ?", [ev.needs_review, sid])
     con.execute("insert into history (happened_at, event, submission_id, detail) values (?, 'rescored', ?, ?)",
                 [datetime.now(), sid, f"dihitung ulang dengan survei {record['source'] if record else '-'}: "
                                       f"{totals_text(ev)}"])
@@ -733,7 +740,7 @@ def _ingest_upload(name: str, data: bytes, db: Path | str, upload_dir: Path, *, 
     base = _upload_name(name)
     refusal = None
     if Path(base).suffix.lower() not in SUFFIXES:
-        refusal = f"{base}: jenis berkas tidak diterima (yang diterima: .xlsx, .xlsm, .xls, .csv)"
+        refusal = f"{base}: jenis berkas tidak diterima (yang diterima: {ACCEPTED})"
     elif len(data) > MAX_UPLOAD_BYTES:
         refusal = f"{base}: berkas terlalu besar ({len(data) / 1024 / 1024:.0f} MB; batas 20 MB)"
     if refusal:
@@ -780,7 +787,7 @@ def _identify_upload(name: str, data: bytes) -> dict[str, Any]:
             kind = None if path.suffix.lower() not in SUFFIXES else table_kind(path)[0]
             if kind:
                 return dict(out, kind=kind)
-            if path.suffix.lower() == ".csv":
+            if isinstance(exc, NoFormError) and path.suffix.lower() == CSV_SUFFIX:
                 return dict(out, problem=f"{base}: {NOT_A_TABLE}")
             return dict(out, problem=str(exc))
         # what it would score, before it is loaded: each level's total and predicate, and how much of the

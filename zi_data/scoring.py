@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from .answers import Valued, value_of
+from .answers import AnswerKind, Valued, answer_kinds, value_cell
 from .catalog import Edition
 
 LEVELS = ("indicator", "area", "sub_komponen", "komponen", "total")
@@ -28,7 +28,7 @@ QUESTION_COLUMNS = ["assessor", "question_id", "indicator_id", "role", "raw", "a
 class Plan:
     """An edition's catalog arranged for scoring one workbook quickly."""
 
-    answer_kind: dict[str, tuple[str, dict[str, float] | None, float | None]]  # question_id -> kind, options, scale
+    answer_kind: dict[str, AnswerKind]  # question_id -> how its cells are valued (answers.answer_kinds)
     question_rows: list[tuple[str, str, str]]  # question_id, indicator_id, role (catalog order)
     rules: list[tuple[str, str, list[str], list[str]]]  # question_id, formula, a, b
     indicators: list[tuple[str, str, str, float, list[str]]]  # id, area_id, name, weight, scored question ids
@@ -37,12 +37,7 @@ class Plan:
 
 @lru_cache(maxsize=8)
 def plan_for(ed: Edition) -> Plan:
-    types = ed.answer_types.set_index("answer_type")
-    answer_kind = {}
-    for q in ed.questions.itertuples(index=False):
-        kind = types.at[q.answer_type, "kind"]
-        scale = types.at[q.answer_type, "scale_max"]
-        answer_kind[q.question_id] = (kind, ed.options.get(q.answer_type), None if pd.isna(scale) else float(scale))
+    answer_kind = answer_kinds(ed)
     question_rows = [(q.question_id, q.indicator_id, q.role) for q in ed.questions.itertuples(index=False)]
     rules = [(r.question_id, r.formula, list(r.a), list(r.b)) for r in ed.percent_rules.itertuples(index=False)]
     scored = ed.scored_questions
@@ -78,8 +73,7 @@ def value_answers(raw: Mapping[str, Any], ed: Edition) -> dict[str, Valued]:
     for qid, _, role in plan.question_rows:
         if role == "percent":
             continue
-        kind, options, scale = plan.answer_kind[qid]
-        valued[qid] = value_of(raw.get(qid), kind, options, scale)
+        valued[qid] = value_cell(raw.get(qid), plan.answer_kind[qid])
     for qid, formula, a_ids, b_ids in plan.rules:
         inputs = [valued[i] for i in a_ids + b_ids]
         if not all(v.answered for v in inputs):
@@ -134,6 +128,8 @@ class Scores:
     question_rows: list[tuple]
     level_rows: list[tuple]
     assessors: tuple[str, ...]
+    # (assessor, question_id, how the cell was read) for every answer read from another spelling ("'Y' dibaca Ya")
+    notes: list[tuple[str, str, str]] = field(default_factory=list)
     _by_node: dict[tuple[str, str], tuple] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -165,11 +161,14 @@ def score_answers(answers: Mapping[str, Mapping[str, Any]], ed: Edition) -> Scor
     separately by the same rules, in the order given."""
     q_rows: list[tuple] = []
     l_rows: list[tuple] = []
+    notes: list[tuple[str, str, str]] = []
     index = {qid: (ind, role) for qid, ind, role in plan_for(ed).question_rows}
     for assessor, raw in answers.items():
         valued = value_answers(raw, ed)
         for qid, v in valued.items():
             ind, role = index[qid]
             q_rows.append((assessor, qid, ind, role, raw.get(qid), v.answer, v.value, v.problem))
+            if v.note:
+                notes.append((assessor, qid, v.note))
         l_rows.extend((assessor, *r) for r in score_values(valued, ed))
-    return Scores(question_rows=q_rows, level_rows=l_rows, assessors=tuple(answers))
+    return Scores(question_rows=q_rows, level_rows=l_rows, assessors=tuple(answers), notes=notes)

@@ -10,8 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from .answers import is_blank, parse_number
-from .catalog import DATA_DIR, read_data_csv
+from .answers import is_blank, parse_number, value_of
+from .catalog import DATA_DIR, load_catalog, read_data_csv
 from .names import norm_name, unit_id  # noqa: F401  (their home was here: importers of old keep working)
 from .predicates import fmt
 from .readers.base import ReadError, level_name
@@ -26,7 +26,6 @@ HEADERS = {
     "ipkp": {"ipkp", "ikp", "indekspersepsikualitaspelayanan", "nilaiipkp"},
     "capaian": {"capaian", "capaiankinerja", "capaiankinerjalebihbaik"},
 }
-SCALE_MAX = 4.0
 CAPAIAN_OPTIONS = ("A", "B", "C", "D", "E")
 
 
@@ -99,10 +98,11 @@ def read_survey(path: Path, table: Table | None = None) -> SurveyFile:
             if is_blank(raw):
                 values[name] = None
                 continue
-            v = parse_number(raw)
-            if v is None or not 0 <= v <= SCALE_MAX:
-                problems.append(f"{name.upper()} '{raw}' di luar rentang 0-4")
-            values[name] = v
+            scale, least = _scale()
+            valued = value_of(raw, "survey", scale_max=scale, least=least)  # as a workbook's survey cell is read
+            if not valued.answered:
+                problems.append(f"{name.upper()}: {valued.problem}")
+            values[name] = None if valued.value is None else valued.value * scale
         capaian = get(line, "capaian")
         capaian = str(capaian).strip().rstrip(".").upper() if not is_blank(capaian) else None
         if capaian is not None and capaian not in CAPAIAN_OPTIONS:
@@ -117,6 +117,14 @@ def read_survey(path: Path, table: Table | None = None) -> SurveyFile:
         reason = "; ".join(w.split(": ", 1)[1] for w in out.warnings[:3]) or "tidak ada baris data"
         raise ReadError(path, f"tidak ada baris survei yang sah ({reason})", sheet=sheet)
     return out
+
+
+@lru_cache(maxsize=1)
+def _scale() -> tuple[float, float | None]:
+    """The survey index's scale and its lowest plausible value (data/answer_types.csv, answer type SURVEI)."""
+    types = next(iter(load_catalog().editions.values())).answer_types.set_index("answer_type")
+    least = types.at["SURVEI", "plausible_min"]
+    return float(types.at["SURVEI", "scale_max"]), None if pd.isna(least) else float(least)
 
 
 @lru_cache(maxsize=4)

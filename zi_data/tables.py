@@ -13,12 +13,11 @@ from typing import Any
 from .readers.base import ReadError
 from .readers.detect import settings
 from .readers.excel import Book
+from .readers.formats import DELIMITERS, decode
 from .readers.safety import MAX_FILE_BYTES, mb
 
 # A title or a note may sit above the header: it is looked for in this many first rows.
 HEADER_ROWS = 10
-# ";" first: Indonesian Excel writes it, and its decimal commas would fool a "," guess.
-DELIMITERS = (";", ",", "\t")
 
 
 # The row limits of the side files, in data/settings.csv (key -> what the file is called).
@@ -84,13 +83,6 @@ def _header_index(rows: list[list[Any]], accept: Callable[[list[Any]], bool]) ->
     return next((i for i, row in enumerate(rows[:HEADER_ROWS]) if accept(row)), None)
 
 
-def _decode(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:  # Excel on Windows saves CSV in the ANSI code page
-        return raw.decode("cp1252", errors="replace")
-
-
 def read_table(path: Path, accept: Callable[[list[Any]], bool]) -> Table:
     """The first CSV reading or sheet whose header row `accept`s; else the file's first rows, header None.
 
@@ -101,7 +93,7 @@ def read_table(path: Path, accept: Callable[[list[Any]], bool]) -> Table:
         reason = too_large(path)
         if reason:
             raise ReadError(path, reason.split(": ", 1)[1])
-        text = _decode(path.read_bytes())
+        text = decode(path.read_bytes())
         limit = max_table_rows()
         for delimiter in DELIMITERS:
             # only the header's rows at first: a file of a million rows is not parsed three times

@@ -206,7 +206,7 @@ def test_duplicate_question_rows_are_warned_and_the_first_is_kept(tmp_path):
 
 
 @pytest.mark.parametrize("qid, raw, problem", [
-    ("M001", "Y", "'Y' tidak sesuai pilihan Ya/Tidak"),
+    ("M001", "X", "'X' tidak sesuai pilihan Ya/Tidak"),
     ("M001", "ok", "'ok' tidak sesuai pilihan Ya/Tidak"),
     ("M001", "Ya/Tidak", "'Ya/Tidak' tidak sesuai pilihan Ya/Tidak"),
     ("M088", "85%", "berupa persentase"),

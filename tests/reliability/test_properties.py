@@ -65,17 +65,22 @@ def test_arbitrary_cells_in_a_workbook_are_read_and_scored_without_crashing(tmp_
     book = load_workbook(path)
     ws = book["Jawaban"]
     rows = EDITIONS["2021"].questions.set_index("question_id")["jawaban_row"]
-    written = []
+    written = {}
     for qid, value in answers.items():
         if isinstance(value, float) and not math.isfinite(value):
             value = str(value)  # Excel has no NaN or infinity: a unit would type them as text
         if isinstance(value, str):
             value = "".join(ch for ch in value if ch.isprintable())  # XML cannot hold control characters
         ws[f"K{int(rows[qid])}"] = value
-        written.append(value)
+        written[qid] = value
     book.save(path)
-    if all(is_blank(v) for v in written):  # nothing answered: refused, never scored as 0
+    if all(is_blank(v) for v in written.values()):  # nothing answered: refused, never scored as 0
         with pytest.raises(ReadError, match="workbook kosong: belum ada jawaban"):
+            read_workbook(path)
+        return
+    valued = any(v is not None for *_, v, _p in score_answers({"unit": written}, EDITIONS["2021"]).question_rows)
+    if not valued:  # cells, but none the scorer can value: refused naming them, never scored as 0
+        with pytest.raises(ReadError, match="tidak berisi jawaban yang (dapat dinilai|sah)"):
             read_workbook(path)
         return
     ev = evaluate(read_workbook(path))

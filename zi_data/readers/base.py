@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from ..answers import is_blank
+from ..catalog import DATA_DIR, read_data_csv
 
 # One row per answer cell read: which assessment level answered (unit, tpi_1, tpi, tpn), which catalog
 # question, the raw cell, the note and evidence beside it, and where it came from.
@@ -19,6 +20,13 @@ GROUP_PREFIX = "GROUP:"
 # The order of assessment levels, from the unit up; "tpi" is always the last TPI level (the one a
 # proposal to the national team is judged on), earlier TPI levels are tpi_1, tpi_2, ...
 KIND_ORDER = {"unit": 0, "tpi": 1, "tpn": 2}
+
+
+@lru_cache(maxsize=2)
+def settings(data_dir: Path = DATA_DIR) -> dict[str, float]:
+    """Reading policies kept as data (data/settings.csv)."""
+    df = read_data_csv(data_dir, "settings.csv")
+    return {r.key: float(r.value) for r in df.itertuples(index=False)}
 
 
 class ReadError(Exception):
@@ -32,6 +40,11 @@ class ReadError(Exception):
         if row:
             where += f", baris {row}"
         super().__init__(f"{where}: {reason}")
+
+
+class NoFormError(ReadError):
+    """A file that holds no LKE form at all (as opposed to a form that cannot be read): a CSV refused this way may
+    still be one of the small tables (survey, roster, TPN results)."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +117,12 @@ class Workbook:
     # What was read where: sheet, header row, columns, identity sources, matches per level (shown by
     # `zi score` and stored with the submission).
     read_info: dict[str, Any] = field(default_factory=dict)
-    needs_review: str | None = None  # why a partial file loaded on request must be checked by a person
+    # Why the scores must be checked by a person ("perlu diperiksa"): a partial sheet loaded on request, a level
+    # below the completeness threshold or with an unanswered area. Such a file is never ranked.
+    needs_review: str | None = None
+    partial: str | None = None  # the partial-sheet part of needs_review (coverage), kept apart for re-scoring
+    counted: dict[str, int] | None = None  # valued answers per level, once the reader has valued them
+    valued: dict[str, frozenset[str]] = field(default_factory=dict)  # per level: the questions answered with a value
 
     def __getstate__(self) -> dict[str, Any]:
         # sent back from ingestion's worker processes: what can be derived from the rows is not pickled
@@ -122,7 +140,10 @@ class Workbook:
         return {key: dict(answers) for key, answers in self._answered.items()}
 
     def answered(self) -> dict[str, int]:
-        """How many catalog questions each level answered."""
+        """How many catalog questions each level answered with a value (a refused cell, an Excel error or a formula
+        without a value is no answer)."""
+        if self.counted is not None:
+            return dict(self.counted)
         return {key: len(answers) for key, answers in self._answered.items()}
 
     @cached_property

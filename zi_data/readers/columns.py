@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..answers import is_blank
+from ..answers import is_blank, option_like
 from ..catalog import DATA_DIR, read_data_csv
 from .base import Level, Workbook, level_keys
 from .excel import cell_text, col_letter
@@ -28,6 +28,11 @@ LEVEL_FIELDS = ("note", "evidence", "value", "percent")
 # An unheaded column whose cells are mostly these holds answers, not evidence.
 OPTION_LIKE = re.compile(r"^(ya|tidak|y|t|[a-e])$")
 NON_WORD = re.compile(r"[^0-9a-z%]+")
+# A column whose filled cells are at least this share of options (and this many) holds answers.
+ANSWER_SHARE, MIN_ANSWER_CELLS = 0.6, 5
+# A year written in a label ("Jawaban 2024"), not the year of a regulation ("90/2021").
+LABEL_YEAR = re.compile(r"(?<![/\d])(20\d\d)(?![\d/])")
+REGULATION_WORDS = ("permen", "peraturan", "nomor", "lampiran", "edisi")
 
 
 def normalise(value: Any) -> str:
@@ -64,6 +69,7 @@ def field_of(label: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=16384)
 def kind_of(label: str) -> str | None:
     """Whose column a label names (unit, tpi, tpn), or None when it names nobody."""
     words = f" {normalise(label)} "
@@ -81,6 +87,7 @@ class LevelColumns:
     evidence: list[int] = field(default_factory=list)
     value: int | None = None
     percent: int | None = None
+    year: int | None = None  # the year its label names ("Jawaban 2024"): identity, chosen by the submission's year
 
 
 @dataclass
@@ -97,11 +104,12 @@ class Columns:
     labels: dict[int, str] = field(default_factory=dict)  # column -> header text as written
     ignored: dict[int, str] = field(default_factory=dict)  # column -> why it was not used
     fallback: str | None = None  # which fixed layout was assumed, when there is no header row
+    header_rows: int = 1  # 2 when a second header row names the parts of a group ("Jawaban" over "Unit" | "TPI")
 
     @property
     def first_data_row(self) -> int:
         """List index of the first row below the header."""
-        return self.header_row or 0
+        return (self.header_row or 0) + self.header_rows - 1 if self.header_row else 0
 
     def describe(self) -> dict[str, Any]:
         """Which column was taken for what, by Excel letter, for `zi score` and the stored provenance."""
@@ -172,22 +180,53 @@ def _joined(line: list[Any], cols: list[int], n: int) -> str | None:
 
 
 def find_header(rows: list[list[Any]]) -> tuple[int, dict[int, str]] | None:
-    """(list index, {column: field}) of the header row: the row naming an answer column and a weight or
-    answer-type column with the most known labels; None when no row in the first rows does."""
+    """(list index, {column: field}) of the header row: the row naming an answer column (or only whose column it is:
+    "Unit", "TPI") and a weight or answer-type column with the most known labels, those two possibly on the row
+    below it (a two-row header); None when no row in the first rows does."""
     best: tuple[int, int, dict[int, str]] | None = None
-    for i, line in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        fields = {}
-        for c, v in enumerate(line):
-            if isinstance(v, str) and v:
-                f = field_of(v)
-                if f:
-                    fields[c] = f
+    found = [_row_fields(line) for line in rows[:HEADER_SEARCH_ROWS]]
+    for i, (fields, named) in enumerate(found):
         kinds = set(fields.values())
-        if "answer" not in kinds or not ({"weight", "answer_type"} & kinds):
+        if "answer" not in kinds and not named:
             continue
+        if not ({"weight", "answer_type"} & kinds):
+            below = found[i + 1][0] if i + 1 < len(found) else {}
+            if not ({"weight", "answer_type"} & set(below.values())) or not _sub_header(rows[i], rows[i + 1]):
+                continue
+            kinds |= set(below.values())
         if best is None or len(kinds) > best[0]:
             best = (len(kinds), i, fields)
     return None if best is None else (best[1], best[2])
+
+
+def _row_fields(line: list[Any]) -> tuple[dict[int, str], bool]:
+    """The known labels of a row ({column: field}), and whether a label names only whose column it is ("TPI")."""
+    fields = {}
+    named = False
+    for c, v in enumerate(line):
+        if type(v) is str and v:
+            f = _label(v)
+            if f is LEVEL_ONLY:
+                named = True
+            elif f:
+                fields[c] = f
+    return fields, named
+
+
+LEVEL_ONLY = "level"  # _label of a label that names only whose column it is
+
+
+@lru_cache(maxsize=16384)
+def _label(text: str) -> str | None:
+    """A header cell's field (field_of), LEVEL_ONLY for "TPI", "Unit", "Koreksi TPI", or None: one lookup a cell."""
+    return field_of(text) or (LEVEL_ONLY if level_label(text) else None)
+
+
+@lru_cache(maxsize=16384)
+def level_label(label: str) -> str | None:
+    """The level a short label names and nothing else ("Unit", "TPI", "Koreksi TPI"), or None."""
+    text = normalise(label)
+    return kind_of(label) if text and len(text.split()) <= 3 else None
 
 
 def _filled(rows: list[list[Any]], start: int, col: int) -> list[Any]:
@@ -205,26 +244,84 @@ def _has_content(rows: list[list[Any]], start: int, col: int) -> bool:
     return False
 
 
+def _sub_header(header: list[Any], below: list[Any]) -> bool:
+    """Whether the row below a header names the parts of its groups ("Jawaban" merged above "Unit" | "TPI"):
+    every cell of it a label, one of them naming whose column it is under a group or an empty header cell."""
+    labels = [(c, v) for c, v in enumerate(below) if v != "" and v is not None]
+    if not labels or any(not isinstance(v, str) for _, v in labels):
+        return False
+    if any(field_of(v) is None and kind_of(v) is None for _, v in labels):
+        return False
+    return any(kind_of(v) and (c >= len(header) or not cell_text(header[c]) or field_of(cell_text(header[c])) in
+                               ("answer", "note", "evidence", "value")) for c, v in labels)
+
+
+def _two_row_labels(header: list[Any], below: list[Any]) -> tuple[dict[int, str], dict[int, str]]:
+    """(column -> label, column -> field) of a two-row header: a group's label joined to each part's."""
+    labels: dict[int, str] = {}
+    fields: dict[int, str] = {}
+    group = ""
+    for c in range(max(len(header), len(below))):
+        top = cell_text(header[c]) if c < len(header) else ""
+        sub = cell_text(below[c]) if c < len(below) else ""
+        if top:
+            group = top
+        elif not sub:
+            group = ""  # an empty column ends the group
+            continue
+        elif group and kind_of(sub) and field_of(group) in ("answer", *LEVEL_FIELDS):
+            top = group  # a part of the group: "Jawaban" over "TPI"
+        label = f"{top} {sub}".strip()
+        labels[c] = label
+        f = field_of(label) or (field_of(sub) if sub else None) or (field_of(top) if top and kind_of(sub) else None)
+        if f:
+            fields[c] = f
+    return labels, fields
+
+
+def _answer_column(rows: list[list[Any]], start: int, col: int) -> int:
+    """How many cells of a column hold options, when most of its filled cells do (else 0)."""
+    cells = _filled(rows, start, col)
+    options = sum(1 for v in cells if option_like(v))
+    return options if options >= MIN_ANSWER_CELLS and options >= ANSWER_SHARE * len(cells) else 0
+
+
+def label_year(label: str) -> int | None:
+    """The year an answer column's label names ("Jawaban 2024" -> 2024), or None; a regulation's year is none
+    ("Jawaban (PermenPANRB Nomor 90 Tahun 2021)")."""
+    found = set(LABEL_YEAR.findall(label))
+    if len(found) != 1 or any(word in normalise(label) for word in REGULATION_WORDS):
+        return None
+    return int(found.pop())
+
+
 def columns_from_header(rows: list[list[Any]], index: int, fields: dict[int, str]) -> tuple[Columns, list[str]]:
     """The column map from the header row at list index `index`; also warnings about columns not used."""
     header = rows[index]
     above = rows[index - 1] if index > 0 else []
-    labels = {c: cell_text(v) for c, v in enumerate(header) if cell_text(v)}
+    below = rows[index + 1] if index + 1 < len(rows) else []
+    header_rows = 1
+    if below and _sub_header(header, below):
+        labels, fields = _two_row_labels(header, below)
+        header_rows = 2
+    else:
+        labels = {c: cell_text(v) for c, v in enumerate(header) if cell_text(v)}
+    fields = dict(fields)
+    start = index + header_rows
     warnings: list[str] = []
 
     def first(name: str) -> int | None:
         return next((c for c in sorted(fields) if fields[c] == name), None)
 
-    answers = [c for c in sorted(fields) if fields[c] == "answer"]
     weight = first("weight")
 
-    def full_label(c: int) -> str:
+    def full_label(c: int, answers: list[int]) -> str:
         """The label with the group heading above it, when a two-row header names whose column it is.
 
         The heading is looked for from the column leftwards, not past the previous answer column nor the
         weight column: a title block further left ("... diisi oleh TPI") names no column."""
         label = labels.get(c, "")
-        if kind_of(label) is None and above:
+        if kind_of(label) is None and above and header_rows == 1:
             stop = max([-1 if weight is None else weight] + [a for a in answers if a < c])
             group = next((cell_text(above[g]) for g in range(min(c, len(above) - 1), stop, -1)
                           if cell_text(above[g])), "")
@@ -232,11 +329,19 @@ def columns_from_header(rows: list[list[Any]], index: int, fields: dict[int, str
                 return f"{group} {label}".strip()
         return label
 
-    kinds = [kind_of(full_label(c)) or "unit" for c in answers]
+    # A column headed by whose it is ("TPI", "Koreksi TPI", "Hasil Penilaian TPI", "Nilai Evaluator") that holds
+    # options is an answer column, whatever else its label says; a "Nilai" column of numbers stays a value.
+    for c, label in labels.items():
+        if fields.get(c) in (None, "value") and kind_of(label) and _answer_column(rows, start, c):
+            fields[c] = "answer"
+    answers = [c for c in sorted(fields) if fields[c] == "answer"]
+    kinds = [kind_of(full_label(c, answers)) or "unit" for c in answers]
+    years = {c: label_year(labels.get(c, "")) for c in answers}
     kept: list[tuple[int, str]] = []
     ignored: dict[int, str] = {}
     for c, kind in zip(answers, kinds, strict=True):
-        if kind != "tpi" and any(k == kind for _, k in kept):
+        same = [k for k, kk in kept if kk == kind]
+        if kind != "tpi" and same and not (years[c] and all(years[k] and years[k] != years[c] for k in same)):
             ignored[c] = f"kolom jawaban kedua untuk {kind.upper() if kind != 'unit' else 'Unit'}"
             warnings.append(f"kolom {col_letter(c)} '{labels[c]}': jawaban kedua untuk "
                             f"{'Unit' if kind == 'unit' else kind.upper()} tidak jelas milik siapa, diabaikan "
@@ -244,13 +349,14 @@ def columns_from_header(rows: list[list[Any]], index: int, fields: dict[int, str
             continue
         kept.append((c, kind))
     keys = level_keys([k for _, k in kept])
-    levels = [LevelColumns(Level(key, kind, full_label(c)), c) for (c, kind), key in zip(kept, keys, strict=True)]
+    levels = [LevelColumns(Level(key, kind, full_label(c, answers)), c, year=years[c])
+              for (c, kind), key in zip(kept, keys, strict=True)]
     by_col = {lc.answer: lc for lc in levels}
 
     def owner(c: int) -> LevelColumns | None:
         if not levels:
             return None
-        kind = kind_of(full_label(c))
+        kind = kind_of(full_label(c, answers))
         named = [lc for lc in levels if kind and lc.level.kind == kind]
         pool = named or levels
         left = [lc for lc in pool if lc.answer < c]
@@ -271,7 +377,6 @@ def columns_from_header(rows: list[list[Any]], index: int, fields: dict[int, str
             lc.value = c
         elif name == "percent" and lc.percent is None:
             lc.percent = c
-    start = index + 1
     width = max((len(line) for line in rows[start:]), default=0)
     if levels:
         # Unheaded columns with content right of the answers hold evidence (the regulation's sheet
@@ -292,6 +397,9 @@ def columns_from_header(rows: list[list[Any]], index: int, fields: dict[int, str
     for c, label in labels.items():
         if c not in fields and c not in ignored:
             ignored[c] = f"judul tidak dikenal '{label}'"
+            if levels and c > levels[0].answer and (n := _answer_column(rows, start, c)):
+                warnings.append(f"kolom {col_letter(c)} '{label}' berisi jawaban ({n} baris) tetapi judulnya tidak "
+                                "menyebut kolom jawaban atau penilainya: tidak dinilai; beri judul mis. 'Jawaban TPI'")
     right = weight if weight is not None else min(
         [c for c in (first("criteria"), first("answer_type"), answers[0] if answers else None) if c is not None],
         default=0)
@@ -302,8 +410,18 @@ def columns_from_header(rows: list[list[Any]], index: int, fields: dict[int, str
 
     hierarchy = _hierarchy(rows, start, right, unheaded_or_hierarchy)
     cols = Columns(header_row=index + 1, weight=weight, criteria=first("criteria"), answer_type=first("answer_type"),
-                   id=id_col, hierarchy=hierarchy, levels=levels, labels=labels, ignored=ignored)
+                   id=id_col, hierarchy=hierarchy, levels=levels, labels=labels, ignored=ignored,
+                   header_rows=header_rows)
     return cols, warnings
+
+
+def hierarchy_to(rows: list[list[Any]], cols: Columns, text: int) -> None:
+    """Put the hierarchy columns where the question text is known to be (found by its content): the text column
+    and the columns left of it that hold something, as the tree of a sheet is written."""
+    def allowed(c: int) -> bool:
+        return c != cols.id and (c not in cols.labels or field_of(cols.labels[c]) in (None, "hierarchy"))
+
+    cols.hierarchy = _hierarchy(rows, cols.first_data_row, text + 1, allowed)
 
 
 def _hierarchy(rows: list[list[Any]], start: int, right: int, allowed) -> list[int | None]:

@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from ..answers import is_blank
-from ..catalog import DATA_DIR, Catalog, Edition, load_catalog, read_data_csv
-from .base import ReadError, Workbook
-from .columns import OPTION_LIKE
-from .excel import EXCEL_SUFFIXES, Book, col_letter
+from ..answers import FORMULA_MARK
+from ..catalog import Catalog, Edition, load_catalog
+from .base import ReadError, Workbook, level_keys, settings
+from .columns import Columns
+from .excel import col_letter
 from .form import Form, find_form
+from .formats import open_book
 from .hierarchy import EDITION as HIERARCHY_EDITION
 from .hierarchy import read_hierarchy
-from .identity import resolve_identity
-from .jawaban import read_by_id, read_by_row
-
-# Answer cells looked at before a level's whole answer column is checked.
-SAMPLE = 20
-
-
-@lru_cache(maxsize=2)
-def settings(data_dir: Path = DATA_DIR) -> dict[str, float]:
-    """Reading policies kept as data (data/settings.csv)."""
-    df = read_data_csv(data_dir, "settings.csv")
-    return {r.key: float(r.value) for r in df.itertuples(index=False)}
+from .identity import Identity, resolve_identity
+from .jawaban import read_by_id, read_by_row, read_by_text
+from .levels import judge_levels, mark_incomplete
 
 
 def read_workbook(path: str | Path, catalog: Catalog | None = None, require_identity: bool = True,
@@ -39,23 +31,26 @@ def read_workbook(path: str | Path, catalog: Catalog | None = None, require_iden
     """
     path = Path(path)
     catalog = catalog or load_catalog()
-    if path.suffix.lower() not in EXCEL_SUFFIXES:
-        raise ReadError(path, f"jenis berkas '{path.suffix or '(tanpa ekstensi)'}' tidak didukung "
-                        "(yang diterima: .xlsx, .xlsm, .xls)")
-    book = Book(path)
+    book = open_book(path)
     form = find_form(book, catalog)
     rows = book.rows(form.sheet)  # now with its Excel error cells, so they are reported
     cols = form.columns
-    ident, id_warnings = resolve_identity(book, rows[:form.start], form.sheet, identity, require_identity)
+    title = [[_no_formula(v) for v in line] for line in rows[:form.start]]
+    ident, id_warnings = resolve_identity(book, title, form.sheet, identity, require_identity and not _year_in_labels(cols))
+    ident, year_warnings = _answers_of_the_year(path, form.sheet, cols, ident)
+    if require_identity and not ident.unit:  # asked for again: the year may have come from the labels
+        resolve_identity(book, title, form.sheet, identity, True)
     by_year = _edition_for_year(catalog, ident.year, path) if ident.year else None
     wb = Workbook(path=path, layout="jawaban" if form.mode == "id" else "lke_zi", edition="", unit=ident.unit,
                   instansi=ident.instansi, year=ident.year, levels=[lc.level for lc in cols.levels])
     mode = _read(form, rows, catalog, wb, ident.edition)
     ed = catalog[wb.edition]
-    wb.warnings[:0] = book.warnings + form.warnings + id_warnings
+    wb.warnings[:0] = book.warnings + form.warnings + id_warnings + year_warnings
     if by_year and wb.edition != by_year:
         wb.warn(f"workbook edisi {wb.edition}, padahal tahun {ident.year} memakai edisi {by_year}: "
                 f"dinilai dengan aturan edisi {wb.edition}")
+    _check_coverage(wb, ed, form.sheet, allow_partial, rows)
+    judge_levels(wb, ed, cols, form.sheet)
     answered = wb.answered()
     wb.read_info = {
         "sheet": form.sheet, "sheets": list(book.sheet_names), "mode": mode, "columns": cols.describe(),
@@ -64,47 +59,57 @@ def read_workbook(path: str | Path, catalog: Catalog | None = None, require_iden
                    for lv in wb.levels],
         "identity": ident.sources,
     }
-    if not answered:
-        raise ReadError(path, f"workbook kosong: belum ada jawaban ({len(wb.matched)} dari {len(ed.answerable)} "
-                        "pertanyaan katalog dikenali, tidak satu pun dijawab): tidak dinilai", sheet=form.sheet)
-    _check_answer_columns(wb, ed, cols, form.sheet)
-    _check_coverage(wb, ed, form.sheet, allow_partial)
+    if wb.partial:
+        wb.read_info["partial"] = wb.partial  # kept apart: re-scoring with a survey judges completeness again
+    mark_incomplete(wb, ed, form.sheet)
     return wb
 
 
-def _check_answer_columns(wb: Workbook, ed: Edition, cols, sheet: str) -> None:
-    """Refuse a level whose answer column holds mostly no answers at all (text that is no option of any
-    kind, like evidence descriptions): the column map is wrong (a sheet without a header whose columns
-    moved) and its score would be silently wrong. Wrong options ("Ya" to an A/B/C question) are the unit's
-    mistakes, warned per question when scored."""
-    options = _option_questions(ed)
-    for lc in cols.levels:
-        cells = ((raw, row) for key, qid, raw, _, _, _, row in wb.rows
-                 if key == lc.level.key and qid in options and not is_blank(raw))
-        sample = list(islice(cells, SAMPLE))  # a sound column shows in its first cells: only a doubtful one
-        if sum(1 for raw, _ in sample if not _answer_like(raw)) < len(sample) / 2:  # is counted whole
-            continue
-        cells = sample + list(cells)
-        bad = [(raw, row) for raw, row in cells if not _answer_like(raw)]
-        if len(bad) >= 10 and len(bad) >= 0.5 * len(cells):
-            example = ", ".join(f"'{str(raw)[:30]}' (baris {row})" for raw, row in bad[:2])
-            raise ReadError(wb.path, f"kolom {col_letter(lc.answer)} ('{lc.level.label}') tidak berisi jawaban yang "
-                            f"sah: {len(bad)} dari {len(cells)} sel bukan pilihan jawaban (mis. {example}); kolom "
-                            "jawaban salah dikenali, beri judul kolom 'Jawaban'", sheet=sheet)
+def _no_formula(value: Any) -> Any:
+    """A cell of the title block, with a formula without a value (put back as "=...") read as the blank it shows."""
+    return "" if isinstance(value, str) and value.startswith(FORMULA_MARK) else value
 
 
-def _answer_like(raw: Any) -> bool:
-    """An option of some answer type (Ya, tidak, b., E), or a number."""
-    if isinstance(raw, (int, float)):
-        return True
-    return bool(OPTION_LIKE.match(str(raw).strip().rstrip(".").strip().casefold()))
+def _formula_cells(rows: list[list[Any]]) -> list[str]:
+    """The cells of a sheet holding a formula without a value ("A12")."""
+    return [f"{col_letter(c)}{r}" for r, line in enumerate(rows, 1) for c, v in enumerate(line)
+            if isinstance(v, str) and v.startswith(FORMULA_MARK)]
 
 
-@lru_cache(maxsize=4)
-def _option_questions(ed: Edition) -> frozenset[str]:
-    """The ids of the questions answered by an option (Ya/Tidak, A-E): only these are looked at (a count or
-    survey column holds numbers)."""
-    return frozenset(q.question_id for q in ed.answerable.itertuples(index=False) if q.answer_type in ed.options)
+def _year_in_labels(cols: Columns) -> bool:
+    return any(lc.year for lc in cols.levels)
+
+
+def _answers_of_the_year(path: Path, sheet: str, cols: Columns, ident: Identity) -> tuple[Identity, list[str]]:
+    """Answer columns whose labels name years ("Jawaban 2023", "Jawaban 2024"): the year is identity. The columns
+    of the submission's year are read; a year named by no other source is taken from the only year the labels
+    name; with several and no year given, the workbook is refused asking which; never last year's answers."""
+    years = sorted({lc.year for lc in cols.levels if lc.year})
+    if not years:
+        return ident, []
+    named = ", ".join(f"'{lc.level.label}' ({lc.year})" for lc in cols.levels if lc.year)
+    year = ident.year
+    warnings: list[str] = []
+    if year is None:
+        if len(years) > 1:
+            raise ReadError(path, f"kolom jawaban untuk beberapa tahun ({named}) dan tahun workbook ini tidak "
+                            "diketahui: sebutkan tahunnya (--tahun, atau formulir identitas di halaman Data) agar "
+                            "jawaban tahun itu yang dinilai", sheet=sheet)
+        year = years[0]
+        label = next(lc.level.label for lc in cols.levels if lc.year)
+        ident = replace(ident, year=year, sources={**ident.sources, "year": f"judul kolom '{label}'"})
+    if year not in years:
+        raise ReadError(path, f"workbook tahun {year}, tetapi kolom jawabannya untuk tahun lain ({named}): "
+                        "tidak dinilai, agar jawaban tahun lain tidak terbaca sebagai tahun ini; periksa tahunnya atau "
+                        "beri judul kolom dengan tahun yang benar", sheet=sheet)
+    other = [lc for lc in cols.levels if lc.year and lc.year != year]
+    if other:
+        warnings.append(f"sheet '{sheet}': kolom jawaban tahun lain diabaikan: "
+                        + ", ".join(f"'{lc.level.label}'" for lc in other) + f"; dinilai jawaban tahun {year}")
+        cols.levels = [lc for lc in cols.levels if lc not in other]
+        for lc, key in zip(cols.levels, level_keys([lc.level.kind for lc in cols.levels]), strict=True):
+            lc.level = replace(lc.level, key=key)
+    return ident, warnings
 
 
 def _read(form: Form, rows: list[list[Any]], catalog: Catalog, wb: Workbook, stated: str | None) -> str:
@@ -121,18 +126,23 @@ def _read(form: Form, rows: list[list[Any]], catalog: Catalog, wb: Workbook, sta
     ed = catalog[wb.edition]
     read_hierarchy(rows, form.sheet, cols, ed, wb, form.start)
     if len(wb.matched) < settings()["min_catalog_coverage"] * len(ed.answerable):
-        # The 2026 national sheet keeps each question on a fixed row: read that way where the tree failed.
-        by_row = Workbook(path=wb.path, layout="jawaban", edition=wb.edition, unit=wb.unit, instansi=wb.instansi,
-                          year=wb.year, levels=wb.levels)
-        read_by_row(rows, form.sheet, cols, ed, by_row)
-        if len(by_row.matched) > len(wb.matched):
-            wb.rows, wb.matched, wb.layout, wb.own_figures = by_row.rows, by_row.matched, "jawaban", {}
-            wb.warnings = by_row.warnings
-            return "baris"
+        # The 2026 national sheet keeps each question on a fixed row, its text checked; where rows were inserted
+        # or removed, each row whose text is a catalog question is that question: read so where the tree failed.
+        best, mode = wb, "hierarki"
+        for reader, name in ((read_by_row, "baris"), (read_by_text, "teks")):
+            other = Workbook(path=wb.path, layout="jawaban", edition=wb.edition, unit=wb.unit, instansi=wb.instansi,
+                             year=wb.year, levels=wb.levels)
+            reader(rows, form.sheet, cols, ed, other)
+            if len(other.matched) > len(best.matched):
+                best, mode = other, name
+        if best is not wb:
+            wb.rows, wb.matched, wb.layout, wb.own_figures = best.rows, best.matched, "jawaban", {}
+            wb.warnings = best.warnings
+        return mode
     return "hierarki"
 
 
-def _check_coverage(wb: Workbook, ed: Edition, sheet: str, allow_partial: bool) -> None:
+def _check_coverage(wb: Workbook, ed: Edition, sheet: str, allow_partial: bool, rows: list[list[Any]]) -> None:
     """Refuse (or, on request, mark for review) a sheet that matches too little of the catalog; name what is missing."""
     questions = _answerable(ed)
     if len(wb.matched) == len(questions):
@@ -153,10 +163,15 @@ def _check_coverage(wb: Workbook, ed: Edition, sheet: str, allow_partial: bool) 
     reason = f"hanya {len(wb.matched)} dari {len(questions)} pertanyaan katalog ({share:.0%}) dikenali"
     if empty_areas:
         reason += f"; tidak satu pun pertanyaan ditemukan untuk area {', '.join(empty_areas)}"
+    formulas = _formula_cells(rows)
+    if formulas:  # the questions' texts may be those formulas: the real cause, and what to do about it
+        shown = ", ".join(formulas[:8]) + (f" dan {len(formulas) - 8} lainnya" if len(formulas) > 8 else "")
+        reason += (f"; {len(formulas)} sel berisi rumus tanpa nilai tersimpan ({shown}): buka berkas di Excel atau "
+                   "LibreOffice Calc, simpan ulang, lalu muat lagi")
     if not allow_partial:
         raise ReadError(wb.path, f"{reason}. {text}. Nilai dari sheet ini akan salah: periksa susunan sheet, atau "
                         f"muat juga dengan --terima-sebagian (ditandai 'perlu diperiksa')", sheet=sheet)
-    wb.needs_review = reason
+    wb.needs_review = wb.partial = reason
     wb.warn(f"perlu diperiksa: {reason}; dimuat atas permintaan. {text}", sheet)
 
 

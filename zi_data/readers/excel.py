@@ -1,4 +1,4 @@
-"""Open a workbook with python-calamine (xlsx, xlsm, xls; values only, macros never run) and hand out sheets."""
+"""Open a workbook with python-calamine (xlsx, xlsm, xls, ods; values only, macros never run) and hand out sheets."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from python_calamine import CalamineWorkbook
 from .base import ReadError
 from .safety import MAX_COLUMNS, MAX_ROWS, check_file, error_cells, without_strays
 
-EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 
 
 class Book:

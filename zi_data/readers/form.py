@@ -16,11 +16,21 @@ from typing import Any
 
 from ..answers import is_blank
 from ..catalog import DATA_DIR, Catalog, read_data_csv
-from .base import ReadError
-from .columns import Columns, columns_from_header, columns_from_positions, find_header, normalise
+from .base import NoFormError, ReadError
+from .columns import (
+    HEADER_SEARCH_ROWS,
+    Columns,
+    columns_from_header,
+    columns_from_positions,
+    field_of,
+    find_header,
+    hierarchy_to,
+    normalise,
+)
 from .excel import Book, cell_text
+from .hierarchy import EDITION as TREE_EDITION
 from .hierarchy import component_row, weight_column
-from .jawaban import catalog_ids
+from .jawaban import catalog_ids, text_hits
 
 # A sheet with fewer answer-type cells (or catalog ids) than this holds no questionnaire.
 MIN_QUESTION_ROWS = 10
@@ -29,6 +39,8 @@ SCAN_COLUMNS = 30
 CODE_PREFIX = re.compile(r"^(?:[a-z]|[ivx]+|\d+)\s+")
 # In the 2026 national sheet (and the template) the ID column is A and Bobot is H: seven columns apart.
 NATIONAL_WEIGHT = 7
+# A sheet whose rows carry at least this share of an edition's question texts is an LKE ZI of that edition.
+TEXT_SHARE = 0.5
 
 
 @lru_cache(maxsize=2)
@@ -71,6 +83,13 @@ class _Sheet:
     id_hits: dict[str, int]
     zi: set[str]
     rb: list[str]
+    texts: tuple[str | None, int, int | None] | None = None  # text_hits, where they were counted
+
+    def carries_questions(self, catalog: Catalog) -> bool:
+        """Whether its rows carry the question texts of the edition read by the tree and the text (an LKE ZI of
+        PermenPANRB 90/2021, whatever else its header says)."""
+        edition, hits, _ = self.texts or (None, 0, None)
+        return edition == TREE_EDITION and hits >= TEXT_SHARE * len(catalog[edition].answerable)
 
     @property
     def score(self) -> int:
@@ -85,8 +104,17 @@ def find_form(book: Book, catalog: Catalog) -> Form:
         rb = next((s for s in sheets if s.rb and not s.zi), None)
         if rb:
             raise _not_zi(book, rb)
+        headed = [s for s in sheets if s.columns is not None and s.columns.header_row]
+        if headed:  # a header was found: the rows below it are what is wrong, not the header
+            s = max(headed, key=lambda s: s.score)
+            assert s.columns is not None
+            raise NoFormError(book.path, f"tidak ada sheet LKE yang dikenali: baris judul ditemukan (baris "
+                              f"{s.columns.header_row}), tetapi di bawahnya "
+                              f"hanya {s.score} baris pertanyaan dengan jenis jawaban (Ya/Tidak, A/B/C, Jumlah ...) "
+                              f"atau ID pertanyaan katalog, sedikitnya {MIN_QUESTION_ROWS}: bukan lembar LKE yang "
+                              "terisi pertanyaannya", sheet=s.name)
         names = ", ".join(f"'{n}'" for n in book.sheet_names) or "(tidak ada)"
-        raise ReadError(book.path, "tidak ada sheet LKE yang dikenali: tidak ada sheet dengan baris judul berisi "
+        raise NoFormError(book.path, "tidak ada sheet LKE yang dikenali: tidak ada sheet dengan baris judul berisi "
                         "kolom 'Jawaban' dan 'Bobot'/'Pilihan Jawaban' serta baris pertanyaan (Ya/Tidak, A/B/C, "
                         f"Jumlah ...); sheet yang ada: {names}")
     answered = {s.name: _answered(s) for s in forms} if len(forms) > 1 else {}
@@ -111,9 +139,11 @@ def find_form(book: Book, catalog: Catalog) -> Form:
     edition, hits = max(best.id_hits.items(), key=lambda kv: kv[1], default=(None, 0))
     if edition and hits >= 0.5 * len(catalog[edition].answerable):
         return Form(best.name, cols, "id", edition, best.start, warnings)
-    if "pengungkit" not in best.zi:
+    if not {"pengungkit", "pemenuhan"} <= best.zi and best.texts is None:
+        best.texts = text_hits(book.rows(best.name, errors=False)[best.start:], catalog, SCAN_COLUMNS)
+    if "pengungkit" not in best.zi and not best.carries_questions(catalog):
         raise _not_zi(book, best)
-    if "pemenuhan" not in best.zi:
+    if "pemenuhan" not in best.zi and not best.carries_questions(catalog):
         raise ReadError(book.path, "LKE tanpa sub komponen Pemenuhan/Reform (susunan sebelum PermenPANRB 90/2021) "
                         "belum dapat dibaca dari hierarkinya: salin jawabannya ke template edisi 2019 "
                         "(zi template --edition 2019)", sheet=best.name)
@@ -137,10 +167,11 @@ def _inspect(name: str, rows: list[list[Any]], catalog: Catalog) -> _Sheet:
     start = 0
     if header:
         cols, warnings = columns_from_header(rows, *header)
-        start = header[0] + 1
+        start = cols.first_data_row
     id_hits, id_col = _id_hits(rows[start:], [cols.id] if cols is not None and cols.id is not None else [0, 1, 2],
                                catalog)
     by_id = max(id_hits.values(), default=0) >= 0.5 * min(len(ed.answerable) for ed in catalog.editions.values())
+    texts = None
     if cols is None:
         comp = component_row(rows)
         weight = weight_column(rows[comp[0]], comp[1]) if comp else None
@@ -150,8 +181,45 @@ def _inspect(name: str, rows: list[list[Any]], catalog: Catalog) -> _Sheet:
         elif by_id and id_col is not None:  # the template without its header: the 2026 sheet's positions
             cols = columns_from_positions(rows, id_col + NATIONAL_WEIGHT, national=True)
             cols.id = id_col
+        else:  # the 2026 national sheet names few of its columns: its rows carry the catalog's questions
+            texts = text_hits(rows, catalog, SCAN_COLUMNS)
+            if texts[2] is not None and texts[1] >= MIN_QUESTION_ROWS:
+                cols, warnings, start = _by_question_texts(rows, texts[2])
+    if cols is not None and cols.weight is None and cols.header_row and not by_id:
+        # no Bobot column to end the tree: the question text's column, found by its content, ends it
+        texts = texts or text_hits(rows[start:], catalog, SCAN_COLUMNS)
+        if texts[2] is not None and texts[1] >= MIN_QUESTION_ROWS:
+            hierarchy_to(rows, cols, texts[2])
+    if cols is not None and cols.answer_type is None and cols.header_row:
+        cols.answer_type = _type_column(rows[start:], cols, catalog)
     zi, rb = (set(), []) if by_id else _tree_markers(rows, cols)  # rows by question id: the ids say enough
-    return _Sheet(name, cols, start, warnings, _question_rows(rows[start:], cols, catalog), id_hits, zi, rb)
+    return _Sheet(name, cols, start, warnings, _question_rows(rows[start:], cols, catalog), id_hits, zi, rb, texts)
+
+
+def _by_question_texts(rows: list[list[Any]], text_col: int) -> tuple[Columns | None, list[str], int]:
+    """The columns of a sheet found by its question texts: its header is the first row naming an answer column
+    ("Jawaban Unit"), whatever else it names; without one, the 2026 sheet's positions from the text column."""
+    for i in range(min(len(rows), HEADER_SEARCH_ROWS)):
+        fields = {c: f for c, v in enumerate(rows[i]) if isinstance(v, str) and v and (f := field_of(v))}
+        if "answer" in fields.values():
+            cols, warnings = columns_from_header(rows, i, fields)
+            hierarchy_to(rows, cols, text_col)
+            return cols, warnings, cols.first_data_row
+    # the national sheet's weight column is right of the question text
+    return columns_from_positions(rows, text_col + 1, national=True), [], 0
+
+
+def _type_column(rows: list[list[Any]], cols: Columns, catalog: Catalog) -> int | None:
+    """The unheaded column of answer types ("Ya/Tidak", "A/B/C", "Jumlah" ...), found by its content."""
+    types = _answer_types(catalog)
+    answers = {lc.answer for lc in cols.levels}
+    counts: dict[int, int] = {}
+    for line in rows:
+        for c, v in enumerate(line[:SCAN_COLUMNS]):
+            if c not in answers and isinstance(v, str) and v and normalise(v) in types:
+                counts[c] = counts.get(c, 0) + 1
+    best = max(counts, key=counts.get, default=None)  # type: ignore[arg-type]
+    return best if best is not None and counts[best] >= MIN_QUESTION_ROWS else None
 
 
 def _question_rows(rows: list[list[Any]], cols: Columns | None, catalog: Catalog) -> list[list[Any]]:

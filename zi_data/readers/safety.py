@@ -64,7 +64,7 @@ def check_file(path: Path) -> Scan:
     suffix = path.suffix.lower()
     with path.open("rb") as f:
         head = f.read(8)
-    if suffix in (".xlsx", ".xlsm"):
+    if suffix in (".xlsx", ".xlsm", ".ods"):  # an .ods is a zip archive too: the same limits
         if head == OLE_MAGIC:
             data = path.read_bytes()
             if ENCRYPTED in data:
@@ -132,7 +132,7 @@ def _check_sheet(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple
                                                                                   stated[1] > MAX_COLUMNS)
                             else _far_content(path, info, far))
         far = strays
-    return ERROR_MARK in xml, [(ref, text) for ref, text, _, _ in far]
+    return ERROR_MARK in xml or _formula_without_value(xml), [(ref, text) for ref, text, _, _ in far]
 
 
 def _too_large(path: Path, info: zipfile.ZipInfo, rows: int, cols: int) -> str:
@@ -334,10 +334,23 @@ def _sheet_name(path: Path, part: str) -> str:
 
 ERROR_MARK = b't="e"'  # how a sheet's XML marks a cell holding an Excel error
 ERROR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*?(?:/>|>.*?</f>))?<v>([^<]*)</v>', re.S)
+# A formula cell without a cached value (written by a script or an app that does not calculate): calamine reads it
+# as empty. Its formula, or nothing for a shared formula's later cells, and whether an empty <v> follows.
+NO_VALUE_MARKS = (b"</f><v></v></c>", b"</f></c>", b"</f><v/></c>", b"/><v></v></c>", b'"/></c>')
+FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*?)>(?:<f[^>]*?/>|<f[^>]*?>([^<]*)</f>)(<v\s*/>|<v></v>)?</c>')
+
+
+FORMULA_ELEMENT = re.compile(rb"<f[ >]")  # a formula element (not <formula1> of a data validation)
+
+
+def _formula_without_value(xml: bytes) -> bool:
+    """Whether a sheet's XML may hold a formula without a cached value (cheap test; FORMULA_CELL decides)."""
+    return FORMULA_ELEMENT.search(xml) is not None and any(mark in xml for mark in NO_VALUE_MARKS)
 
 
 def error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
-    """(row, column index) -> "#REF!" etc. for cells holding an Excel error (calamine reads them as empty)."""
+    """(row, column index) -> what calamine reads as empty but is not: "#REF!" etc. for cells holding an Excel error,
+    "=FORMULA" for a formula without a cached value (the reader names them, never takes them for blanks)."""
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return {}
     try:
@@ -348,9 +361,16 @@ def error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
             xml = z.read(part)
     except (KeyError, zipfile.BadZipFile):
         return {}
-    if ERROR_MARK not in xml:
-        return {}
-    return {(int(r), _col_number(c.decode()) - 1): v.decode() for c, r, v in ERROR_CELL.findall(xml)}
+    out = {}
+    if _formula_without_value(xml):
+        for c, r, attrs, formula, empty in FORMULA_CELL.findall(xml):
+            if b't="str"' in attrs and empty:  # a formula whose cached value is the empty text: a real blank
+                continue
+            text = _unescape(formula.decode("utf-8", errors="replace")) if formula else "(rumus bersama)"
+            out[(int(r), _col_number(c.decode()) - 1)] = "=" + text
+    if ERROR_MARK in xml:
+        out.update({(int(r), _col_number(c.decode()) - 1): v.decode() for c, r, v in ERROR_CELL.findall(xml)})
+    return out
 
 
 def _unescape(text: str) -> str:
