@@ -40,6 +40,7 @@ class CsvBook:
         check_file(path)  # size limits
         text = decode(path.read_bytes())
         self.sheet_names = [path.stem]
+        self.warnings: list[str] = []  # as Book's (stray far cells): a CSV file has none
         self._rows = _parse(text)
         if len(self._rows) > MAX_ROWS:
             raise ReadError(path, f"berkas berisi {len(self._rows):,} baris, melebihi batas {MAX_ROWS:,} baris"
