@@ -139,19 +139,25 @@ def users_file() -> Path:
     return Path(os.environ.get("ZI_USERS", DEFAULT_USERS_FILE))
 
 
+def read_secret_toml(path: Path, what: str, error: type[Exception]) -> dict:
+    """A TOML file holding hashes (users, API tokens), or `error` naming `what` and the file.
+
+    No message quotes the file's text: the TOML parser's names a line and column only, and the chained
+    exceptions are dropped."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{what} {path} bukan TOML yang sah ({exc})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{what} {path} tidak dapat dibaca ({type(exc).__name__})") from None
+
+
 def load_config(path: Path | None = None) -> Config | None:
     """The configuration, or None when there is none (the app then runs open, and says so)."""
     path = path or users_file()
     if not path.exists():
         return None
-    # No message below quotes the file's text (it holds the hashes): the TOML parser's names a line and
-    # column only, and the chained exceptions are dropped.
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"berkas pengguna {path} bukan TOML yang sah ({exc})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"berkas pengguna {path} tidak dapat dibaca ({type(exc).__name__})") from None
+    data = read_secret_toml(path, "berkas pengguna", ConfigError)
     users, roles, settings = data.get("users", {}), data.get("roles", {}), data.get("settings", {})
     if not all(isinstance(x, dict) for x in (users, roles, settings)) or \
             not all(isinstance(entry, dict) for entry in users.values()):

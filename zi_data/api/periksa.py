@@ -140,16 +140,24 @@ def _error_shape(f: Fetched, report: Report, where: str) -> str | None:
     return body["code"]
 
 
-def check_list(f: Fetched, predikat: str, report: Report) -> dict | None:
-    """A unit list's shape; the body when it is usable."""
-    where = f"daftar {predikat}"
+def _object_with_list(f: Fetched, key: str, where: str, report: Report) -> dict | None:
+    """The answer's JSON when it is an object whose `key` is a list; else None, the problem reported."""
     try:
         body = f.json()
     except (ValueError, UnicodeDecodeError):
         report.problem(f"{where}: bukan JSON")
         return None
-    if not isinstance(body, dict) or not isinstance(body.get("units"), list):
-        report.problem(f"{where}: harus objek dengan 'units' berupa daftar")
+    if not isinstance(body, dict) or not isinstance(body.get(key), list):
+        report.problem(f"{where}: harus objek dengan '{key}' berupa daftar")
+        return None
+    return body
+
+
+def check_list(f: Fetched, predikat: str, report: Report) -> dict | None:
+    """A unit list's shape; the body when it is usable."""
+    where = f"daftar {predikat}"
+    body = _object_with_list(f, "units", where, report)
+    if body is None:
         return None
     if not isinstance(body.get("tahun"), int) or isinstance(body.get("tahun"), bool):
         report.problem(f"{where}: 'tahun' harus bilangan bulat")
@@ -180,13 +188,8 @@ def check_list(f: Fetched, predikat: str, report: Report) -> dict | None:
 def check_answers(f: Fetched, unit: dict, tahun, report: Report) -> dict | None:
     """One unit's answers: shape, the master's soal_ids in order, the answer keys; returns its counts."""
     where = f"jawaban {unit.get('nama')} ({unit.get('id')})"
-    try:
-        body = f.json()
-    except (ValueError, UnicodeDecodeError):
-        report.problem(f"{where}: bukan JSON")
-        return None
-    if not isinstance(body, dict) or not isinstance(body.get("answers"), list):
-        report.problem(f"{where}: harus objek dengan 'answers' berupa daftar")
+    body = _object_with_list(f, "answers", where, report)
+    if body is None:
         return None
     if body.get("unit_id") != unit.get("id"):
         report.problem(f"{where}: unit_id {body.get('unit_id')!r} berbeda dengan id di daftar")

@@ -13,12 +13,11 @@ import hmac
 import os
 import secrets
 import threading
-import tomllib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..access import escape, plain_name, write_private
+from ..access import escape, plain_name, read_secret_toml, write_private
 
 DEFAULT_FILE = Path(".streamlit/api_tokens.toml")
 PREFIX = "zi_"  # tokens start with it, so one found in a file or a chat is recognisable
@@ -57,12 +56,7 @@ def read_tokens(path: Path) -> dict[str, Token]:
     No message quotes the file's text."""
     if not path.exists():
         return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise TokenFileError(f"berkas token {path} bukan TOML yang sah ({exc})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TokenFileError(f"berkas token {path} tidak dapat dibaca ({type(exc).__name__})") from None
+    data = read_secret_toml(path, "berkas token", TokenFileError)
     entries = data.get("tokens", {})
     out = {}
     if not isinstance(entries, dict):
