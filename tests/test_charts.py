@@ -37,7 +37,7 @@ def test_area_shares_are_percent_of_weight():
                            "share": [0.5, 0.75], "units": [2, 2]})
     fig = charts.area_share_bars(shares)
     assert list(fig.data[0].x) == [50.0, 75.0]
-    assert list(fig.data[1].text) == ["50,0%", "75,0%"]
+    assert list(fig.data[1].text) == ["50,00%", "75,00%"]
 
 
 def test_area_values_and_threshold_labels_stay_off_the_wbk_and_wbbm_lines():

@@ -153,9 +153,9 @@ def area_share_bars(shares: pd.DataFrame, minimum_wbk: float = 0.6, minimum_wbbm
     fig = go.Figure(go.Bar(
         x=data["pct"], y=data["area"].map(plain), orientation="h", marker_color=COLORS["tpi"],
         customdata=list(zip(data["area"].map(plain), data["units"], strict=True)),
-        hovertemplate="%{customdata[0]}<br>%{x:.1f}% dari bobot<br>rata-rata %{customdata[1]} unit<extra></extra>"))
+        hovertemplate="%{customdata[0]}<br>%{x:.2f}% dari bobot<br>rata-rata %{customdata[1]} unit<extra></extra>"))
     # each bar's value in a column of its own right of 100 %, where no threshold line runs
-    fig.add_trace(go.Scatter(x=[101] * len(data), y=data["area"].map(plain), mode="text", text=[f"{fmt(v, 1)}%" for v in data["pct"]],
+    fig.add_trace(go.Scatter(x=[101] * len(data), y=data["area"].map(plain), mode="text", text=[f"{fmt(v, 2)}%" for v in data["pct"]],
                              textposition="middle right", showlegend=False, hoverinfo="skip",
                              textfont=dict(size=11 if compact else 12, color="#31333F")))
     # the two labels above the plot, on either side of their lines: never on a bar, nor on each other
@@ -163,7 +163,7 @@ def area_share_bars(shares: pd.DataFrame, minimum_wbk: float = 0.6, minimum_wbbm
         fig.add_vline(x=value * 100, line_dash=dash, line_color=COLORS[label])
         fig.add_annotation(x=value * 100, xref="x", y=1, yref="paper", yanchor="bottom", xanchor=side,
                            text=f"{label} {value:.0%}", showarrow=False, font=dict(color=COLORS[label], size=11))
-    fig.update_xaxes(range=[0, 118 if compact else 112], title="Capaian terhadap bobot (%)",
+    fig.update_xaxes(range=[0, 128 if compact else 114], title="Capaian terhadap bobot (%)",
                      tickvals=[0, 20, 40, 60, 80, 100])
     fig.update_yaxes(autorange="reversed")
     _short_ticks(fig, "y", data["area"], limit)
@@ -179,8 +179,8 @@ def predicate_donut(summary: dict, who: str = "TPI", compact: bool = False) -> g
         return empty("Belum ada penilaian", compact=compact)
     fig = go.Figure(go.Pie(labels=list(counts), values=list(counts.values()), hole=0.55, sort=False,
                            marker_colors=[COLORS[k] for k in counts],
-                           texttemplate="%{value}<br>%{percent:.1%}",
-                           hovertemplate="%{label}: %{value} unit (%{percent:.1%})<extra></extra>"))
+                           texttemplate="%{value}<br>%{percent:.2%}",
+                           hovertemplate="%{label}: %{value} unit (%{percent:.2%})<extra></extra>"))
     fig = _layout(fig, f"Status predikat (jawaban {who})", compact=compact)
     # a pie fills its whole area: the legend goes below it, where it covers nothing
     fig.update_layout(legend=dict(y=-0.02, yanchor="top"))
@@ -233,12 +233,12 @@ def compare_units(df: pd.DataFrame, kind: str = "bar", compact: bool = False) ->
                 r=pct + pct[:1], theta=theta + theta[:1], name=plain(short(name, limit + 10)), mode="lines+markers",
                 fill="toself", fillcolor=_faint(color), line=dict(color=color, width=2.5, dash=DASHES[i % len(DASHES)]),
                 marker=dict(symbol=SYMBOLS[i % len(SYMBOLS)], size=8), customdata=[[plain(name), a] for a in areas + areas[:1]],
-                hovertemplate="%{customdata[0]}<br>%{customdata[1]}: %{r:.1f}%<extra></extra>"))
+                hovertemplate="%{customdata[0]}<br>%{customdata[1]}: %{r:.2f}%<extra></extra>"))
         else:
             fig.add_trace(go.Bar(
                 x=pct, y=areas, orientation="h", name=plain(short(name, limit + 10)),
                 marker_color=color, customdata=[[plain(name), a] for a in areas],
-                hovertemplate="%{customdata[0]}<br>%{customdata[1]}: %{x:.1f}% dari bobot<extra></extra>"))
+                hovertemplate="%{customdata[0]}<br>%{customdata[1]}: %{x:.2f}% dari bobot<extra></extra>"))
     title = "Perbandingan area (% dari bobot)"
     if kind == "radar":
         fig.update_layout(polar=dict(radialaxis=dict(range=[0, 100], ticksuffix="%", tickfont=dict(size=9)),
@@ -333,7 +333,7 @@ def weak_indicators_bar(weak: pd.DataFrame, compact: bool = False) -> go.Figure:
         text=[f"{v:.0f}%" for v in data["pct"]], textposition="outside",
         customdata=data[["indicator", "area", "weight", "mean_gain", "total_gain"]].assign(
             indicator=data["indicator"].map(plain), area=data["area"].map(plain)),
-        hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>rata-rata capaian %{x:.1f}% · bobot "
+        hovertemplate="%{customdata[0]}<br>%{customdata[1]}<br>rata-rata capaian %{x:.2f}% · bobot "
                       "%{customdata[2]:.2f}<br>poin hilang per unit %{customdata[3]:.2f}, semua unit "
                       "%{customdata[4]:.2f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
@@ -417,7 +417,7 @@ def profile_area_bars(areas: pd.DataFrame, compact: bool = False) -> go.Figure:
             marker_color=LEVEL_COLORS.get(key, "#7F7F7F"),
             customdata=part[["area", key, "weight"]].assign(area=part["area"].map(plain)),
             hovertemplate=level_name(key) + "<br>%{customdata[0]}<br>%{customdata[1]:.2f} dari bobot "
-                          "%{customdata[2]:.2f} (%{x:.1f}%)<extra></extra>"))
+                          "%{customdata[2]:.2f} (%{x:.2f}%)<extra></extra>"))
     fig.update_layout(barmode="group")
     fig.update_yaxes(autorange="reversed")
     keys = dict(zip(areas["area"], areas["area_key"], strict=True)) if "area_key" in areas else {}
@@ -506,7 +506,7 @@ def calibration_area_bars(areas: pd.DataFrame, compact: bool = False) -> go.Figu
     fig = go.Figure(go.Bar(
         x=data["selisih_mean"], y=data["area"], orientation="h", text=data["label"], textposition="auto",
         marker_color=COLORS["tpi"], customdata=data[["area", "units", "share"]],
-        hovertemplate="%{customdata[0]}<br>selisih %{x:.2f} poin (%{customdata[2]:.1f}% dari bobot area)"
+        hovertemplate="%{customdata[0]}<br>selisih %{x:.2f} poin (%{customdata[2]:.2f}% dari bobot area)"
                       "<br>%{customdata[1]} unit<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
     keys = dict(zip(data["area"], data["area_key"], strict=True)) if "area_key" in data else {}
