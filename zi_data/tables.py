@@ -14,7 +14,7 @@ from .readers.base import ReadError
 from .readers.detect import settings
 from .readers.excel import Book
 from .readers.formats import DELIMITERS, decode
-from .readers.safety import MAX_FILE_BYTES, mb
+from .readers.safety import MAX_FILE_BYTES, mb, thousands
 
 # A title or a note may sit above the header: it is looked for in this many first rows.
 HEADER_ROWS = 10
@@ -51,14 +51,10 @@ class Table:
         limit = int(settings()[key])
         n = len(self.rows) - (self.header_index or 0) - 1
         if self.more or n > limit:
-            count = f"lebih dari {_thousands(limit)}" if self.more else _thousands(n)
-            raise ReadError(path, f"{ROW_LIMITS[key]}: {count} baris data, melebihi batas {_thousands(limit)} baris "
+            count = f"lebih dari {thousands(limit)}" if self.more else thousands(n)
+            raise ReadError(path, f"{ROW_LIMITS[key]}: {count} baris data, melebihi batas {thousands(limit)} baris "
                             "(data/settings.csv): berkas tidak dimuat sama sekali; bagi menjadi beberapa berkas atau "
                             "periksa apakah ada baris yang tidak semestinya", sheet=self.sheet)
-
-
-def _thousands(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
 
 
 def max_table_rows() -> int:

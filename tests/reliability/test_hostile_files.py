@@ -141,7 +141,10 @@ def _sheet_zip(path, rows: int, dimension: bool):
             f.write(b"</sheetData></worksheet>")
 
 
-@pytest.mark.parametrize("dimension, expected", [(True, "1.000.000 baris"), (False, "terlalu besar")])
+# the numbers written the Indonesian way, and the sentence's own commas left as commas
+@pytest.mark.parametrize("dimension, expected", [
+    (True, "berukuran 1.000.000 baris x 17 kolom, melebihi batas 5.000 baris dan 200 kolom"),
+    (False, "setelah dibuka; batas 20 MB, sekitar 5.000 baris)")])
 def test_a_sheet_of_a_million_rows_is_refused_before_parsing(tmp_path, no_parser, dimension, expected):
     path = tmp_path / "2025_Sejuta.xlsx"
     _sheet_zip(path, 1_000_000, dimension)

@@ -10,7 +10,7 @@ from typing import Any
 from python_calamine import CalamineWorkbook
 
 from .base import ReadError
-from .safety import MAX_COLUMNS, MAX_ROWS, check_file, error_cells, without_strays
+from .safety import MAX_COLUMNS, MAX_ROWS, check_file, error_cells, thousands, without_strays
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 
@@ -62,8 +62,8 @@ class Book:
             except Exception as exc:
                 raise ReadError(self.path, f"sheet tidak dapat dibaca ({_short(exc)})", sheet=sheet) from exc
             if len(rows) > MAX_ROWS:  # .xls files state no size the safety check could read
-                raise ReadError(self.path, f"sheet berisi {len(rows):,} baris, melebihi batas {MAX_ROWS:,} baris"
-                                .replace(",", "."), sheet=sheet)
+                raise ReadError(self.path, f"sheet berisi {thousands(len(rows))} baris, melebihi batas "
+                                f"{thousands(MAX_ROWS)} baris", sheet=sheet)
             self._rows[sheet] = rows
         rows = self._rows[sheet]
         if errors and sheet in self._error_sheets:

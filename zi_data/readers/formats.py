@@ -13,7 +13,7 @@ from typing import Any
 from .base import ReadError
 from .columns import find_header
 from .excel import EXCEL_SUFFIXES, Book
-from .safety import MAX_ROWS, OLE_MAGIC, ZIP_MAGIC, check_file
+from .safety import MAX_ROWS, OLE_MAGIC, ZIP_MAGIC, check_file, thousands
 
 CSV_SUFFIX = ".csv"
 WORKBOOK_SUFFIXES = EXCEL_SUFFIXES | {CSV_SUFFIX}
@@ -43,8 +43,8 @@ class CsvBook:
         self.warnings: list[str] = []  # as Book's (stray far cells): a CSV file has none
         self._rows = _parse(text)
         if len(self._rows) > MAX_ROWS:
-            raise ReadError(path, f"berkas berisi {len(self._rows):,} baris, melebihi batas {MAX_ROWS:,} baris"
-                            .replace(",", "."))
+            raise ReadError(path, f"berkas berisi {thousands(len(self._rows))} baris, melebihi batas "
+                            f"{thousands(MAX_ROWS)} baris")
 
     def find_sheet(self, *names: str) -> str | None:
         return None  # a CSV file holds the form only, never an Identitas sheet

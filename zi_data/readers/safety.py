@@ -30,7 +30,12 @@ DIMENSION = re.compile(rb'<dimension ref="[A-Z]+\d+(?::([A-Z]+)(\d+))?"')
 
 
 def mb(n: int) -> str:
-    return f"{n / 1024 / 1024:,.0f} MB".replace(",", ".")
+    return f"{thousands(round(n / 1024 / 1024))} MB"
+
+
+def thousands(n: int) -> str:
+    """A whole number the Indonesian way (1.048.576); a message formats only its numbers so, never its commas."""
+    return f"{n:,}".replace(",", ".")
 
 
 @dataclass
@@ -121,8 +126,7 @@ def _check_sheet(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple
             if stated and (stated[0] > MAX_ROWS or stated[1] > MAX_COLUMNS):
                 raise ReadError(path, _too_large(path, info, *stated))
             raise ReadError(path, f"sheet '{_sheet_name(path, info.filename)}' terlalu besar ({mb(info.file_size)} "
-                            f"setelah dibuka; batas {mb(MAX_SHEET_XML_BYTES)}, sekitar {MAX_ROWS:,} baris)"
-                            .replace(",", "."))
+                            f"setelah dibuka; batas {mb(MAX_SHEET_XML_BYTES)}, sekitar {thousands(MAX_ROWS)} baris)")
         xml = head + f.read()
     far, plain = far_cells(xml)
     if far:
@@ -136,8 +140,8 @@ def _check_sheet(path: Path, z: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple
 
 
 def _too_large(path: Path, info: zipfile.ZipInfo, rows: int, cols: int) -> str:
-    return (f"sheet '{_sheet_name(path, info.filename)}' berukuran {rows:,} baris x {cols} kolom, melebihi batas "
-            f"{MAX_ROWS:,} baris dan {MAX_COLUMNS} kolom").replace(",", ".")
+    return (f"sheet '{_sheet_name(path, info.filename)}' berukuran {thousands(rows)} baris x {thousands(cols)} kolom, "
+            f"melebihi batas {thousands(MAX_ROWS)} baris dan {MAX_COLUMNS} kolom")
 
 
 def _far_content(path: Path, info: zipfile.ZipInfo, far: list[tuple[str, str, int, int]]) -> str:
