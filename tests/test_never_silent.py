@@ -129,6 +129,24 @@ def test_answers_computed_by_formulas_never_read_as_blank(tmp_path):
     assert "Buka berkas di Excel atau LibreOffice Calc, simpan ulang" in message
 
 
+def test_text_that_starts_with_an_equals_sign_is_text_not_a_formula(tmp_path):
+    # typed as text ("'=Ya" in Excel): stored as a string cell, with no formula element; a real formula beside it
+    path = template(tmp_path)
+    book = load_workbook(path)
+    ws = book["Jawaban"]
+    for ref, value in ((f"K{ROWS['M001']}", "=Ya"), (f"K{ROWS['M003']}", "=")):
+        ws[ref] = value
+        ws[ref].data_type = "s"
+    book.save(path)
+    said = " ".join(evaluate(read_workbook(path)).warnings)  # not refused as "rumus tanpa nilai tersimpan"
+    assert "rumus" not in said
+    assert f"baris {ROWS['M001']}" in said and "jawaban '=Ya' tidak sesuai pilihan Ya/Tidak" in said
+    ws[f"K{ROWS['M009']}"] = '=IF(1=1,"Ya","Tidak")'
+    book.save(path)
+    with pytest.raises(ReadError, match=f"1 sel jawaban berisi rumus tanpa nilai tersimpan \\(K{ROWS['M009']}\\)"):
+        read_workbook(path)
+
+
 def test_a_workbook_of_formulas_only_is_not_called_empty(tmp_path):
     path = template(tmp_path, unit={}, tpi={})
     set_cells(path, "Jawaban", {f"K{ROWS[q]}": f"=Identitas!B{i % 3 + 1}" for i, q in enumerate(IDS)})

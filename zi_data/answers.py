@@ -23,9 +23,17 @@ BLANKS = {"", "-", "–", "blm diisi", "belum diisi", "n/a"}
 # Excel error values arrive as text from calamine (or are put back from the sheet's XML); they are never an answer.
 EXCEL_ERRORS = {"#ref!", "#div/0!", "#value!", "#name?", "#num!", "#null!", "#n/a", "#spill!", "#calc!",
                 "#getting_data", "#field!", "#blocked!", "#connect!", "#busy!", "#unknown!"}
-# A formula whose value was never calculated (a file written by a script or an app that does not calculate)
-# is put back by the reader as its formula text, "=...": no typed answer starts with "=".
-FORMULA_MARK = "="
+
+
+class Unevaluated(str):
+    """A formula whose value was never calculated (a file written by a script or an app that does not calculate),
+    put back by the reader as its formula text ("=SUM(...)"). A type of its own: text a person typed that starts
+    with "=" (a cell holding "=" or "=Ya" as text, a CSV file) is text, never taken for a formula."""
+
+
+def unevaluated(raw: Any) -> bool:
+    return isinstance(raw, Unevaluated)
+
 # Counts above this are typing mistakes (no unit has a million agents of change).
 MAX_COUNT = 1_000_000
 # White space as compared: Python's own, plus the zero-width characters and the byte-order mark that
@@ -262,7 +270,7 @@ def _valued(raw: Any, kind: str, options: tuple | None, scale_max: float | None,
     low = text.lower()
     if low in EXCEL_ERRORS:
         return Valued(None, None, f"sel berisi galat Excel {text}")
-    if isinstance(raw, str) and text.startswith(FORMULA_MARK):
+    if unevaluated(raw):
         return Valued(None, None, f"sel berisi rumus tanpa nilai tersimpan ({text[:40]}): buka berkas di Excel atau "
                                   "LibreOffice, simpan ulang, lalu muat lagi")
     if kind == "option":

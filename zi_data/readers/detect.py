@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..answers import FORMULA_MARK
+from ..answers import unevaluated
 from ..catalog import Catalog, Edition, load_catalog
 from .base import ReadError, Workbook, level_keys, settings
 from .columns import Columns
@@ -67,13 +67,13 @@ def read_workbook(path: str | Path, catalog: Catalog | None = None, require_iden
 
 def _no_formula(value: Any) -> Any:
     """A cell of the title block, with a formula without a value (put back as "=...") read as the blank it shows."""
-    return "" if isinstance(value, str) and value.startswith(FORMULA_MARK) else value
+    return "" if unevaluated(value) else value
 
 
 def _formula_cells(rows: list[list[Any]]) -> list[str]:
     """The cells of a sheet holding a formula without a value ("A12")."""
     return [f"{col_letter(c)}{r}" for r, line in enumerate(rows, 1) for c, v in enumerate(line)
-            if isinstance(v, str) and v.startswith(FORMULA_MARK)]
+            if unevaluated(v)]
 
 
 def _year_in_labels(cols: Columns) -> bool:

@@ -17,12 +17,12 @@ from typing import Any
 
 from ..answers import (
     EXCEL_ERRORS,
-    FORMULA_MARK,
     NOT_ANSWERED,
     agreement_word,
     answer_kinds,
     is_blank,
     option_like,
+    unevaluated,
     value_cell,
 )
 from ..catalog import Edition
@@ -63,7 +63,7 @@ def judge_levels(wb: Workbook, ed: Edition, cols: Columns, sheet: str) -> None:
         text = cell_text(raw)
         if len(unvalued.setdefault(key, [])) < 3:
             unvalued[key].append(f"{where} {qid}: {v.problem}")
-        if isinstance(raw, str) and text.startswith(FORMULA_MARK):
+        if unevaluated(raw):
             formulas.append(where)
         elif text.lower() in EXCEL_ERRORS:
             errors.setdefault(key, []).append(f"{text} di {where}")

@@ -8,6 +8,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..answers import Unevaluated
 from .base import ReadError
 
 # A filled LKE is ~100 KB and ~220 rows; these limits are generous and stated in every refusal.
@@ -371,7 +372,7 @@ def error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
             if b't="str"' in attrs and empty:  # a formula whose cached value is the empty text: a real blank
                 continue
             text = _unescape(formula.decode("utf-8", errors="replace")) if formula else "(rumus bersama)"
-            out[(int(r), _col_number(c.decode()) - 1)] = "=" + text
+            out[(int(r), _col_number(c.decode()) - 1)] = Unevaluated("=" + text)
     if ERROR_MARK in xml:
         out.update({(int(r), _col_number(c.decode()) - 1): v.decode() for c, r, v in ERROR_CELL.findall(xml)})
     return out
