@@ -475,6 +475,15 @@ def test_answers_spelled_as_people_type_them_are_read_and_said_in_one_warning(tm
     assert not [w for w in ev.warnings if "tidak sesuai pilihan" in w]
 
 
+@pytest.mark.parametrize("raw, option", [("Iya", "Ya"), ("Yes", "Ya"), ("Tdk", "Tidak"), ("No", "Tidak")])
+def test_more_spellings_of_ya_and_tidak_score_as_the_option(tmp_path, raw, option):
+    answers = unit_answers()
+    qid = next(q for q in IDS if answers.get(q) == option)  # a question answered so: the total must not move
+    ev = evaluate(read_workbook(template(tmp_path, unit=dict(answers, **{qid: raw}))))
+    assert ev.scores.total("unit") == pytest.approx(UNIT_TOTAL)
+    assert any(f"'{raw}' dibaca {option} (Unit {qid})" in w for w in ev.warnings)
+
+
 @pytest.mark.parametrize("raw", ["A/B", "B atau C", "a, b", "Ya/Tidak"])
 def test_an_answer_naming_two_options_is_refused(tmp_path, raw):
     qid = "M001" if raw == "Ya/Tidak" else "M002"
