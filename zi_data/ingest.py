@@ -36,7 +36,7 @@ from .readers.formats import ACCEPTED, CSV_SUFFIX, WORKBOOK_SUFFIXES
 from .readers.identity import IDENTITY_CSV
 from .scoring import LEVEL_COLUMNS
 from .surveys import SurveyFile, looks_like_survey, read_survey
-from .tables import Table, too_large, try_read_table
+from .tables import Table, try_read_table
 
 SUFFIXES = WORKBOOK_SUFFIXES
 WORKERS = max(1, min(2, os.cpu_count() or 1))
@@ -590,16 +590,10 @@ def _frame(rows: list[tuple], columns: list[str]) -> pa.Table:
 
 
 def _ingest_table(db: Path | str, path: Path, sha: str, summary: IngestSummary, refusals: list[Refusal],
-                  context: str | None, kind: str | None = None, table: Table | None = None) -> None:
+                  context: str | None, kind: str, table: Table | None) -> None:
     """A survey, roster or TPN results file: each loads whole or is refused whole with every bad row named (a
-    refusal joins `refusals`, written with the next batch). `kind` and `table` are what table_kind found, when
-    the caller already asked it."""
-    if kind is None:
-        kind, table = table_kind(path)
-    if kind is None:
-        reason = too_large(path) or f"{path.name}: {NOT_A_TABLE}"
-        refusals.append(Refusal({"file": str(path), "reason": reason}, sha, context, "table"))
-        return
+    refusal joins `refusals`, written with the next batch). `kind` and `table` are what table_kind found; a CSV
+    file of no table's kind is read as a workbook instead (prepare refuses it when it is no form either)."""
     try:
         if kind == SURVEY:
             survey = read_survey(path, table)

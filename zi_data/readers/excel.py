@@ -10,7 +10,7 @@ from typing import Any
 from python_calamine import CalamineWorkbook
 
 from .base import ReadError
-from .safety import MAX_COLUMNS, MAX_ROWS, check_file, error_cells, thousands, without_strays
+from .safety import MAX_ROWS, check_file, error_cells, sheet_limits, thousands, without_strays
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 
@@ -27,8 +27,7 @@ class Book:
         # stray cells far past the sheet limits (a value at XFD1048576) are read as absent, each named in a
         # warning: the parser would otherwise make a grid reaching them, up to 17 billion cells
         self.strays = scan.stray_cells()
-        limit = f"{MAX_ROWS:,} baris x {MAX_COLUMNS} kolom".replace(",", ".")
-        self.warnings: list[str] = [f"sheet '{sheet}': sel {ref} ('{text}') jauh di luar isi sheet (batas {limit}) dan "
+        self.warnings: list[str] = [f"sheet '{sheet}': sel {ref} ('{text}') jauh di luar isi sheet (batas {sheet_limits()}) dan "
                                     "diabaikan; hapus sel itu bila bukan bagian dari LKE"
                                     for sheet, ref, text in self.strays]
         try:

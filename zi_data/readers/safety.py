@@ -34,6 +34,11 @@ def mb(n: int) -> str:
     return f"{thousands(round(n / 1024 / 1024))} MB"
 
 
+def sheet_limits() -> str:
+    """The sheet limits as messages give them: "5.000 baris x 200 kolom"."""
+    return f"{thousands(MAX_ROWS)} baris x {MAX_COLUMNS} kolom"
+
+
 def thousands(n: int) -> str:
     """A whole number the Indonesian way (1.048.576); a message formats only its numbers so, never its commas."""
     return f"{n:,}".replace(",", ".")
@@ -148,8 +153,7 @@ def _too_large(path: Path, info: zipfile.ZipInfo, rows: int, cols: int) -> str:
 def _far_content(path: Path, info: zipfile.ZipInfo, far: list[tuple[str, str, int, int]]) -> str:
     listed = ", ".join(ref for ref, *_ in far[:MAX_STRAY_CELLS])
     more = " dan lainnya" if len(far) > MAX_STRAY_CELLS else ""
-    limit = f"{MAX_ROWS:,} baris x {MAX_COLUMNS} kolom".replace(",", ".")
-    return (f"sheet '{_sheet_name(path, info.filename)}' berisi data di luar batas {limit} (sel {listed}{more}): "
+    return (f"sheet '{_sheet_name(path, info.filename)}' berisi data di luar batas {sheet_limits()} (sel {listed}{more}): "
             "hapus sel itu atau pindahkan datanya ke dalam batas")
 
 
